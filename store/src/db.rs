@@ -1,0 +1,233 @@
+//! Opening the cache: the one place that decides how SQLite is configured.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use crate::error::{StoreError, StoreResult};
+
+mod embedded {
+    refinery::embed_migrations!("../migrations");
+}
+
+/// The newest migration this build knows. A database stamped with a newer
+/// one was written by a newer syncro and is refused rather than misread.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// How long a statement waits for another process's write lock. The daemon
+/// commits one page at a time, so real waits are milliseconds; this bound
+/// only matters when something is badly stuck.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A connection to the cache with the schema applied.
+pub struct Store {
+    pub(crate) conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed, with mode 0600) and migrates the cache.
+    pub fn open(path: impl AsRef<Path>) -> StoreResult<Store> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        create_private(&path)?;
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| StoreError::Open {
+            path: path.clone(),
+            source,
+        })?;
+        let mut store = Store { conn, path };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The file this store was opened from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn configure(&mut self) -> StoreResult<()> {
+        let path = self.path.clone();
+        let corrupt = |source| StoreError::Corrupt {
+            path: path.clone(),
+            source,
+        };
+        self.conn.busy_timeout(BUSY_TIMEOUT).map_err(corrupt)?;
+        // The first statement that reads the file is where a non-database
+        // file or a damaged header shows up.
+        self.conn
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(corrupt)?;
+        self.conn
+            .execute_batch(
+                "PRAGMA synchronous = NORMAL;
+                 PRAGMA foreign_keys = ON;
+                 PRAGMA temp_store = MEMORY;",
+            )
+            .map_err(corrupt)?;
+        Ok(())
+    }
+
+    fn migrate(&mut self) -> StoreResult<()> {
+        if let Some(found) = self.applied_version()? {
+            if found > SCHEMA_VERSION {
+                return Err(StoreError::NewerSchema {
+                    path: self.path.clone(),
+                    found,
+                    supported: SCHEMA_VERSION,
+                });
+            }
+            if found == SCHEMA_VERSION {
+                return Ok(());
+            }
+        }
+        embedded::migrations::runner()
+            .run(&mut self.conn)
+            .map_err(|e| StoreError::Migrate {
+                path: self.path.clone(),
+                message: e.to_string(),
+            })?;
+        Ok(())
+    }
+
+    /// The highest migration applied to this file, if any.
+    pub fn applied_version(&self) -> StoreResult<Option<i64>> {
+        let has_history: bool = self
+            .conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|source| StoreError::Corrupt {
+                path: self.path.clone(),
+                source,
+            })?;
+        if !has_history {
+            return Ok(None);
+        }
+        Ok(self.conn.query_row(
+            "SELECT MAX(version) FROM refinery_schema_history",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Runs `f` in a write transaction taken up front (`BEGIN IMMEDIATE`),
+    /// so two writers queue on the busy timeout instead of one failing with
+    /// "database is locked" when it tries to upgrade a read lock.
+    pub(crate) fn write<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+/// Creates the cache file owner-only before SQLite does, because SQLite
+/// would create it with the process umask (often world-readable). The WAL
+/// and shared-memory files inherit the main file's permissions.
+fn create_private(path: &Path) -> StoreResult<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .map(drop)
+        .map_err(|source| StoreError::CreateFile {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_an_empty_file_and_is_idempotent_on_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/cache.db");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.applied_version().unwrap(), Some(SCHEMA_VERSION));
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.applied_version().unwrap(), Some(SCHEMA_VERSION));
+        let n: i64 = store
+            .conn
+            .query_row("SELECT COUNT(*) FROM refinery_schema_history", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(n, 1);
+        let mode: String = store
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn creates_the_file_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        Store::open(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        let store = Store::open(&path).unwrap();
+        store
+            .conn
+            .execute(
+                "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES (99, 'future', '', '0')",
+                [],
+            )
+            .unwrap();
+        drop(store);
+        let err = Store::open(&path).err().unwrap();
+        assert!(
+            matches!(err, StoreError::NewerSchema { found: 99, .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_non_database_file_is_reported_as_corrupt_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.db");
+        std::fs::write(&path, vec![b'x'; 4096]).unwrap();
+        let err = Store::open(&path).err().unwrap().to_string();
+        assert!(err.contains("cache.db"), "{err}");
+    }
+}

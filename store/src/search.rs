@@ -1,0 +1,198 @@
+//! Full-text search over tickets: subject, problem type, customer name and
+//! the whole comment thread, one FTS5 row per ticket so bm25 ranks tickets.
+
+use rusqlite::Transaction;
+use serde::Serialize;
+
+use crate::error::{StoreError, StoreResult};
+use crate::tickets::TicketRow;
+use crate::Store;
+
+/// Rebuilds the FTS row of one ticket from the cached ticket, its customer
+/// and its comments. Called by every upsert that touches any of them.
+pub(crate) fn reindex_ticket(tx: &Transaction<'_>, ticket_id: i64) -> StoreResult<()> {
+    tx.prepare_cached("DELETE FROM ticket_fts WHERE rowid = ?1")?
+        .execute([ticket_id])?;
+    tx.prepare_cached(
+        "INSERT INTO ticket_fts (rowid, subject, problem_type, customer, comments)
+         SELECT t.id, t.subject, COALESCE(t.problem_type, ''),
+                t.customer_name || COALESCE(' ' || NULLIF(c.fullname, t.customer_name), ''),
+                COALESCE((SELECT group_concat(COALESCE(m.subject, '') || ': ' || m.body, char(10))
+                          FROM (SELECT subject, body FROM comments WHERE ticket_id = t.id
+                                ORDER BY created_at, id) m), '')
+         FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id
+         WHERE t.id = ?1",
+    )?
+    .execute([ticket_id])?;
+    Ok(())
+}
+
+/// Narrowing applied on top of the text match.
+#[derive(Debug, Clone)]
+pub struct SearchFilter {
+    pub status: Option<String>,
+    pub customer_id: Option<i64>,
+    /// Only tickets updated at or after this canonical timestamp.
+    pub since: Option<String>,
+    pub limit: usize,
+    /// Markers placed around matched words in the snippet.
+    pub mark: (String, String),
+}
+
+impl Default for SearchFilter {
+    fn default() -> Self {
+        SearchFilter {
+            status: None,
+            customer_id: None,
+            since: None,
+            limit: 20,
+            mark: ("[".into(), "]".into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchHit {
+    #[serde(flatten)]
+    pub ticket: TicketRow,
+    /// Where it matched, with matched words between the filter's markers.
+    pub snippet: String,
+    /// bm25 score: lower is better.
+    pub rank: f64,
+}
+
+/// Turns what a user types into a safe FTS5 query: `"quoted phrases"` stay
+/// phrases, a trailing `*` makes a prefix, everything else is a plain word
+/// (quoted, so `c++`, `-` or `AND` are text, never syntax). All terms must
+/// match.
+pub fn fts_query(input: &str) -> StoreResult<String> {
+    let mut terms = Vec::new();
+    let mut rest = input.trim();
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('"') {
+            let (phrase, tail) = match after.find('"') {
+                Some(end) => (&after[..end], &after[end + 1..]),
+                None => (after, ""),
+            };
+            let words = words(phrase);
+            if !words.is_empty() {
+                let prefix = tail.starts_with('*');
+                terms.push(format!(
+                    "\"{}\"{}",
+                    words.join(" "),
+                    if prefix { "*" } else { "" }
+                ));
+            }
+            rest = tail.trim_start_matches('*').trim_start();
+        } else {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            let token = &rest[..end];
+            let prefix = token.ends_with('*');
+            for (i, w) in words(token).iter().enumerate() {
+                let last = i + 1 == words(token).len();
+                terms.push(format!("\"{w}\"{}", if prefix && last { "*" } else { "" }));
+            }
+            rest = rest[end..].trim_start();
+        }
+    }
+    if terms.is_empty() {
+        return Err(StoreError::BadQuery(format!(
+            "{input:?} has no words to search for"
+        )));
+    }
+    Ok(terms.join(" "))
+}
+
+/// The word characters of `s`, split where anything else appears.
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl Store {
+    /// Tickets matching `query`, best first, with a snippet of the match.
+    pub fn search(&self, query: &str, filter: &SearchFilter) -> StoreResult<Vec<SearchHit>> {
+        let fts = fts_query(query)?;
+        let mut narrow = Vec::new();
+        let mut args: Vec<rusqlite::types::Value> = vec![
+            fts.into(),
+            filter.mark.0.clone().into(),
+            filter.mark.1.clone().into(),
+        ];
+        if let Some(s) = &filter.status {
+            narrow.push("status = ?");
+            args.push(s.clone().into());
+        }
+        if let Some(c) = filter.customer_id {
+            narrow.push("customer_id = ?");
+            args.push(c.into());
+        }
+        if let Some(s) = &filter.since {
+            narrow.push("updated_at >= ?");
+            args.push(s.clone().into());
+        }
+        let narrow = if narrow.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " AND rowid IN (SELECT id FROM tickets WHERE {})",
+                narrow.join(" AND ")
+            )
+        };
+        args.push((filter.limit as i64).into());
+        // Rank and cut in the FTS query itself (FTS5 optimises ORDER BY rank
+        // LIMIT), then join the few winners to their tickets.
+        let sql = format!(
+            "SELECT {cols}, f.snip, f.rank
+             FROM (SELECT rowid, rank, snippet(ticket_fts, -1, ?2, ?3, '…', 12) AS snip
+                   FROM ticket_fts WHERE ticket_fts MATCH ?1{narrow}
+                   ORDER BY rank LIMIT ?) f
+             JOIN tickets t ON t.id = f.rowid
+             ORDER BY f.rank",
+            cols = TicketRow::columns()
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let hits = stmt
+            .query_map(rusqlite::params_from_iter(args), |r| {
+                Ok(SearchHit {
+                    ticket: TicketRow::from_row(r)?,
+                    snippet: r.get(16)?,
+                    rank: r.get(17)?,
+                })
+            })?
+            .collect::<Result<_, _>>()
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(_, Some(msg)) if msg.contains("fts5") => {
+                    StoreError::BadQuery(msg)
+                }
+                other => other.into(),
+            })?;
+        Ok(hits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_input_becomes_safe_fts() {
+        assert_eq!(
+            fts_query("outlook profile").unwrap(),
+            r#""outlook" "profile""#
+        );
+        assert_eq!(fts_query("outl*").unwrap(), r#""outl"*"#);
+        assert_eq!(
+            fts_query(r#""new hire" setup"#).unwrap(),
+            r#""new hire" "setup""#
+        );
+        assert_eq!(fts_query("c++ AND -x").unwrap(), r#""c" "AND" "x""#);
+        assert_eq!(
+            fts_query(r#""unterminated phrase"#).unwrap(),
+            r#""unterminated phrase""#
+        );
+        assert!(fts_query("  ** \"\" ").is_err());
+    }
+}

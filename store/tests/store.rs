@@ -1,0 +1,493 @@
+//! Store behaviour on real temporary databases.
+
+use serde_json::{json, Value};
+use syncro_store::model::{
+    list_items, single, Comment, Customer, Invoice, InvoiceWithLines, Ticket, TicketWithChildren,
+};
+use syncro_store::outbox::{Change, Command, NewItem, State, TicketFields};
+use syncro_store::{SearchFilter, Store, TicketFilter};
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("cache.db")).unwrap();
+    (dir, store)
+}
+
+fn ticket(id: i64, number: i64, subject: &str, status: &str, customer: &str) -> Value {
+    json!({
+        "id": id, "number": number, "subject": subject, "status": status,
+        "customer_id": id * 10, "customer_business_then_name": customer,
+        "problem_type": "Email", "created_at": "2026-01-01T10:00:00Z",
+        "updated_at": format!("2026-01-0{}T10:00:00.000Z", (id % 9) + 1),
+    })
+}
+
+fn detail(base: Value, comments: Value) -> TicketWithChildren {
+    let mut v = base;
+    v["comments"] = comments;
+    TicketWithChildren::from_json(&v).unwrap()
+}
+
+/// Every row of every cache table, for "nothing changed" comparisons.
+fn dump(path: &std::path::Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut out = Vec::new();
+    for table in [
+        "customers",
+        "tickets",
+        "comments",
+        "ticket_line_items",
+        "ticket_timers",
+        "invoices",
+        "invoice_line_items",
+        "ticket_fts",
+    ] {
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM {table} ORDER BY rowid"))
+            .unwrap();
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                let cells: Vec<String> = (0..n)
+                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                    .collect();
+                Ok(format!("{table}: {}", cells.join("|")))
+            })
+            .unwrap();
+        out.extend(rows.map(Result::unwrap));
+    }
+    out
+}
+
+#[test]
+fn spec_examples_deserialize_and_round_trip() {
+    let (_dir, mut store) = temp_store();
+
+    let body = fixture("customers_list");
+    let (items, meta) = list_items(&body, "customers").unwrap();
+    assert_eq!(meta.total_entries, Some(1));
+    let customers: Vec<Customer> = items
+        .iter()
+        .map(|c| Customer::from_json(c).unwrap())
+        .collect();
+    store.upsert_customers(&customers).unwrap();
+    assert_eq!(
+        store.customer(1).unwrap().unwrap().business_then_name,
+        "Walkin Customer"
+    );
+
+    let body = fixture("tickets_list");
+    let (items, meta) = list_items(&body, "tickets").unwrap();
+    assert_eq!(meta.total_pages, Some(1));
+    let tickets: Vec<Ticket> = items
+        .iter()
+        .map(|t| Ticket::from_json(t).unwrap())
+        .collect();
+    store.upsert_tickets(&tickets, &[]).unwrap();
+    let t = store.ticket_by_number(1).unwrap().unwrap();
+    assert_eq!(
+        (t.subject.as_str(), t.status.as_str()),
+        ("Some major problem", "New")
+    );
+    assert_eq!(t.priority, None);
+
+    let body = fixture("ticket_detail");
+    let d = TicketWithChildren::from_json(single(&body, "ticket")).unwrap();
+    assert_eq!(d.customer.as_ref().map(|c| c.id), Some(1));
+    store.upsert_ticket_detail(&d).unwrap();
+    let shown = store.ticket_detail(4).unwrap().unwrap();
+    assert!(shown.detail_synced);
+    assert_eq!(shown.ticket.user_name.as_deref(), Some("Bat Man"));
+
+    let body = fixture("comments_list");
+    let (items, _) = list_items(&body, "comments").unwrap();
+    let c = Comment::from_json(&items[0], 1).unwrap();
+    assert_eq!(
+        (c.body.as_str(), c.tech.as_deref()),
+        ("Test Body", Some("Test Tech"))
+    );
+    store.upsert_tickets(&[], &[c]).unwrap();
+    assert_eq!(store.comments(1).unwrap().len(), 1);
+
+    let body = fixture("invoices_list");
+    let (items, _) = list_items(&body, "invoices").unwrap();
+    let invoices: Vec<Invoice> = items
+        .iter()
+        .map(|i| Invoice::from_json(i).unwrap())
+        .collect();
+    store.upsert_invoices(&invoices).unwrap();
+    assert_eq!(store.invoices_needing_lines(10).unwrap(), vec![6]);
+
+    let body = fixture("invoice_detail");
+    let inv = InvoiceWithLines::from_json(single(&body, "invoice")).unwrap();
+    store.upsert_invoice_detail(&inv).unwrap();
+    let shown = store.invoice_detail("4444").unwrap().unwrap();
+    assert_eq!(shown.line_items.len(), 1);
+    assert_eq!(shown.line_items[0].price_cents, 12500);
+    assert_eq!(shown.invoice.total_cents, 6250);
+    assert_eq!(shown.invoice.ticket_number, Some(1));
+    assert!(store.invoices_needing_lines(10).unwrap().is_empty());
+}
+
+#[test]
+fn nulls_and_missing_optional_fields_do_not_fail() {
+    let t = Ticket::from_json(
+        &json!({"id": 1, "number": "7", "subject": null, "status": null,
+        "customer_id": null, "updated_at": "garbage", "comments": null, "extra": {"x": 1}}),
+    )
+    .unwrap();
+    assert_eq!(
+        (t.number, t.subject.as_str(), t.updated_at.clone()),
+        (7, "", None)
+    );
+    let d = TicketWithChildren::from_json(&json!({"id": 1, "number": 2, "comments": null,
+        "line_items": null, "customer": "not an object"}))
+    .unwrap();
+    assert!(d.comments.is_empty() && d.customer.is_none());
+    let i = Invoice::from_json(&json!({"id": 1, "subtotal": null, "total": "abc"})).unwrap();
+    assert_eq!(i.total_cents, 0);
+}
+
+#[test]
+fn upserting_the_same_page_twice_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.db");
+    let mut store = Store::open(&path).unwrap();
+    let page: Vec<Ticket> = (1..=5)
+        .map(|i| Ticket::from_json(&ticket(i, 100 + i, "Printer jam", "New", "Acme")).unwrap())
+        .collect();
+    let d = detail(
+        ticket(1, 101, "Printer jam", "New", "Acme"),
+        json!([{"id": 9, "subject": "Update", "body": "Replaced the fuser", "created_at": "2026-01-01T11:00:00Z"}]),
+    );
+    store.upsert_tickets(&page, &[]).unwrap();
+    store.upsert_ticket_detail(&d).unwrap();
+    let before = dump(&path);
+    store.upsert_tickets(&page, &[]).unwrap();
+    store.upsert_ticket_detail(&d).unwrap();
+    assert_eq!(before, dump(&path));
+    assert_eq!(store.ticket_ids().unwrap().len(), 5);
+}
+
+#[test]
+fn list_upsert_keeps_the_thread_and_detail_replaces_it_exactly() {
+    let (_dir, mut store) = temp_store();
+    let base = ticket(1, 101, "VPN drops", "New", "Acme");
+    store
+        .upsert_ticket_detail(&detail(
+            base.clone(),
+            json!([{"id": 1, "body": "first"}, {"id": 2, "body": "second"}]),
+        ))
+        .unwrap();
+    // The list payload carries only the initial comment: keep the others.
+    store
+        .upsert_tickets(&[Ticket::from_json(&base).unwrap()], &[])
+        .unwrap();
+    assert_eq!(store.comments(1).unwrap().len(), 2);
+    // A detail without comment 2 means the server removed it.
+    store
+        .upsert_ticket_detail(&detail(base, json!([{"id": 1, "body": "first"}])))
+        .unwrap();
+    assert_eq!(store.comments(1).unwrap().len(), 1);
+}
+
+#[test]
+fn detail_staleness_tracks_updated_at() {
+    let (_dir, mut store) = temp_store();
+    let mut base = ticket(1, 101, "VPN drops", "New", "Acme");
+    store
+        .upsert_tickets(&[Ticket::from_json(&base).unwrap()], &[])
+        .unwrap();
+    assert_eq!(store.tickets_needing_detail(10).unwrap(), vec![1]);
+    store
+        .upsert_ticket_detail(&detail(base.clone(), json!([])))
+        .unwrap();
+    assert!(store.tickets_needing_detail(10).unwrap().is_empty());
+    base["updated_at"] = json!("2026-02-01T00:00:00Z");
+    store
+        .upsert_tickets(&[Ticket::from_json(&base).unwrap()], &[])
+        .unwrap();
+    assert_eq!(store.tickets_needing_detail_count().unwrap(), 1);
+}
+
+#[test]
+fn search_finds_comment_words_customers_and_prefixes() {
+    let (_dir, mut store) = temp_store();
+    store
+        .upsert_customers(&[
+            Customer::from_json(&json!({"id": 10, "business_name": "Burger Barn",
+            "firstname": "Jerry", "lastname": "Burger"}))
+            .unwrap(),
+        ])
+        .unwrap();
+    store
+        .upsert_ticket_detail(&detail(
+            ticket(1, 101, "Cannot print", "New", "Burger Barn"),
+            json!([{"id": 1, "subject": "Update", "body": "The toner cartridge was counterfeit"}]),
+        ))
+        .unwrap();
+    store
+        .upsert_ticket_detail(&detail(
+            ticket(
+                2,
+                102,
+                "Outlook keeps asking for password",
+                "In Progress",
+                "Dental Partners",
+            ),
+            json!([{"id": 2, "subject": "Initial", "body": "Rebuilt the mail profile"}]),
+        ))
+        .unwrap();
+    let f = SearchFilter::default();
+    let hits = store.search("counterfeit", &f).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].ticket.number, 101);
+    assert!(
+        hits[0].snippet.contains("[counterfeit]"),
+        "{}",
+        hits[0].snippet
+    );
+    let hits = store.search("jerry", &f).unwrap();
+    assert_eq!(
+        hits.iter().map(|h| h.ticket.number).collect::<Vec<_>>(),
+        vec![101]
+    );
+    let hits = store.search("outl*", &f).unwrap();
+    assert_eq!(
+        hits.iter().map(|h| h.ticket.number).collect::<Vec<_>>(),
+        vec![102]
+    );
+    let hits = store.search("\"mail profile\"", &f).unwrap();
+    assert_eq!(hits.len(), 1);
+    let filtered = SearchFilter {
+        status: Some("New".into()),
+        ..SearchFilter::default()
+    };
+    assert!(store.search("outlook", &filtered).unwrap().is_empty());
+    assert!(store.search("???", &f).is_err());
+    store.delete_tickets(&[2]).unwrap();
+    assert!(store.search("outlook", &f).unwrap().is_empty());
+}
+
+#[test]
+fn open_tickets_exclude_closed_statuses() {
+    let (_dir, mut store) = temp_store();
+    let page: Vec<Ticket> = [
+        ("New", 1),
+        ("Resolved", 2),
+        ("Invoiced", 3),
+        ("In Progress", 4),
+    ]
+    .iter()
+    .map(|(s, i)| Ticket::from_json(&ticket(*i, 100 + i, "x", s, "Acme")).unwrap())
+    .collect();
+    store.upsert_tickets(&page, &[]).unwrap();
+    let open = store.tickets(&TicketFilter::default()).unwrap();
+    assert_eq!(
+        open.iter().map(|t| t.number).collect::<Vec<_>>(),
+        vec![104, 101]
+    );
+    let all = store
+        .tickets(&TicketFilter {
+            include_closed: true,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(all.len(), 4);
+}
+
+#[test]
+fn a_reader_is_not_blocked_by_a_writer_holding_a_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.db");
+    let mut store = Store::open(&path).unwrap();
+    store
+        .upsert_tickets(
+            &[Ticket::from_json(&ticket(1, 101, "x", "New", "Acme")).unwrap()],
+            &[],
+        )
+        .unwrap();
+    let writer = rusqlite::Connection::open(&path).unwrap();
+    writer
+        .execute_batch("BEGIN IMMEDIATE; UPDATE tickets SET subject = 'changed';")
+        .unwrap();
+    let reader = Store::open(&path).unwrap();
+    let started = std::time::Instant::now();
+    let t = reader.ticket_by_number(101).unwrap().unwrap();
+    // Not a timing assertion: a blocked reader would wait the full busy
+    // timeout (10 s) and then fail, and it would not see the old value.
+    assert_eq!(t.subject, "x");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    writer.execute_batch("COMMIT").unwrap();
+    assert_eq!(
+        reader.ticket_by_number(101).unwrap().unwrap().subject,
+        "changed"
+    );
+}
+
+fn comment(body: &str) -> Command {
+    Command::AddComment {
+        subject: "Update".into(),
+        body: body.into(),
+        hidden: false,
+        do_not_email: false,
+        tech: None,
+    }
+}
+
+#[test]
+fn an_outbox_row_survives_reopen_in_every_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.db");
+    let mut ids = Vec::new();
+    {
+        let mut store = Store::open(&path).unwrap();
+        for state in State::ALL {
+            let id = store
+                .enqueue(NewItem::on_ticket(comment(state.as_str()), 1, 101))
+                .unwrap();
+            let path: &[State] = match state {
+                State::Queued => &[],
+                State::Sending => &[State::Sending],
+                State::Verifying => &[State::Sending, State::Verifying],
+                State::Done => &[State::Sending, State::Verifying, State::Done],
+                other => &[State::Sending, other],
+            };
+            let mut from = State::Queued;
+            for &to in path {
+                store
+                    .outbox_transition(
+                        id,
+                        &[from],
+                        to,
+                        Change {
+                            bump_attempts: to == State::Sending,
+                            ..Change::default()
+                        },
+                    )
+                    .unwrap();
+                from = to;
+            }
+            ids.push((id, state));
+        }
+    }
+    let store = Store::open(&path).unwrap();
+    for (id, state) in ids {
+        let item = store.outbox_item(id).unwrap().unwrap();
+        assert_eq!(item.state, state);
+        assert_eq!(item.command, comment(state.as_str()));
+    }
+}
+
+#[test]
+fn outbox_transitions_are_compare_and_set() {
+    let (_dir, mut store) = temp_store();
+    let id = store
+        .enqueue(NewItem::on_ticket(comment("a"), 1, 101))
+        .unwrap();
+    let err = store
+        .outbox_transition(id, &[State::Sending], State::Verifying, Change::default())
+        .unwrap_err();
+    assert!(err.to_string().contains("is queued, not sending"), "{err}");
+    let item = store
+        .outbox_transition(
+            id,
+            &[State::Queued],
+            State::Sending,
+            Change {
+                bump_attempts: true,
+                ..Change::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(item.attempts, 1);
+    assert!(
+        store.outbox_cancel(id).is_err(),
+        "in-flight items cannot be cancelled"
+    );
+    assert!(store
+        .outbox_transition(99, &[State::Queued], State::Done, Change::default())
+        .is_err());
+}
+
+#[test]
+fn outbox_ready_respects_ticket_order_and_dependencies() {
+    let (_dir, mut store) = temp_store();
+    let a = store
+        .enqueue(NewItem::on_ticket(comment("a"), 1, 101))
+        .unwrap();
+    let b = store
+        .enqueue(NewItem::on_ticket(comment("b"), 1, 101))
+        .unwrap();
+    let c = store
+        .enqueue(NewItem::on_ticket(comment("c"), 2, 102))
+        .unwrap();
+    let group = store
+        .enqueue_group(
+            "bill",
+            vec![
+                NewItem::on_ticket(comment("g1"), 3, 103),
+                NewItem::on_ticket(
+                    Command::UpdateTicket {
+                        fields: TicketFields {
+                            status: Some("Invoiced".into()),
+                            ..Default::default()
+                        },
+                    },
+                    3,
+                    103,
+                ),
+            ],
+        )
+        .unwrap();
+    let now = syncro_store::time::now();
+    let ready: Vec<i64> = store
+        .outbox_ready(&now)
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(ready, vec![a, c, group[0]]);
+    let second = store.outbox_item(group[1]).unwrap().unwrap();
+    assert_eq!(second.depends_on, Some(group[0]));
+    assert_eq!(
+        second.group_id,
+        store.outbox_item(group[0]).unwrap().unwrap().group_id
+    );
+
+    for id in [a, group[0]] {
+        store
+            .outbox_transition(id, &[State::Queued], State::Done, Change::default())
+            .unwrap();
+    }
+    let ready: Vec<i64> = store
+        .outbox_ready(&now)
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(ready, vec![b, c, group[1]]);
+
+    // A held item keeps later items on its ticket waiting.
+    store
+        .outbox_transition(b, &[State::Queued], State::Held, Change::default())
+        .unwrap();
+    let d = store
+        .enqueue(NewItem::on_ticket(comment("d"), 1, 101))
+        .unwrap();
+    let ready: Vec<i64> = store
+        .outbox_ready(&now)
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    assert!(!ready.contains(&d));
+    store.outbox_release(b).unwrap();
+    let counts = store.outbox_counts().unwrap();
+    assert_eq!((counts.queued, counts.done, counts.held), (4, 2, 0));
+}
