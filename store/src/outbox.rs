@@ -571,6 +571,18 @@ impl Store {
         )?)
     }
 
+    /// Remote ids already claimed by other items of the same kind: when two
+    /// identical writes were queued on purpose, each claims its own record.
+    pub fn outbox_claimed_ids(&self, kind: &str, exclude_id: i64) -> StoreResult<Vec<i64>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT remote_id FROM outbox WHERE kind = ?1 AND id <> ?2 AND remote_id IS NOT NULL",
+        )?;
+        let ids = stmt
+            .query_map(params![kind, exclude_id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
     /// User action: stop an item that has not started sending.
     pub fn outbox_cancel(&mut self, id: i64) -> StoreResult<OutboxItem> {
         self.outbox_transition(

@@ -1,0 +1,282 @@
+//! syncrod: mirrors a Syncro PSA account into the local cache and drains
+//! the outbox of queued writes, within the API's rate budget.
+//!
+//! The binary is thin; [`run`] and [`once`] take a config and (for `run`) a
+//! shutdown future, so tests boot the daemon in-process.
+
+pub mod client;
+pub mod db;
+pub mod limiter;
+pub mod outbox;
+pub mod sync;
+pub mod wake;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use syncro_store::config::Config;
+use syncro_store::{time, DaemonHeartbeat, Store};
+use tokio::sync::{mpsc, Notify};
+use tokio_cron_scheduler::{Job, JobScheduler};
+use tokio_util::sync::CancellationToken;
+
+use crate::client::{ApiError, Client};
+use crate::db::Db;
+use crate::limiter::Limiter;
+use crate::outbox::Outbox;
+use crate::sync::{SyncError, Syncer};
+
+/// Per-request timeout. A write that times out has an unknown outcome and
+/// is looked for before being resent, so this only bounds waiting.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How often the daemon proves it is alive (see `syncro status`).
+pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(15);
+
+/// What wakes the main loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trigger {
+    Sync,
+    Reconcile,
+}
+
+/// Everything the daemon's tasks share.
+pub struct Daemon {
+    pub config: Config,
+    pub db: Db,
+    pub client: Client,
+}
+
+impl Daemon {
+    /// Opens the cache and builds the API client from the config.
+    pub fn open(config: Config) -> Result<Daemon> {
+        let base = config.require_base_url()?.to_string();
+        let key = config.api_key()?;
+        let store = Store::open(&config.db_path)?;
+        let limiter = Arc::new(Limiter::new(config.rate_limit_per_minute));
+        let client = Client::new(&base, key, config.auth, limiter, REQUEST_TIMEOUT)?;
+        Ok(Daemon {
+            config,
+            db: Db::new(store),
+            client,
+        })
+    }
+
+    async fn heartbeat(&self, started_at: &str, running: bool) {
+        let beat = DaemonHeartbeat {
+            pid: std::process::id(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            started_at: started_at.to_string(),
+            beat_at: time::now(),
+            running,
+        };
+        if let Err(e) = self.db.call(move |s| s.write_heartbeat(&beat)).await {
+            tracing::warn!(error = %e, "cannot write the heartbeat");
+        }
+    }
+}
+
+/// Result of `syncrod once`.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct OnceReport {
+    pub sync: sync::PassReport,
+    pub outbox: outbox::DrainReport,
+    pub outbox_pending: i64,
+}
+
+/// One complete pass of every resource (every stale thread included) plus
+/// a drain of the outbox, retrying transient failures until `deadline`.
+pub async fn once(
+    daemon: &Daemon,
+    deadline: Duration,
+    progress: Option<indicatif::ProgressBar>,
+) -> Result<OnceReport> {
+    let started = tokio::time::Instant::now();
+    let shutdown = CancellationToken::new();
+    let outbox = Outbox::new(daemon.client.clone(), daemon.db.clone());
+    let syncer = Syncer::new(daemon.client.clone(), daemon.db.clone()).with_progress(progress);
+    let mut report = OnceReport::default();
+    let first = outbox.drain(&shutdown).await?;
+    let mut attempt = 0u32;
+    loop {
+        match syncer.pass(usize::MAX).await {
+            Ok(r) => {
+                report.sync = r;
+                break;
+            }
+            Err(e) if e.is_fatal() || started.elapsed() >= deadline => {
+                return Err(fatal_context(e))
+            }
+            Err(e) => {
+                attempt += 1;
+                let wait = Duration::from_millis(500 * u64::from(attempt.min(10)));
+                tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "sync pass failed; retrying");
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+    // Drain until nothing is active (waiting out backoffs) or the deadline.
+    report.outbox = first;
+    loop {
+        let r = outbox.drain(&shutdown).await?;
+        report.outbox.processed += r.processed;
+        report.outbox.done += r.done;
+        report.outbox.failed += r.failed;
+        report.outbox.held += r.held;
+        let counts = daemon.db.call(|s| s.outbox_counts()).await?;
+        report.outbox_pending = counts.queued + counts.sending + counts.verifying;
+        if report.outbox_pending == 0 || started.elapsed() >= deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Ok(report)
+}
+
+fn fatal_context(e: SyncError) -> anyhow::Error {
+    match e {
+        SyncError::Api(ApiError::Unauthorized) => {
+            anyhow::anyhow!("the server refused the API key (401): check SYNCRO_API_KEY, api_key_file or api_key_command")
+        }
+        SyncError::Api(ApiError::Unreachable(m)) => {
+            anyhow::anyhow!("cannot reach the Syncro server: {m}")
+        }
+        other => anyhow::Error::new(other).context("sync pass failed"),
+    }
+}
+
+/// Runs the daemon until `shutdown` completes: scheduled sync passes, the
+/// daily reconcile, the outbox drainer woken by the CLI, and a heartbeat.
+pub async fn run(daemon: Daemon, shutdown: impl Future<Output = ()> + Send) -> Result<()> {
+    let daemon = Arc::new(daemon);
+    let started_at = time::now();
+    daemon.heartbeat(&started_at, true).await;
+    tracing::info!(
+        db = %daemon.config.db_path.display(),
+        rate_per_minute = daemon.config.rate_limit_per_minute,
+        "syncrod running"
+    );
+
+    let stop = CancellationToken::new();
+    let outbox_wake = Arc::new(Notify::new());
+    let sync_wake = Arc::new(Notify::new());
+    let wake_file = daemon.db.call(|s| Ok(s.wake_file())).await?;
+    let _watcher = wake::watch(&wake_file, vec![outbox_wake.clone(), sync_wake.clone()]);
+
+    let drainer = tokio::spawn(
+        Outbox::new(daemon.client.clone(), daemon.db.clone())
+            .run(outbox_wake.clone(), stop.clone()),
+    );
+
+    let (tx, mut rx) = mpsc::channel::<Trigger>(1);
+    let mut scheduler = schedule(&daemon.config, tx.clone()).await?;
+
+    let syncer = Syncer::new(daemon.client.clone(), daemon.db.clone());
+    let history_batch = daemon.config.schedule.history_batch;
+    let mut heartbeat = tokio::time::interval(HEARTBEAT_INTERVAL);
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut handled_request = daemon.db.call(|s| s.sync_requested_at()).await?;
+    let mut outage = false;
+    let _ = tx.try_send(Trigger::Sync);
+    tokio::pin!(shutdown);
+
+    loop {
+        let trigger = tokio::select! {
+            _ = &mut shutdown => break,
+            _ = heartbeat.tick() => {
+                daemon.heartbeat(&started_at, true).await;
+                continue;
+            }
+            _ = sync_wake.notified() => {
+                // The CLI asks for a pass through the store (`syncro sync`).
+                let req = daemon.db.call(|s| s.sync_requested_at()).await?;
+                if req.is_some() && req != handled_request {
+                    handled_request = req;
+                    Trigger::Sync
+                } else {
+                    continue;
+                }
+            }
+            t = rx.recv() => match t { Some(t) => t, None => break },
+        };
+        let work = async {
+            match trigger {
+                Trigger::Sync => syncer.pass(history_batch).await,
+                Trigger::Reconcile => syncer.reconcile().await,
+            }
+        };
+        let result = tokio::select! {
+            r = work => r,
+            _ = &mut shutdown => break,
+        };
+        match result {
+            Ok(r) => {
+                if outage {
+                    tracing::info!("the Syncro server is reachable again");
+                    outage = false;
+                    outbox_wake.notify_one();
+                }
+                tracing::info!(
+                    ?trigger,
+                    listed = r.listed,
+                    details = r.details,
+                    deleted = r.deleted,
+                    requests = r.requests,
+                    "sync pass done"
+                );
+            }
+            Err(SyncError::Api(ApiError::Unreachable(m))) => {
+                if !outage {
+                    tracing::warn!(error = %m, "the Syncro server is unreachable; working offline until it returns");
+                    outage = true;
+                }
+            }
+            Err(e) if e.is_fatal() => tracing::error!(error = %e, "sync pass failed"),
+            Err(e) => tracing::warn!(error = %e, "sync pass failed; the next pass retries"),
+        }
+    }
+
+    tracing::info!("syncrod stopping");
+    stop.cancel();
+    let _ = scheduler.shutdown().await;
+    // The drainer finishes (and persists) the step in flight, then stops.
+    let _ = tokio::time::timeout(Duration::from_secs(10), drainer).await;
+    daemon.heartbeat(&started_at, false).await;
+    Ok(())
+}
+
+/// Schedules the periodic passes. Jobs only post a trigger (dropped when
+/// one is already pending), so passes never overlap or pile up.
+async fn schedule(config: &Config, tx: mpsc::Sender<Trigger>) -> Result<JobScheduler> {
+    let scheduler = JobScheduler::new()
+        .await
+        .context("cannot start the scheduler")?;
+    let every = Duration::from_secs(config.schedule.sync_interval_secs);
+    let sync_tx = tx.clone();
+    scheduler
+        .add(Job::new_repeated_async(every, move |_, _| {
+            let tx = sync_tx.clone();
+            Box::pin(async move {
+                let _ = tx.try_send(Trigger::Sync);
+            })
+        })?)
+        .await?;
+    let cron = config.schedule.reconcile_cron.clone();
+    scheduler
+        .add(
+            Job::new_async(cron.as_str(), move |_, _| {
+                let tx = tx.clone();
+                Box::pin(async move {
+                    let _ = tx.send(Trigger::Reconcile).await;
+                })
+            })
+            .with_context(|| format!("invalid schedule.reconcile_cron {cron:?}"))?,
+        )
+        .await?;
+    scheduler
+        .start()
+        .await
+        .context("cannot start the scheduler")?;
+    Ok(scheduler)
+}

@@ -1,0 +1,156 @@
+//! One request budget for the whole process, shared by sync and outbox.
+//!
+//! The pacing itself is `governor` (GCRA). On top of it this adds the two
+//! things governor does not know about: writes go ahead of background
+//! reads, and a 429 from the server pauses *every* request until the
+//! server's Retry-After has passed.
+
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+/// Who is asking for a request slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    /// Outbox writes and their read-backs: a technician is waiting.
+    Write,
+    /// Background mirroring.
+    Read,
+}
+
+pub struct Limiter {
+    governor: DefaultDirectRateLimiter,
+    per_minute: u32,
+    writers_waiting: AtomicUsize,
+    writers_done: Notify,
+    paused_until: Mutex<Option<Instant>>,
+}
+
+impl Limiter {
+    /// A limiter allowing `per_minute` requests per minute.
+    ///
+    /// The burst is kept small on purpose: GCRA lets `burst + rate` requests
+    /// through in any 60 s window, and Syncro counts a sliding minute, so a
+    /// burst of a full minute's quota would earn 429s.
+    pub fn new(per_minute: u32) -> Limiter {
+        let per_minute = per_minute.max(1);
+        let rate = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new((per_minute / 30).clamp(1, 5)).unwrap_or(NonZeroU32::MIN);
+        Limiter {
+            governor: RateLimiter::direct(Quota::per_minute(rate).allow_burst(burst)),
+            per_minute,
+            writers_waiting: AtomicUsize::new(0),
+            writers_done: Notify::new(),
+            paused_until: Mutex::new(None),
+        }
+    }
+
+    pub fn per_minute(&self) -> u32 {
+        self.per_minute
+    }
+
+    /// Waits until a request may be sent.
+    pub async fn acquire(&self, priority: Priority) {
+        match priority {
+            Priority::Write => {
+                self.writers_waiting.fetch_add(1, Ordering::SeqCst);
+                self.wait_pause().await;
+                self.governor.until_ready().await;
+                if self.writers_waiting.fetch_sub(1, Ordering::SeqCst) == 1 {
+                    self.writers_done.notify_waiters();
+                }
+            }
+            Priority::Read => loop {
+                while self.writers_waiting.load(Ordering::SeqCst) > 0 {
+                    let notified = self.writers_done.notified();
+                    if self.writers_waiting.load(Ordering::SeqCst) == 0 {
+                        break;
+                    }
+                    // Bounded wait: a missed wake-up costs at most this.
+                    let _ = tokio::time::timeout(Duration::from_millis(200), notified).await;
+                }
+                self.wait_pause().await;
+                self.governor.until_ready().await;
+                // A writer that arrived while we waited goes first.
+                if self.writers_waiting.load(Ordering::SeqCst) == 0 {
+                    break;
+                }
+            },
+        }
+    }
+
+    /// Pauses every request for `wait` (after a 429). Returns true when
+    /// this call started a new pause, so the caller logs it once.
+    pub fn pause(&self, wait: Duration) -> bool {
+        let until = Instant::now() + wait;
+        let mut paused = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
+        let fresh = paused.is_none_or(|p| p <= Instant::now());
+        if paused.is_none_or(|p| p < until) {
+            *paused = Some(until);
+        }
+        fresh
+    }
+
+    async fn wait_pause(&self) {
+        loop {
+            let until = *self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
+            match until {
+                Some(t) if t > Instant::now() => tokio::time::sleep_until(t).await,
+                _ => return,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_holds_every_request() {
+        let l = Limiter::new(6000);
+        assert!(l.pause(Duration::from_secs(60)));
+        assert!(
+            !l.pause(Duration::from_secs(30)),
+            "a pause in progress is not news"
+        );
+        let start = Instant::now();
+        l.acquire(Priority::Read).await;
+        assert!(start.elapsed() >= Duration::from_secs(60));
+    }
+
+    #[tokio::test]
+    async fn writes_go_ahead_of_waiting_reads() {
+        use std::sync::Arc;
+        let l = Arc::new(Limiter::new(600)); // one slot per 100 ms, burst 5
+        for _ in 0..5 {
+            l.acquire(Priority::Read).await; // drain the burst
+        }
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for i in 0..3 {
+            let (l, order) = (l.clone(), order.clone());
+            tasks.push(tokio::spawn(async move {
+                l.acquire(Priority::Read).await;
+                order.lock().unwrap().push(format!("read{i}"));
+            }));
+        }
+        tokio::task::yield_now().await;
+        let (l2, order2) = (l.clone(), order.clone());
+        tasks.push(tokio::spawn(async move {
+            l2.acquire(Priority::Write).await;
+            order2.lock().unwrap().push("write".to_string());
+        }));
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let order = order.lock().unwrap();
+        let write_at = order.iter().position(|s| s == "write").unwrap();
+        assert!(write_at <= 1, "the write waited behind reads: {order:?}");
+    }
+}

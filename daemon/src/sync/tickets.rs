@@ -1,0 +1,171 @@
+//! Tickets: incremental list by `since_updated_at`, then each changed
+//! ticket's thread (comments, line items, timers) by detail.
+
+use std::collections::HashSet;
+
+use futures::stream::{self, StreamExt};
+use serde_json::Value;
+use syncro_store::model::{single, Comment, Ticket, TicketWithChildren};
+
+use super::{PassReport, SyncError, Syncer, DETAIL_CONCURRENCY};
+use crate::client::ApiError;
+
+/// Threads stored per transaction while draining the backlog.
+const DETAIL_BATCH: usize = 25;
+
+/// Parses a list page, skipping (and logging) records that cannot be
+/// stored. Returns tickets, their embedded initial comments, and how many
+/// records were bad.
+pub(crate) fn parse_ticket_page(items: &[Value]) -> (Vec<Ticket>, Vec<Comment>, u64) {
+    let mut tickets = Vec::with_capacity(items.len());
+    let mut comments = Vec::new();
+    let mut bad = 0;
+    for item in items {
+        match Ticket::from_json(item) {
+            Ok(t) => {
+                for c in syncro_store::json::array(item, "comments") {
+                    match Comment::from_json(c, t.id) {
+                        Ok(c) => comments.push(c),
+                        Err(e) => {
+                            tracing::warn!(ticket = t.id, error = %e, "skipping a malformed comment")
+                        }
+                    }
+                }
+                tickets.push(t);
+            }
+            Err(e) => {
+                bad += 1;
+                tracing::warn!(error = %e, "skipping a malformed ticket in a list page");
+            }
+        }
+    }
+    (tickets, comments, bad)
+}
+
+impl Syncer {
+    /// Walks the ticket list from the watermark (all of it on first run).
+    pub(crate) async fn sync_ticket_list(&self) -> Result<PassReport, SyncError> {
+        self.walk_since("tickets", "/tickets", "tickets").await
+    }
+
+    /// Fetches up to `budget` stale threads, open tickets first, then the
+    /// most recently updated: the history trickles in behind current work.
+    pub(crate) async fn sync_ticket_details(&self, budget: usize) -> Result<u64, SyncError> {
+        let mut done = 0u64;
+        let mut failed: HashSet<i64> = HashSet::new();
+        while (done as usize) < budget {
+            let want = (budget - done as usize).min(DETAIL_BATCH * 4);
+            let skip = failed.len();
+            let ids: Vec<i64> = self
+                .db
+                .call(move |s| s.tickets_needing_detail(want + skip))
+                .await?
+                .into_iter()
+                .filter(|id| !failed.contains(id))
+                .take(want)
+                .collect();
+            if ids.is_empty() {
+                break;
+            }
+            let results: Vec<(i64, Result<Value, ApiError>)> = stream::iter(ids)
+                .map(|id| async move { (id, self.get(&format!("/tickets/{id}"), &[]).await) })
+                .buffer_unordered(DETAIL_CONCURRENCY)
+                .collect()
+                .await;
+            let mut details = Vec::new();
+            let mut gone = Vec::new();
+            let mut first_error = None;
+            for (id, r) in results {
+                match r.map(|body| TicketWithChildren::from_json(single(&body, "ticket"))) {
+                    Ok(Ok(d)) if d.ticket.id == id => details.push(d),
+                    Ok(Ok(d)) => {
+                        tracing::warn!(
+                            asked = id,
+                            got = d.ticket.id,
+                            "detail answered for another ticket"
+                        );
+                        failed.insert(id);
+                    }
+                    Ok(Err(e)) => {
+                        tracing::warn!(ticket = id, error = %e, "skipping a malformed ticket detail");
+                        failed.insert(id);
+                    }
+                    Err(ApiError::NotFound(_)) => gone.push(id),
+                    Err(ApiError::Unauthorized) => return Err(ApiError::Unauthorized.into()),
+                    Err(e) => {
+                        // Skipped for the rest of this pass; the next pass
+                        // tries it again.
+                        failed.insert(id);
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+            let progressed = !details.is_empty() || !gone.is_empty();
+            done += details.len() as u64;
+            if let Some(bar) = &self.progress {
+                bar.inc(details.len() as u64);
+            }
+            for chunk in details.chunks(DETAIL_BATCH) {
+                let chunk = chunk.to_vec();
+                self.db
+                    .call(move |s| s.upsert_ticket_details(&chunk))
+                    .await?;
+            }
+            if !gone.is_empty() {
+                tracing::info!(count = gone.len(), "removing tickets deleted on the server");
+                self.db.call(move |s| s.delete_tickets(&gone)).await?;
+            }
+            if let (false, Some(e)) = (progressed, first_error) {
+                // Nothing in this batch worked: the server is struggling;
+                // stop the pass and keep what landed.
+                return Err(e.into());
+            }
+        }
+        Ok(done)
+    }
+
+    /// Lists every ticket, then confirms each cached ticket the list did
+    /// not mention with a detail request before deleting it (a ticket
+    /// created while we paged is not a deletion).
+    pub(crate) async fn reconcile_tickets(&self) -> Result<PassReport, SyncError> {
+        let mut report = PassReport::default();
+        let mut seen = HashSet::new();
+        let mut page = 1;
+        loop {
+            let (items, meta) = self
+                .list_page("/tickets", "tickets", Vec::new(), page)
+                .await?;
+            let (tickets, comments, bad) = parse_ticket_page(&items);
+            report.bad_records += bad;
+            report.listed += tickets.len() as u64;
+            seen.extend(tickets.iter().map(|t| t.id));
+            self.db
+                .call(move |s| s.upsert_tickets(&tickets, &comments))
+                .await?;
+            if super::is_last_page(items.len(), &meta, page) {
+                break;
+            }
+            page += 1;
+        }
+        let cached = self.db.call(|s| s.ticket_ids()).await?;
+        let mut gone = Vec::new();
+        for id in cached.into_iter().filter(|id| !seen.contains(id)) {
+            match self.get(&format!("/tickets/{id}"), &[]).await {
+                Err(ApiError::NotFound(_)) => gone.push(id),
+                Ok(body) => {
+                    if let Ok(d) = TicketWithChildren::from_json(single(&body, "ticket")) {
+                        self.db.call(move |s| s.upsert_ticket_detail(&d)).await?;
+                        report.details += 1;
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        report.deleted = gone.len() as u64;
+        if !gone.is_empty() {
+            tracing::info!(count = gone.len(), "removing tickets deleted on the server");
+            self.db.call(move |s| s.delete_tickets(&gone)).await?;
+        }
+        Ok(report)
+    }
+}
