@@ -28,9 +28,6 @@ use crate::limiter::Limiter;
 use crate::outbox::Outbox;
 use crate::sync::{SyncError, Syncer};
 
-/// Per-request timeout. A write that times out has an unknown outcome and
-/// is looked for before being resent, so this only bounds waiting.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often the daemon proves it is alive (see `syncro status`).
 pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(15);
 
@@ -55,7 +52,10 @@ impl Daemon {
         let key = config.api_key()?;
         let store = Store::open(&config.db_path)?;
         let limiter = Arc::new(Limiter::new(config.rate_limit_per_minute));
-        let client = Client::new(&base, key, config.auth, limiter, REQUEST_TIMEOUT)?;
+        // A write that times out has an unknown outcome and is looked for
+        // before being resent, so the timeout only bounds waiting.
+        let timeout = Duration::from_secs(config.request_timeout_secs);
+        let client = Client::new(&base, key, config.auth, limiter, timeout)?;
         Ok(Daemon {
             config,
             db: Db::new(store),
@@ -85,11 +85,13 @@ pub struct OnceReport {
     pub outbox_pending: i64,
 }
 
-/// One complete pass of every resource (every stale thread included) plus
-/// a drain of the outbox, retrying transient failures until `deadline`.
+/// One complete pass of every resource (every stale thread included, and
+/// with `sweep` the deletion sweep too) plus a drain of the outbox,
+/// retrying transient failures until `deadline`.
 pub async fn once(
     daemon: &Daemon,
     deadline: Duration,
+    sweep: bool,
     progress: Option<indicatif::ProgressBar>,
 ) -> Result<OnceReport> {
     let started = tokio::time::Instant::now();
@@ -100,7 +102,18 @@ pub async fn once(
     let first = outbox.drain(&shutdown).await?;
     let mut attempt = 0u32;
     loop {
-        match syncer.pass(usize::MAX).await {
+        let pass = async {
+            let mut r = syncer.pass(usize::MAX).await?;
+            if sweep {
+                let s = syncer.reconcile().await?;
+                r.listed += s.listed;
+                r.deleted += s.deleted;
+                r.details += s.details;
+                r.requests += s.requests;
+            }
+            Ok::<_, SyncError>(r)
+        };
+        match pass.await {
             Ok(r) => {
                 report.sync = r;
                 break;

@@ -36,6 +36,9 @@ enum Command {
         /// Print the pass report as JSON on stdout
         #[arg(long)]
         json: bool,
+        /// Skip the deletion sweep (a full listing of every resource)
+        #[arg(long)]
+        quick: bool,
     },
 }
 
@@ -81,9 +84,9 @@ fn real_main(args: Args) -> Result<ExitCode> {
                 syncrod::run(daemon, shutdown_signal()).await?;
                 Ok(ExitCode::SUCCESS)
             }
-            Command::Once { timeout, json } => {
+            Command::Once { timeout, json, quick } => {
                 let bar = progress_bar();
-                let report = syncrod::once(&daemon, Duration::from_secs(timeout), bar.clone()).await?;
+                let report = syncrod::once(&daemon, Duration::from_secs(timeout), !quick, bar.clone()).await?;
                 if let Some(bar) = bar {
                     bar.finish_and_clear();
                 }

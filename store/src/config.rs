@@ -18,6 +18,9 @@ pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 150;
 pub const DEFAULT_SYNC_INTERVAL_SECS: u64 = 60;
 /// Ticket threads fetched per history-trickle run.
 pub const DEFAULT_HISTORY_BATCH: usize = 200;
+/// Seconds syncrod waits for one API answer before treating the outcome as
+/// unknown (a write is then looked for before any resend).
+pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 /// When the daily reconcile (deletion sweep) runs, as a 6-field cron.
 pub const DEFAULT_RECONCILE_CRON: &str = "0 30 3 * * *";
 
@@ -110,6 +113,7 @@ struct RawConfig {
     auth: Option<AuthMode>,
     db_path: Option<PathBuf>,
     rate_limit_per_minute: Option<u32>,
+    request_timeout_secs: Option<u64>,
     tech: Option<String>,
     user_id: Option<i64>,
     log_level: Option<String>,
@@ -176,6 +180,7 @@ pub struct Config {
     pub auth: AuthMode,
     pub db_path: PathBuf,
     pub rate_limit_per_minute: u32,
+    pub request_timeout_secs: u64,
     pub tech: Option<String>,
     pub user_id: Option<i64>,
     pub log_level: Option<String>,
@@ -307,6 +312,12 @@ impl Config {
                 "must be at least 1".into(),
             ));
         }
+        let request_timeout_secs = raw
+            .request_timeout_secs
+            .unwrap_or(DEFAULT_REQUEST_TIMEOUT_SECS);
+        if request_timeout_secs == 0 {
+            return Err(invalid("request_timeout_secs", "must be at least 1".into()));
+        }
         if raw.schedule.sync_interval_secs == 0 {
             return Err(invalid(
                 "schedule.sync_interval_secs",
@@ -340,6 +351,7 @@ impl Config {
             auth: raw.auth.unwrap_or_default(),
             db_path,
             rate_limit_per_minute: rate,
+            request_timeout_secs,
             tech: raw.tech,
             user_id: raw.user_id,
             log_level: raw.log_level,

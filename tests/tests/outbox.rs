@@ -1,0 +1,569 @@
+//! The outbox against the simulator's faults: every kind of write lands
+//! exactly once and is verified, whatever the network does.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{json, Value};
+use syncro_e2e::{api, drain_until_settled, mutate, TestEnv};
+use syncro_sim::{FaultKind, QueuedFault, SimConfig, SimHandle};
+use syncro_store::outbox::{Command, NewItem, State, TicketFields};
+use syncrod::Daemon;
+
+const KEY: &str = "test-key";
+
+/// The faults a write can meet, each queued for the write's request.
+const FAULTS: [FaultKind; 7] = [
+    FaultKind::ApplyThenDrop,
+    FaultKind::ResetBeforeApply,
+    FaultKind::ApplyThenSlowAnswer,
+    FaultKind::ServerError,
+    FaultKind::BadGateway,
+    FaultKind::TooManyRequests,
+    FaultKind::TruncatedJson,
+];
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Comment,
+    Update,
+    CreateTicket,
+    AddLine,
+    UpdateLine,
+    RemoveLine,
+    AddTimer,
+    UpdateTimer,
+    DeleteTimer,
+    ChargeTimer,
+    Invoice,
+}
+
+const KINDS: [Kind; 11] = [
+    Kind::Comment,
+    Kind::Update,
+    Kind::CreateTicket,
+    Kind::AddLine,
+    Kind::UpdateLine,
+    Kind::RemoveLine,
+    Kind::AddTimer,
+    Kind::UpdateTimer,
+    Kind::DeleteTimer,
+    Kind::ChargeTimer,
+    Kind::Invoice,
+];
+
+async fn sim() -> SimHandle {
+    syncro_sim::spawn(SimConfig {
+        tickets: 12,
+        customers: 5,
+        invoices: 0,
+        rate_limit_per_minute: 0,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("sim")
+}
+
+fn env_for(sim: &SimHandle) -> TestEnv {
+    let env = TestEnv::new(&sim.base_url(), KEY, 600_000);
+    // Short timeout: a slow answer is an unknown outcome within a second.
+    let text = std::fs::read_to_string(&env.config).unwrap();
+    std::fs::write(&env.config, format!("request_timeout_secs = 1\n{text}")).unwrap();
+    env
+}
+
+fn ticket_of(dump: &Value, id: i64) -> Value {
+    dump["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"].as_i64() == Some(id))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// A fresh ticket with one uninvoiced line item and one uncharged timer.
+async fn prepared_ticket(sim: &SimHandle) -> (i64, i64, i64, i64) {
+    let dump = sim.dump();
+    let t = &dump["tickets"][0];
+    let customer = t["customer_id"].as_i64().unwrap();
+    let created = api(
+        &sim.base_url(),
+        KEY,
+        Method::POST,
+        "/tickets",
+        Some(json!({"customer_id": customer, "subject": "Test bed"})),
+    )
+    .await;
+    let id = created["ticket"]["id"].as_i64().unwrap();
+    let line = api(
+        &sim.base_url(),
+        KEY,
+        Method::POST,
+        &format!("/tickets/{id}/add_line_item"),
+        Some(json!({"name": "Cable", "description": "Cat6", "quantity": 2, "price_retail": 12.5})),
+    )
+    .await;
+    let timer = api(&sim.base_url(), KEY, Method::POST, &format!("/tickets/{id}/timer_entry"),
+        Some(json!({"start_at": "2026-11-01T10:00:00Z", "end_at": "2026-11-01T10:30:00Z", "notes": "onsite", "product_id": 9002, "billable": true}))).await;
+    let number = api(
+        &sim.base_url(),
+        KEY,
+        Method::GET,
+        &format!("/tickets/{id}"),
+        None,
+    )
+    .await["ticket"]["number"]
+        .as_i64()
+        .unwrap();
+    (
+        id,
+        number,
+        line["id"].as_i64().unwrap(),
+        timer["id"].as_i64().unwrap(),
+    )
+}
+
+fn command(
+    kind: Kind,
+    customer: i64,
+    line: i64,
+    timer: i64,
+) -> (Command, &'static str, &'static str) {
+    match kind {
+        Kind::Comment => (
+            Command::AddComment {
+                subject: "Update".into(),
+                body: "Replaced the toner".into(),
+                hidden: false,
+                do_not_email: true,
+                tech: Some("Tess".into()),
+            },
+            "POST",
+            "/comment",
+        ),
+        Kind::Update => (
+            Command::UpdateTicket {
+                fields: TicketFields {
+                    status: Some("Waiting for Parts".into()),
+                    ..Default::default()
+                },
+            },
+            "PUT",
+            "/tickets/",
+        ),
+        Kind::CreateTicket => (
+            Command::CreateTicket {
+                customer_id: customer,
+                subject: "Queued offline".into(),
+                problem_type: Some("Network".into()),
+                priority: None,
+                status: None,
+                body: Some("Switch is dead".into()),
+            },
+            "POST",
+            "/tickets",
+        ),
+        Kind::AddLine => (
+            Command::AddLineItem {
+                product_id: Some(9001),
+                name: "Labor - Remote".into(),
+                description: "Remote labor, 30 min".into(),
+                quantity: 0.5,
+                price_retail: 125.0,
+            },
+            "POST",
+            "/add_line_item",
+        ),
+        Kind::UpdateLine => (
+            Command::UpdateLineItem {
+                line_item_id: line,
+                quantity: Some(3.0),
+                price_retail: None,
+                name: None,
+                description: None,
+            },
+            "PUT",
+            "/update_line_item",
+        ),
+        Kind::RemoveLine => (
+            Command::RemoveLineItem { line_item_id: line },
+            "POST",
+            "/remove_line_item",
+        ),
+        Kind::AddTimer => (
+            Command::AddTimer {
+                start_at: "2026-11-02T09:00:00Z".into(),
+                end_at: "2026-11-02T09:45:00Z".into(),
+                notes: Some("remote session".into()),
+                billable: true,
+                product_id: Some(9001),
+            },
+            "POST",
+            "/timer_entry",
+        ),
+        Kind::UpdateTimer => (
+            Command::UpdateTimer {
+                timer_id: timer,
+                start_at: None,
+                end_at: Some("2026-11-01T11:00:00Z".into()),
+                notes: Some("longer".into()),
+                billable: None,
+                product_id: None,
+            },
+            "PUT",
+            "/update_timer_entry",
+        ),
+        Kind::DeleteTimer => (
+            Command::DeleteTimer { timer_id: timer },
+            "POST",
+            "/delete_timer_entry",
+        ),
+        Kind::ChargeTimer => (
+            Command::ChargeTimer { timer_id: timer },
+            "POST",
+            "/charge_timer_entry",
+        ),
+        Kind::Invoice => (Command::CreateInvoice {}, "POST", "/invoices"),
+    }
+}
+
+/// Checks the server holds exactly the one intended effect.
+fn check_effect(
+    kind: Kind,
+    dump: &Value,
+    ticket: i64,
+    line: i64,
+    timer: i64,
+) -> Result<(), String> {
+    let t = ticket_of(dump, ticket);
+    let count = |arr: &Value, f: &dyn Fn(&Value) -> bool| {
+        arr.as_array()
+            .map(|a| a.iter().filter(|x| f(x)).count())
+            .unwrap_or(0)
+    };
+    let n = match kind {
+        Kind::Comment => count(&t["comments"], &|c| c["body"] == "Replaced the toner"),
+        Kind::Update => usize::from(t["status"] == "Waiting for Parts"),
+        Kind::CreateTicket => count(&dump["tickets"], &|x| x["subject"] == "Queued offline"),
+        Kind::AddLine => count(&t["line_items"], &|l| l["name"] == "Labor - Remote"),
+        Kind::UpdateLine => count(&t["line_items"], &|l| {
+            l["id"].as_i64() == Some(line)
+                && l["quantity"]
+                    .as_str()
+                    .and_then(|q| q.parse::<f64>().ok())
+                    .or(l["quantity"].as_f64())
+                    == Some(3.0)
+        }),
+        Kind::RemoveLine => {
+            usize::from(count(&t["line_items"], &|l| l["id"].as_i64() == Some(line)) == 0)
+        }
+        Kind::AddTimer => count(&t["ticket_timers"], &|x| x["notes"] == "remote session"),
+        Kind::UpdateTimer => count(&t["ticket_timers"], &|x| {
+            x["id"].as_i64() == Some(timer) && x["notes"] == "longer"
+        }),
+        Kind::DeleteTimer => {
+            usize::from(count(&t["ticket_timers"], &|x| x["id"].as_i64() == Some(timer)) == 0)
+        }
+        Kind::ChargeTimer => {
+            let charged = count(&t["ticket_timers"], &|x| {
+                x["id"].as_i64() == Some(timer) && x["recorded"] == true
+            });
+            let lines = t["line_items"].as_array().map(Vec::len).unwrap_or(0);
+            if lines != 2 {
+                return Err(format!(
+                    "charging made {} line items, expected exactly one new",
+                    lines as i64 - 1
+                ));
+            }
+            charged
+        }
+        Kind::Invoice => count(&dump["invoices"], &|i| {
+            i["ticket_id"].as_i64() == Some(ticket)
+        }),
+    };
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(format!("{kind:?}: expected exactly one effect, found {n}"))
+    }
+}
+
+/// One write of `kind` meeting `fault` on its request.
+async fn scenario(kind: Kind, fault: Option<FaultKind>) -> Result<(), String> {
+    let sim = sim().await;
+    let env = env_for(&sim);
+    let (ticket, number, line, timer) = prepared_ticket(&sim).await;
+    let customer = ticket_of(&sim.dump(), ticket)["customer_id"]
+        .as_i64()
+        .unwrap();
+    let (cmd, method, path) = command(kind, customer, line, timer);
+    if let Some(fault) = fault {
+        let mut q = QueuedFault::new(fault).method(method).path_contains(path);
+        if fault == FaultKind::ApplyThenSlowAnswer {
+            q.delay_ms = Some(2500);
+        }
+        sim.queue_faults(vec![q]);
+    }
+    let daemon = Daemon::open(env.config()).map_err(|e| e.to_string())?;
+    let mut store = env.store();
+    let item = if matches!(kind, Kind::CreateTicket) {
+        NewItem {
+            command: cmd,
+            ticket_id: None,
+            ticket_number: None,
+            depends_on: None,
+            base_updated_at: None,
+        }
+    } else {
+        NewItem::on_ticket(cmd, ticket, number)
+    };
+    let id = store.enqueue(item).map_err(|e| e.to_string())?;
+    drain_until_settled(&daemon, Duration::from_secs(40)).await;
+    let item = store.outbox_item(id).unwrap().unwrap();
+    let injected =
+        fault.is_none_or(|f| sim.counters()["faults"][f.name()].as_u64().unwrap_or(0) >= 1);
+    let result = if !injected {
+        Err(format!(
+            "{kind:?}: the {fault:?} fault never hit the write ({})",
+            sim.counters()
+        ))
+    } else if item.state != State::Done {
+        Err(format!(
+            "{kind:?} with {fault:?}: item ended {} ({:?})",
+            item.state, item.last_error
+        ))
+    } else {
+        check_effect(kind, &sim.dump(), ticket, line, timer)
+            .map_err(|e| format!("{kind:?} with {fault:?}: {e}"))
+    };
+    sim.shutdown().await;
+    result
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_lands_exactly_once_under_every_fault() {
+    let mut set = tokio::task::JoinSet::new();
+    let mut failures = Vec::new();
+    let mut cases: Vec<(Kind, Option<FaultKind>)> = Vec::new();
+    for kind in KINDS {
+        cases.push((kind, None));
+        for fault in FAULTS {
+            cases.push((kind, Some(fault)));
+        }
+    }
+    let total = cases.len();
+    let mut cases = cases.into_iter();
+    loop {
+        while set.len() < 12 {
+            match cases.next() {
+                Some((k, f)) => {
+                    set.spawn(scenario(k, f));
+                }
+                None => break,
+            }
+        }
+        match set.join_next().await {
+            Some(r) => {
+                if let Err(e) = r.expect("scenario panicked") {
+                    failures.push(e);
+                }
+            }
+            None => break,
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {total} scenarios failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_identical_comments_queued_on_purpose_both_land_once() {
+    let sim = sim().await;
+    let env = env_for(&sim);
+    let (ticket, number, _, _) = prepared_ticket(&sim).await;
+    sim.queue_faults(vec![
+        QueuedFault::new(FaultKind::ApplyThenDrop)
+            .method("POST")
+            .path_contains("/comment"),
+        QueuedFault::new(FaultKind::ApplyThenDrop)
+            .method("POST")
+            .path_contains("/comment"),
+    ]);
+    let daemon = Daemon::open(env.config()).unwrap();
+    let mut store = env.store();
+    let cmd = Command::AddComment {
+        subject: "Update".into(),
+        body: "Rebooted the NAS".into(),
+        hidden: true,
+        do_not_email: true,
+        tech: None,
+    };
+    let a = store
+        .enqueue(NewItem::on_ticket(cmd.clone(), ticket, number))
+        .unwrap();
+    let b = store
+        .enqueue(NewItem::on_ticket(cmd, ticket, number))
+        .unwrap();
+    drain_until_settled(&daemon, Duration::from_secs(30)).await;
+    let (a, b) = (
+        store.outbox_item(a).unwrap().unwrap(),
+        store.outbox_item(b).unwrap().unwrap(),
+    );
+    assert_eq!(
+        (a.state, b.state),
+        (State::Done, State::Done),
+        "{a:?} {b:?}"
+    );
+    assert_ne!(a.remote_id, b.remote_id);
+    let t = ticket_of(&sim.dump(), ticket);
+    let n = t["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["body"] == "Rebooted the NAS")
+        .count();
+    assert_eq!(n, 2);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_422_fails_with_the_servers_message_verbatim() {
+    let sim = sim().await;
+    let env = env_for(&sim);
+    let (ticket, number, _, _) = prepared_ticket(&sim).await;
+    let daemon = Daemon::open(env.config()).unwrap();
+    let mut store = env.store();
+    let id = store
+        .enqueue(NewItem::on_ticket(
+            Command::AddLineItem {
+                product_id: None,
+                name: String::new(),
+                description: String::new(),
+                quantity: 1.0,
+                price_retail: 5.0,
+            },
+            ticket,
+            number,
+        ))
+        .unwrap();
+    drain_until_settled(&daemon, Duration::from_secs(10)).await;
+    let item = store.outbox_item(id).unwrap().unwrap();
+    assert_eq!(item.state, State::Failed);
+    let err = item.last_error.unwrap();
+    assert!(err.contains("Name can't be blank"), "{err}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conflicting_update_is_held_until_released() {
+    let sim = sim().await;
+    let env = env_for(&sim);
+    let (ticket, number, _, _) = prepared_ticket(&sim).await;
+    let daemon = Daemon::open(env.config()).unwrap();
+    syncrod::once(&daemon, Duration::from_secs(30), false, None)
+        .await
+        .unwrap();
+    let mut store = env.store();
+    let seen = store.ticket_updated_at(ticket).unwrap();
+    let id = store
+        .enqueue(NewItem {
+            base_updated_at: seen,
+            ..NewItem::on_ticket(
+                Command::UpdateTicket {
+                    fields: TicketFields {
+                        status: Some("Resolved".into()),
+                        ..Default::default()
+                    },
+                },
+                ticket,
+                number,
+            )
+        })
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    mutate(
+        &sim.admin_url(),
+        json!({"action": "edit_ticket", "id": ticket, "fields": {"status": "Customer Reply"}}),
+    )
+    .await;
+    drain_until_settled(&daemon, Duration::from_secs(10)).await;
+    let item = store.outbox_item(id).unwrap().unwrap();
+    assert_eq!(item.state, State::Held, "{item:?}");
+    assert!(item
+        .last_error
+        .as_deref()
+        .unwrap_or("")
+        .contains("changed on the server"));
+    assert_eq!(
+        ticket_of(&sim.dump(), ticket)["status"],
+        "Customer Reply",
+        "a held update must not be sent"
+    );
+    store.outbox_release(id).unwrap();
+    drain_until_settled(&daemon, Duration::from_secs(10)).await;
+    assert_eq!(store.outbox_item(id).unwrap().unwrap().state, State::Done);
+    assert_eq!(ticket_of(&sim.dump(), ticket)["status"], "Resolved");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_comment_on_a_ticket_created_offline_waits_for_it_and_uses_its_id() {
+    let sim = sim().await;
+    let env = env_for(&sim);
+    let customer = sim.dump()["customers"][0]["id"].as_i64().unwrap();
+    let daemon = Daemon::open(env.config()).unwrap();
+    let mut store = env.store();
+    let create = store
+        .enqueue(NewItem {
+            command: Command::CreateTicket {
+                customer_id: customer,
+                subject: "Made offline".into(),
+                problem_type: None,
+                priority: None,
+                status: None,
+                body: None,
+            },
+            ticket_id: None,
+            ticket_number: None,
+            depends_on: None,
+            base_updated_at: None,
+        })
+        .unwrap();
+    let comment = store
+        .enqueue(NewItem {
+            command: Command::AddComment {
+                subject: "Update".into(),
+                body: "On my way".into(),
+                hidden: false,
+                do_not_email: false,
+                tech: None,
+            },
+            ticket_id: None,
+            ticket_number: None,
+            depends_on: Some(create),
+            base_updated_at: None,
+        })
+        .unwrap();
+    drain_until_settled(&daemon, Duration::from_secs(10)).await;
+    let c = store.outbox_item(comment).unwrap().unwrap();
+    let t = store.outbox_item(create).unwrap().unwrap();
+    assert_eq!(
+        (t.state, c.state),
+        (State::Done, State::Done),
+        "{t:?} {c:?}"
+    );
+    assert_eq!(c.ticket_id, t.remote_id);
+    assert!(c.ticket_number.is_some());
+    let server = ticket_of(&sim.dump(), t.remote_id.unwrap());
+    assert_eq!(server["subject"], "Made offline");
+    assert!(server["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["body"] == "On my way"));
+    sim.shutdown().await;
+}

@@ -1,0 +1,281 @@
+//! syncrod's mirror against the simulator: convergence, incremental
+//! passes, crash recovery, faults, and the key never leaking.
+
+use std::time::Duration;
+
+use serde_json::json;
+use syncro_e2e::{compare, mutate, TestEnv};
+use syncro_sim::{FaultConfig, FaultKind, SimConfig};
+use syncrod::sync::Syncer;
+use syncrod::Daemon;
+
+fn sim_config(tickets: usize) -> SimConfig {
+    SimConfig {
+        tickets,
+        customers: 25,
+        invoices: 15,
+        rate_limit_per_minute: 0,
+        ..SimConfig::default()
+    }
+}
+
+async fn once(env: &TestEnv) -> syncrod::OnceReport {
+    let daemon = Daemon::open(env.config()).expect("open daemon");
+    syncrod::once(&daemon, Duration::from_secs(120), true, None)
+        .await
+        .expect("once")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_mirrors_every_field_and_an_idle_pass_costs_one_request_per_resource() {
+    let sim = syncro_sim::spawn(sim_config(120)).await.unwrap();
+    let env = TestEnv::new(&sim.base_url(), "test-key", 60_000);
+    let report = once(&env).await;
+    assert!(report.sync.listed >= 120, "{report:?}");
+    let diffs = compare(&env.store(), &sim.dump());
+    assert!(
+        diffs.is_empty(),
+        "cache differs from the server:\n{}",
+        diffs.join("\n")
+    );
+
+    // Nothing changed: an incremental pass is one list request per resource.
+    let daemon = Daemon::open(env.config()).unwrap();
+    let syncer = Syncer::new(daemon.client.clone(), daemon.db.clone());
+    let r = syncer.pass(usize::MAX).await.unwrap();
+    assert_eq!(r.requests, 3, "{r:?}");
+    assert_eq!(r.details, 0, "{r:?}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_pass_converges_after_changes_by_another_technician() {
+    let sim = syncro_sim::spawn(sim_config(60)).await.unwrap();
+    let env = TestEnv::new(&sim.base_url(), "test-key", 60_000);
+    once(&env).await;
+    let dump = sim.dump();
+    let tickets = dump["tickets"].as_array().unwrap();
+    let (t0, t1, t2) = (
+        tickets[0]["id"].as_i64().unwrap(),
+        tickets[1]["id"].as_i64().unwrap(),
+        tickets[2]["id"].as_i64().unwrap(),
+    );
+    let customers = dump["customers"].as_array().unwrap();
+    let c0 = customers[0]["id"].as_i64().unwrap();
+    let c_last = customers.last().unwrap()["id"].as_i64().unwrap();
+    let invoice = dump["invoices"][0]["id"].as_i64().unwrap();
+    let admin = sim.admin_url();
+    mutate(&admin, json!({"action": "edit_ticket", "id": t0, "fields": {"status": "Waiting on Customer", "subject": "Edited elsewhere"}})).await;
+    mutate(&admin, json!({"action": "add_comment", "ticket_id": t1, "body": "Called the customer back", "tech": "Marcus"})).await;
+    mutate(&admin, json!({"action": "delete_ticket", "id": t2})).await;
+    mutate(
+        &admin,
+        json!({"action": "create_ticket", "customer_id": c0, "subject": "Brand new printer issue"}),
+    )
+    .await;
+    mutate(
+        &admin,
+        json!({"action": "edit_customer", "id": c0, "fields": {"email": "new@example.com"}}),
+    )
+    .await;
+    mutate(&admin, json!({"action": "create_customer", "business_name": "Fresh Bakery", "firstname": "Ann", "lastname": "Lee"})).await;
+    mutate(
+        &admin,
+        json!({"action": "mark_invoice_paid", "id": invoice}),
+    )
+    .await;
+    mutate(&admin, json!({"action": "delete_invoice", "id": invoice})).await;
+    let deleted_customer = mutate(&admin, json!({"action": "delete_customer", "id": c_last})).await;
+    assert!(!deleted_customer.is_null());
+    let diffs = compare(&env.store(), &sim.dump());
+    assert!(
+        !diffs.is_empty(),
+        "the changes should not be in the cache yet"
+    );
+
+    once(&env).await;
+    let diffs = compare(&env.store(), &sim.dump());
+    assert!(
+        diffs.is_empty(),
+        "cache differs after the second pass:\n{}",
+        diffs.join("\n")
+    );
+    let store = env.store();
+    assert!(
+        store
+            .search("\"Brand new printer\"", &Default::default())
+            .unwrap()
+            .len()
+            == 1
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_slow_the_sync_but_never_corrupt_the_cache() {
+    let mut config = sim_config(80);
+    config.faults = FaultConfig {
+        seed: 7,
+        rate: 0.3,
+        writes_only: false,
+        weights: [
+            (FaultKind::ServerError, 2),
+            (FaultKind::BadGateway, 2),
+            (FaultKind::TooManyRequests, 2),
+            (FaultKind::TruncatedJson, 2),
+            (FaultKind::ResetBeforeApply, 1),
+            (FaultKind::Latency, 1),
+        ]
+        .into_iter()
+        .collect(),
+        latency_min_ms: 1,
+        latency_max_ms: 20,
+        retry_after_secs: 1,
+        ..FaultConfig::default()
+    };
+    let sim = syncro_sim::spawn(config).await.unwrap();
+    let env = TestEnv::new(&sim.base_url(), "test-key", 60_000);
+    let daemon = Daemon::open(env.config()).unwrap();
+    // Under a 30% fault rate a pass may fail; it must fail cleanly.
+    for _ in 0..3 {
+        let _ = syncrod::once(&daemon, Duration::from_secs(20), true, None).await;
+    }
+    let counters = sim.counters();
+    assert!(
+        counters["faults"]
+            .as_object()
+            .is_some_and(|f| !f.is_empty()),
+        "no faults were injected: {counters}"
+    );
+    sim.set_faults(FaultConfig::default());
+    once(&env).await;
+    let diffs = compare(&env.store(), &sim.dump());
+    assert!(
+        diffs.is_empty(),
+        "cache differs after faults:\n{}",
+        diffs.join("\n")
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_during_the_first_pass_resumes_and_converges_without_duplicates() {
+    use rand::Rng;
+    let sim = syncro_sim::spawn(SimConfig {
+        tickets: 1500,
+        customers: 200,
+        invoices: 150,
+        rate_limit_per_minute: 0,
+        faults: FaultConfig {
+            rate: 1.0,
+            weights: [(FaultKind::Latency, 1)].into_iter().collect(),
+            latency_min_ms: 1,
+            latency_max_ms: 4,
+            ..FaultConfig::default()
+        },
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let env = TestEnv::new(&sim.base_url(), "test-key", 600_000);
+    let mut rng = rand::rng();
+    for _ in 0..3 {
+        let mut child = env
+            .command("syncrod")
+            .args(["once", "--quick"])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let ms = rng.random_range(200..1500);
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let out = env.command("syncrod").arg("once").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = env.store();
+    let diffs = compare(&store, &sim.dump());
+    assert!(
+        diffs.is_empty(),
+        "cache differs after kills:\n{}",
+        diffs.join("\n")
+    );
+    // One FTS row per ticket: no duplicates left behind by interrupted pages.
+    let extra = rusqlite_count(
+        &env.db,
+        "SELECT (SELECT COUNT(*) FROM ticket_fts) - (SELECT COUNT(*) FROM tickets)",
+    );
+    assert_eq!(extra, 0);
+    sim.shutdown().await;
+}
+
+fn rusqlite_count(db: &std::path::Path, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_key_never_appears_in_trace_logs_or_the_cache() {
+    let key = "sk-e2e-SECRET-7f3a9";
+    let sim = syncro_sim::spawn(SimConfig {
+        api_key: key.to_string(),
+        rate_limit_per_minute: 0,
+        ..sim_config(20)
+    })
+    .await
+    .unwrap();
+    sim.queue_faults(vec![
+        syncro_sim::QueuedFault::new(FaultKind::BadGateway),
+        syncro_sim::QueuedFault::new(FaultKind::TruncatedJson),
+    ]);
+    let env = TestEnv::new(&sim.base_url(), key, 60_000);
+    let out = env
+        .command("syncrod")
+        .arg("once")
+        .env("RUST_LOG", "trace")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("TRACE") || stderr.contains("trace"),
+        "trace logging did not engage"
+    );
+    assert!(!stderr.contains(key), "the key leaked into the logs");
+    for entry in std::fs::read_dir(env.db.parent().unwrap()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(
+            !bytes.windows(key.len()).any(|w| w == key.as_bytes()),
+            "the key is in the data dir"
+        );
+    }
+    // A wrong key is a clear, non-zero failure, without the key in it.
+    let out = env
+        .command("syncrod")
+        .arg("once")
+        .env("SYNCRO_API_KEY", "wrong-key")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("401"), "{stderr}");
+    assert!(!stderr.contains("wrong-key"), "{stderr}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_server_is_a_clear_failure() {
+    let env = TestEnv::new("http://127.0.0.1:9/api/v1", "k", 60_000);
+    let out = env
+        .command("syncrod")
+        .args(["once", "--timeout", "1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("cannot reach"), "{stderr}");
+}
