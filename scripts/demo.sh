@@ -61,4 +61,5 @@ run "$bin/syncro" comment "$number" "Demo: checked the backups, all green." --ye
 run "$bin/syncro" outbox
 run "$bin/syncrod" once --quick
 run "$bin/syncro" outbox --all
+run "$bin/syncro" ticket "$number" --comments 2
 echo; echo "==> done. The demo cache was in $demo (removed on exit)."

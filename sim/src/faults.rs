@@ -377,13 +377,19 @@ mod tests {
         let run = || {
             let mut e = engine(0.2, &[(FaultKind::ServerError, 1), (FaultKind::Latency, 1)]);
             (0..2000)
-                .map(|_| e.select("POST", "/api/v1/tickets").map(|c| (c.kind, c.delay_ms)))
+                .map(|_| {
+                    e.select("POST", "/api/v1/tickets")
+                        .map(|c| (c.kind, c.delay_ms))
+                })
                 .collect::<Vec<_>>()
         };
         let a = run();
         assert_eq!(a, run());
         let hits = a.iter().filter(|c| c.is_some()).count();
-        assert!((300..500).contains(&hits), "{hits} faults in 2000 at rate 0.2");
+        assert!(
+            (300..500).contains(&hits),
+            "{hits} faults in 2000 at rate 0.2"
+        );
         let lat = a.iter().flatten().filter(|c| c.0 == FaultKind::Latency);
         assert!(lat.clone().count() > 50);
         assert!(lat.into_iter().all(|c| (50..=500).contains(&c.1)));

@@ -223,6 +223,8 @@ pub struct Comment {
     pub body: String,
     pub tech: Option<String>,
     pub hidden: bool,
+    /// Accepted and kept, never rendered: the service does not echo it.
+    #[allow(dead_code)]
     pub do_not_email: bool,
     pub user_id: Option<u64>,
     pub created_at: Ts,
@@ -534,6 +536,8 @@ pub struct Invoice {
     pub number: String,
     pub customer_id: u64,
     pub ticket_id: Option<u64>,
+    /// Accepted and kept, never rendered: not in the spec's invoice shape.
+    #[allow(dead_code)]
     pub category: Option<String>,
     pub date: Ts,
     pub due_date: Ts,
@@ -680,6 +684,9 @@ mod tests {
         let t = DateTime::parse_from_rfc3339("2019-11-04T08:59:31.034Z")
             .map(|t| t.with_timezone(&Utc))
             .ok();
-        assert_eq!(t.map(|t| ts(&t)).as_deref(), Some("2019-11-04T08:59:31.034Z"));
+        assert_eq!(
+            t.map(|t| ts(&t)).as_deref(),
+            Some("2019-11-04T08:59:31.034Z")
+        );
     }
 }

@@ -188,6 +188,11 @@ async fn a_kill_during_the_first_pass_resumes_and_converges_without_duplicates()
             .unwrap();
         let ms = rng.random_range(200..1500);
         tokio::time::sleep(Duration::from_millis(ms)).await;
+        // Killed mid-pass, not after an early exit.
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "syncrod exited before the kill"
+        );
         let _ = child.kill();
         let _ = child.wait();
     }

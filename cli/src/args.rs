@@ -1,0 +1,557 @@
+//! The command line as typed: clap structs and the small value types whose
+//! shape clap can check on its own (a malformed value exits 2).
+//!
+//! Checks that need the config or the cache (does the ticket exist, is the
+//! labor type configured) happen afterwards, in each command's validation
+//! step, and exit 1.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use clap::{ArgGroup, Args, Parser, Subcommand};
+use clap_complete::Shell;
+
+const AFTER_HELP: &str = "\
+Every read answers from the local cache that syncrod keeps in sync; every
+write is queued in the outbox and sent by syncrod.
+
+Exit codes: 0 ok, 1 error (nothing was queued), 2 usage error.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "syncro",
+    version,
+    about = "Instant answers from the local Syncro PSA cache; writes queued for syncrod",
+    after_help = AFTER_HELP
+)]
+pub struct Cli {
+    /// Config file [default: $SYNCRO_CONFIG, else ~/.config/syncro/config.toml]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Print JSON with the Syncro API's own field names (lists are arrays)
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List open tickets (the default command)
+    Tickets(TicketsArgs),
+    /// Show one ticket: thread, line items, timers, invoices, pending writes
+    Ticket(TicketArgs),
+    /// Full-text search over tickets and their comments
+    Search(SearchArgs),
+    /// List customers, optionally matching QUERY
+    Customers(CustomersArgs),
+    /// Show a customer with its open tickets and unpaid invoices
+    Customer(CustomerArgs),
+    /// List invoices
+    Invoices(InvoicesArgs),
+    /// Show an invoice by number, or `invoice create TICKET`
+    Invoice(InvoiceArgs),
+    /// Queue a comment on a ticket
+    Comment(CommentArgs),
+    /// Queue a status and/or priority change
+    Update(UpdateArgs),
+    /// Queue setting a ticket to Resolved
+    Close(CloseArgs),
+    /// Queue a new ticket
+    Create(CreateArgs),
+    /// Queue billing a ticket: comment, labor line, invoice, status Invoiced
+    Bill(BillArgs),
+    /// Queue line item changes
+    #[command(subcommand)]
+    LineItem(LineItemCommand),
+    /// Queue timer entries
+    #[command(subcommand)]
+    Timer(TimerCommand),
+    /// Show queued writes, or cancel/release/retry one
+    Outbox(OutboxArgs),
+    /// Cache freshness, outbox counts and whether syncrod is running
+    Status,
+    /// Ask the running syncrod for an immediate sync pass
+    Sync,
+    /// Write a markdown session log for a ticket
+    Log(LogArgs),
+    /// Print shell completions
+    Completions(CompletionsArgs),
+    /// Check the config, API key, cache, daemon and server
+    Doctor,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct TicketsArgs {
+    /// Only this status (repeatable; any case)
+    #[arg(long, value_name = "STATUS")]
+    pub status: Vec<String>,
+    /// Only this customer (id or name)
+    #[arg(long, value_name = "ID|NAME")]
+    pub customer: Option<String>,
+    /// Only tickets assigned to you (config `user_id`)
+    #[arg(long)]
+    pub mine: bool,
+    /// Include Resolved, Invoiced and Closed tickets
+    #[arg(long)]
+    pub all: bool,
+    /// At most N tickets
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct TicketArgs {
+    /// Ticket number (32164 or #32164)
+    pub number: TicketNumber,
+    /// How many comments to show, newest first: a number or `all`
+    /// (--json always carries every comment)
+    #[arg(long, default_value = "5", value_name = "N|all")]
+    pub comments: CommentCount,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Words to find; "quoted phrase", prefix*
+    #[arg(required = true, num_args = 1.., value_name = "QUERY")]
+    pub query: Vec<String>,
+    /// Only this status (any case)
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Only this customer (id or name)
+    #[arg(long, value_name = "ID|NAME")]
+    pub customer: Option<String>,
+    /// Only tickets updated since (YYYY-MM-DD or RFC 3339)
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<Since>,
+    /// At most N results
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct CustomersArgs {
+    /// Part of a name, business, email or phone
+    pub query: Option<String>,
+    /// Include disabled customers
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CustomerArgs {
+    /// Customer id or name
+    #[arg(value_name = "ID|NAME")]
+    pub who: String,
+}
+
+#[derive(Debug, Args)]
+pub struct InvoicesArgs {
+    /// Only invoices of this ticket number
+    #[arg(long, value_name = "NUMBER")]
+    pub ticket: Option<TicketNumber>,
+    /// Only unpaid invoices
+    #[arg(long)]
+    pub unpaid: bool,
+    /// Only this customer (id or name)
+    #[arg(long, value_name = "ID|NAME")]
+    pub customer: Option<String>,
+    /// At most N invoices
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct InvoiceArgs {
+    /// Invoice number (or id)
+    #[arg(required = true)]
+    pub number: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<InvoiceCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InvoiceCommand {
+    /// Queue an invoice from the ticket's uninvoiced line items
+    Create(InvoiceCreateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InvoiceCreateArgs {
+    /// Ticket: 32164, #32164, or @ID for a ticket still being created
+    pub ticket: TicketRef,
+    #[command(flatten)]
+    pub write: WriteOpts,
+}
+
+/// Options every write takes.
+#[derive(Debug, Args, Clone, Default)]
+pub struct WriteOpts {
+    /// Queue without asking (required when stdin is not a terminal)
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Wait until syncrod has sent and verified it (default 60 s)
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "60"
+    )]
+    pub wait: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct CommentArgs {
+    /// Ticket: 32164, #32164, or @ID for a ticket still being created
+    pub ticket: TicketRef,
+    /// The comment; `-` reads stdin; omitted on a terminal opens $EDITOR
+    pub text: Option<String>,
+    /// Comment subject
+    #[arg(long, default_value = "Update")]
+    pub subject: String,
+    /// Internal only (not shown to the customer)
+    #[arg(long)]
+    pub hidden: bool,
+    /// Do not email the customer
+    #[arg(long)]
+    pub do_not_email: bool,
+    /// Display name on the comment [default: config `tech`]
+    #[arg(long, value_name = "NAME")]
+    pub tech: Option<String>,
+    #[command(flatten)]
+    pub write: WriteOpts,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("change").required(true).multiple(true).args(["status", "priority"])))]
+pub struct UpdateArgs {
+    /// Ticket: 32164, #32164, or @ID
+    pub ticket: TicketRef,
+    /// New status (any case)
+    #[arg(long)]
+    pub status: Option<String>,
+    /// New priority
+    #[arg(long)]
+    pub priority: Option<String>,
+    #[command(flatten)]
+    pub write: WriteOpts,
+}
+
+#[derive(Debug, Args)]
+pub struct CloseArgs {
+    /// Ticket: 32164, #32164, or @ID
+    pub ticket: TicketRef,
+    #[command(flatten)]
+    pub write: WriteOpts,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Customer id or name
+    #[arg(value_name = "CUSTOMER")]
+    pub customer: String,
+    /// Ticket subject
+    pub subject: String,
+    #[arg(long, value_name = "TYPE")]
+    pub problem_type: Option<String>,
+    #[arg(long)]
+    pub priority: Option<String>,
+    /// The initial comment
+    #[arg(long)]
+    pub body: Option<String>,
+    #[command(flatten)]
+    pub write: WriteOpts,
+}
+
+#[derive(Debug, Args)]
+pub struct BillArgs {
+    /// Ticket: 32164, #32164, or @ID
+    pub ticket: TicketRef,
+    /// Minutes worked (required: never assumed)
+    #[arg(long, allow_negative_numbers = true, value_name = "M")]
+    pub minutes: i64,
+    /// Labor type from the config's [labor] table (required: never assumed)
+    #[arg(long, value_name = "TYPE")]
+    pub labor: String,
+    /// Hourly rate in dollars [default: the labor type's rate]
+    #[arg(long, allow_negative_numbers = true, value_name = "R")]
+    pub rate: Option<f64>,
+    /// A comment posted first; its first line becomes the line description
+    #[arg(long, value_name = "TEXT")]
+    pub comment: Option<String>,
+    #[command(flatten)]
+    pub write: WriteOpts,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LineItemCommand {
+    /// Queue a new line item
+    Add(LineItemAddArgs),
+    /// Queue changes to a line item
+    Update(LineItemUpdateArgs),
+    /// Queue removing a line item
+    Remove(LineItemRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LineItemAddArgs {
+    /// Ticket: 32164, #32164, or @ID
+    pub ticket: TicketRef,
+    #[arg(long)]
+    pub name: String,
+    #[arg(long)]
+    pub description: String,
+    /// Quantity (decimal hours for labor)
+    #[arg(long, allow_negative_numbers = true, value_name = "Q")]
+    pub quantity: f64,
+    /// Unit price in dollars (sent as price_retail)
+    #[arg(long, allow_negative_numbers = true, value_name = "P")]
+    pub price: f64,
+    /// Product id
+    #[arg(long, value_name = "ID")]
+    pub product: Option<i64>,
+    #[command(flatten)]
+    pub write: WriteOpts,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("change").required(true).multiple(true)
+    .args(["quantity", "price", "name", "description"])))]
+pub struct LineItemUpdateArgs {
+    /// Ticket: 32164, #32164, or @ID
+    pub ticket: TicketRef,
+    /// The line item's id (see `syncro ticket`)
+    pub line_id: i64,
+    #[arg(long, allow_negative_numbers = true, value_name = "Q")]
+    pub quantity: Option<f64>,
+    #[arg(long, allow_negative_numbers = true, value_name = "P")]
+    pub price: Option<f64>,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub description: Option<String>,
+    #[command(flatten)]
+    pub write: WriteOpts,
+}
+
+#[derive(Debug, Args)]
+pub struct LineItemRemoveArgs {
+    /// Ticket: 32164, #32164, or @ID
+    pub ticket: TicketRef,
+    /// The line item's id (see `syncro ticket`)
+    pub line_id: i64,
+    #[command(flatten)]
+    pub write: WriteOpts,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TimerCommand {
+    /// Queue a timer entry
+    Add(TimerAddArgs),
+    /// Queue charging a timer entry (creates its line item)
+    Charge(TimerIdArgs),
+    /// Queue deleting a timer entry
+    Delete(TimerIdArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("length").required(true).args(["end", "minutes"])))]
+#[command(group(ArgGroup::new("what").args(["labor", "product"])))]
+pub struct TimerAddArgs {
+    /// Ticket: 32164, #32164, or @ID
+    pub ticket: TicketRef,
+    /// Start: RFC 3339, `YYYY-MM-DD HH:MM` or `HH:MM` (today), local time
+    #[arg(long, value_name = "T")]
+    pub start: String,
+    /// End, in the same forms as --start
+    #[arg(long, value_name = "T")]
+    pub end: Option<String>,
+    /// Length in minutes (instead of --end)
+    #[arg(long, allow_negative_numbers = true, value_name = "M")]
+    pub minutes: Option<i64>,
+    #[arg(long)]
+    pub notes: Option<String>,
+    #[arg(long)]
+    pub billable: bool,
+    /// Labor type (its product) from the config's [labor] table
+    #[arg(long, value_name = "TYPE")]
+    pub labor: Option<String>,
+    /// Product id
+    #[arg(long, value_name = "ID")]
+    pub product: Option<i64>,
+    #[command(flatten)]
+    pub write: WriteOpts,
+}
+
+#[derive(Debug, Args)]
+pub struct TimerIdArgs {
+    /// Ticket: 32164, #32164, or @ID
+    pub ticket: TicketRef,
+    /// The timer entry's id (see `syncro ticket`)
+    pub timer_id: i64,
+    #[command(flatten)]
+    pub write: WriteOpts,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct OutboxArgs {
+    /// Include done and cancelled items
+    #[arg(long)]
+    pub all: bool,
+    #[command(subcommand)]
+    pub command: Option<OutboxCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Cancel an item that has not started sending
+    Cancel(OutboxIdArgs),
+    /// Let a held item go ahead (skips the conflict check that held it)
+    Release(OutboxIdArgs),
+    /// Try a failed or held item again
+    Retry(OutboxIdArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OutboxIdArgs {
+    /// Outbox item id
+    pub id: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Ticket number (32164 or #32164)
+    pub ticket: TicketNumber,
+    /// Base directory; the log goes to DIR/clients/<customer>/session-logs/
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// Overwrite an existing log file
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    pub shell: Shell,
+}
+
+/// A ticket number as people type it: `32164` or `#32164`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TicketNumber(pub i64);
+
+impl FromStr for TicketNumber {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match TicketRef::from_str(s)? {
+            TicketRef::Number(n) => Ok(TicketNumber(n)),
+            TicketRef::Pending(id) => Err(format!(
+                "@{id} is a ticket still being created (not yet numbered); see `syncro outbox`"
+            )),
+        }
+    }
+}
+
+/// A ticket a write targets: a number, or `@ID`, the ticket that queued
+/// create item ID will create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketRef {
+    Number(i64),
+    Pending(i64),
+}
+
+impl FromStr for TicketRef {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let t = s.trim();
+        let positive = |digits: &str| {
+            digits
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0 && digits.bytes().all(|b| b.is_ascii_digit()))
+        };
+        if let Some(rest) = t.strip_prefix('@') {
+            return positive(rest).map(TicketRef::Pending).ok_or_else(|| {
+                format!("{s:?} is not a pending ticket: use @ and the outbox id of a queued create")
+            });
+        }
+        positive(t.strip_prefix('#').unwrap_or(t))
+            .map(TicketRef::Number)
+            .ok_or_else(|| format!("{s:?} is not a ticket number: use 32164 or #32164"))
+    }
+}
+
+impl fmt::Display for TicketRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TicketRef::Number(n) => write!(f, "#{n}"),
+            TicketRef::Pending(id) => write!(f, "@{id}"),
+        }
+    }
+}
+
+/// How many comments `syncro ticket` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentCount {
+    Last(usize),
+    All,
+}
+
+impl FromStr for CommentCount {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.eq_ignore_ascii_case("all") {
+            return Ok(CommentCount::All);
+        }
+        s.parse()
+            .map(CommentCount::Last)
+            .map_err(|_| format!("{s:?} is neither a number nor `all`"))
+    }
+}
+
+/// A `--since` bound in the cache's canonical timestamp shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Since(pub String);
+
+impl FromStr for Since {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        syncro_store::time::normalize(s)
+            .map(Since)
+            .ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD) or an RFC 3339 timestamp"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn ticket_refs_parse() {
+        assert_eq!("32164".parse(), Ok(TicketRef::Number(32164)));
+        assert_eq!("#32164".parse(), Ok(TicketRef::Number(32164)));
+        assert_eq!("@7".parse(), Ok(TicketRef::Pending(7)));
+        for bad in ["", "#", "abc", "-5", "0", "@", "@x", "#+5", "1.5"] {
+            assert!(bad.parse::<TicketRef>().is_err(), "{bad}");
+        }
+        assert!("@7".parse::<TicketNumber>().is_err());
+    }
+
+    #[test]
+    fn comment_counts_parse() {
+        assert_eq!("ALL".parse(), Ok(CommentCount::All));
+        assert_eq!("3".parse(), Ok(CommentCount::Last(3)));
+        assert!("x".parse::<CommentCount>().is_err());
+    }
+}

@@ -1,0 +1,144 @@
+//! `syncro invoices` and `syncro invoice NUMBER`.
+
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use syncro_store::{InvoiceFilter, InvoiceRow};
+
+use crate::args::InvoicesArgs;
+use crate::context::{cached_ticket, resolve_customer, Ctx};
+use crate::render::{self, Style};
+
+pub fn invoice_table(invoices: &[InvoiceRow], style: Style) -> String {
+    let rows = invoices
+        .iter()
+        .map(|i| {
+            vec![
+                format!("#{}", i.number),
+                render::date(i.date.as_deref()),
+                i.customer_name.clone(),
+                i.ticket_number
+                    .map(|n| format!("#{n}"))
+                    .unwrap_or_else(|| "-".into()),
+                render::money(i.total_cents),
+                if i.is_paid { "paid" } else { "unpaid" }.into(),
+            ]
+        })
+        .collect();
+    render::table(
+        &["NUMBER", "DATE", "CUSTOMER", "TICKET", "TOTAL", "PAID"],
+        rows,
+        &[4],
+        style,
+    )
+}
+
+pub fn list(ctx: &Ctx, args: InvoicesArgs) -> Result<ExitCode> {
+    let store = ctx.store()?;
+    let ticket_id = args
+        .ticket
+        .map(|n| cached_ticket(&store, n.0).map(|t| t.id))
+        .transpose()?;
+    let customer_id = args
+        .customer
+        .as_deref()
+        .map(|c| resolve_customer(&store, c, true).map(|c| c.id))
+        .transpose()?;
+    let invoices = store.invoices(&InvoiceFilter {
+        ticket_id,
+        customer_id,
+        unpaid_only: args.unpaid,
+        limit: args.limit,
+    })?;
+    if ctx.json {
+        render::print_json(&invoices)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if invoices.is_empty() {
+        render::note("no invoices match");
+        return Ok(ExitCode::SUCCESS);
+    }
+    render::print(&invoice_table(&invoices, ctx.style))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn show(ctx: &Ctx, number: &str) -> Result<ExitCode> {
+    let number = number.trim().trim_start_matches('#');
+    let store = ctx.store()?;
+    let detail = store.invoice_detail(number)?.with_context(|| {
+        format!(
+            "invoice {number} is not in the cache (see `syncro invoices`, or run `syncro sync`)"
+        )
+    })?;
+    if ctx.json {
+        render::print_json(&detail)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let style = ctx.style;
+    let i = &detail.invoice;
+    let mut out = format!(
+        "{}  {}\n",
+        style.bold(&format!("Invoice #{}", i.number)),
+        if i.is_paid {
+            style.green("paid")
+        } else {
+            style.yellow("unpaid")
+        }
+    );
+    let ticket = match (i.ticket_number, i.ticket_id) {
+        (Some(n), _) => format!("#{n}"),
+        (None, Some(id)) => format!("id {id} (not cached)"),
+        (None, None) => "-".into(),
+    };
+    let customer = match i.customer_id {
+        Some(id) => format!("{} (id {id})", i.customer_name),
+        None => i.customer_name.clone(),
+    };
+    for (k, v) in [
+        ("customer", customer),
+        ("ticket", ticket),
+        ("date", render::date(i.date.as_deref())),
+        ("due", render::date(i.due_date.as_deref())),
+        ("subtotal", render::money(i.subtotal_cents)),
+        ("tax", render::money(i.tax_cents)),
+        ("total", render::money(i.total_cents)),
+    ] {
+        out.push_str(&format!("  {k:<9} {v}\n"));
+    }
+    out.push_str(&format!("\n{}\n", style.bold("Line items")));
+    if !detail.lines_synced {
+        out.push_str(&format!(
+            "  {}\n",
+            style.yellow("not fetched yet: syncrod fetches them in the background")
+        ));
+    } else if detail.line_items.is_empty() {
+        out.push_str("  none\n");
+    } else {
+        let rows = detail
+            .line_items
+            .iter()
+            .map(|l| {
+                vec![
+                    l.id.to_string(),
+                    render::one_line(l.item.as_deref().unwrap_or("")),
+                    render::truncate(&render::one_line(l.name.as_deref().unwrap_or("")), 40),
+                    render::qty(l.quantity),
+                    render::money(l.price_cents),
+                    render::money((l.quantity * l.price_cents as f64).round() as i64),
+                ]
+            })
+            .collect();
+        for line in render::table(
+            &["ID", "ITEM", "NAME", "QTY", "PRICE", "TOTAL"],
+            rows,
+            &[3, 4, 5],
+            style,
+        )
+        .lines()
+        {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    render::print(&out)?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,193 @@
+//! `syncro status` and `syncro sync`.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use serde::Serialize;
+use syncro_store::outbox::OutboxCounts;
+use syncro_store::{DaemonHeartbeat, SyncState};
+
+use crate::context::{daemon_alive, Ctx};
+use crate::render;
+
+#[derive(Serialize)]
+struct DaemonJson<'a> {
+    /// Heartbeat fresh within about three sync intervals.
+    alive: bool,
+    /// The daemon's last heartbeat as it wrote it (`running` is false once
+    /// it stopped cleanly).
+    heartbeat: Option<&'a DaemonHeartbeat>,
+}
+
+#[derive(Serialize)]
+struct StatusJson<'a> {
+    cache: String,
+    schema_version: Option<i64>,
+    resources: &'a [SyncState],
+    outbox: &'a OutboxCounts,
+    daemon: DaemonJson<'a>,
+}
+
+/// The daemon's state in a few words, and what to do about it if anything.
+fn daemon_state(alive: bool, beat: Option<&DaemonHeartbeat>) -> (String, Option<&'static str>) {
+    match (alive, beat) {
+        (true, Some(b)) => (
+            format!(
+                "running (pid {}, version {}, last beat {})",
+                b.pid,
+                b.version,
+                render::age(Some(&b.beat_at))
+            ),
+            None,
+        ),
+        (false, Some(b)) if !b.running => (
+            format!("stopped (last beat {})", render::age(Some(&b.beat_at))),
+            Some("start it with `syncrod`"),
+        ),
+        (false, Some(b)) => (
+            format!(
+                "not responding (pid {}, last beat {}: hung or killed)",
+                b.pid,
+                render::age(Some(&b.beat_at))
+            ),
+            Some("restart `syncrod`"),
+        ),
+        (_, None) => (
+            "not running (never started on this cache)".into(),
+            Some("start it with `syncrod`"),
+        ),
+    }
+}
+
+pub fn status(ctx: &Ctx) -> Result<ExitCode> {
+    let store = ctx.store()?;
+    let states = store.sync_states()?;
+    let counts = store.outbox_counts()?;
+    let beat = store.heartbeat()?;
+    let alive = daemon_alive(ctx, beat.as_ref());
+    let version = store.applied_version()?;
+    if ctx.json {
+        render::print_json(&StatusJson {
+            cache: store.path().display().to_string(),
+            schema_version: version,
+            resources: &states,
+            outbox: &counts,
+            daemon: DaemonJson {
+                alive,
+                heartbeat: beat.as_ref(),
+            },
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let style = ctx.style;
+    let mut out = String::new();
+    let daemon = match daemon_state(alive, beat.as_ref()) {
+        (state, Some(fix)) => format!("{state}: {fix}"),
+        (state, None) => state,
+    };
+    out.push_str(&format!(
+        "{:<8} {}\n",
+        "daemon",
+        if alive {
+            style.green(&daemon)
+        } else {
+            style.red(&daemon)
+        }
+    ));
+    out.push_str(&format!(
+        "{:<8} {} (schema {})\n",
+        "cache",
+        store.path().display(),
+        version.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
+    ));
+    let mut outbox = vec![format!("{} queued", counts.queued)];
+    if counts.sending + counts.verifying > 0 {
+        outbox.push(format!("{} sending", counts.sending + counts.verifying));
+    }
+    for (n, what) in [(counts.held, "held"), (counts.failed, "failed")] {
+        let text = format!("{n} {what}");
+        outbox.push(if n > 0 { style.red(&text) } else { text });
+    }
+    outbox.push(format!("{} done", counts.done));
+    out.push_str(&format!("{:<8} {}\n", "outbox", outbox.join(", ")));
+    if counts.held + counts.failed > 0 {
+        out.push_str("         see `syncro outbox` for the reasons\n");
+    }
+    out.push('\n');
+    if states.is_empty() {
+        out.push_str("nothing synced yet\n");
+    } else {
+        let rows = states
+            .iter()
+            .map(|s| {
+                let error = match (&s.last_error, &s.last_error_at, &s.last_success_at) {
+                    // An error older than the last success is history.
+                    (Some(_), Some(at), Some(ok)) if at <= ok => String::new(),
+                    (Some(e), at, _) => format!(
+                        "{} ({})",
+                        render::truncate(&render::one_line(e), 60),
+                        render::age(at.as_deref())
+                    ),
+                    (None, _, _) => String::new(),
+                };
+                vec![
+                    s.resource.clone(),
+                    render::time(s.last_success_at.as_deref()),
+                    render::age(s.last_success_at.as_deref()),
+                    s.rows_synced.to_string(),
+                    s.backlog.to_string(),
+                    error,
+                ]
+            })
+            .collect();
+        out.push_str(&render::table(
+            &[
+                "RESOURCE",
+                "LAST SYNC",
+                "AGE",
+                "ROWS",
+                "BACKLOG",
+                "LAST ERROR",
+            ],
+            rows,
+            &[3, 4],
+            style,
+        ));
+    }
+    render::print(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct SyncJson {
+    requested: bool,
+    daemon_alive: bool,
+}
+
+pub fn sync(ctx: &Ctx) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    store.request_sync()?;
+    let beat = store.heartbeat()?;
+    let alive = daemon_alive(ctx, beat.as_ref());
+    if ctx.json {
+        render::print_json(&SyncJson {
+            requested: true,
+            daemon_alive: alive,
+        })?;
+    } else if let (true, Some(b)) = (alive, &beat) {
+        render::print(&format!(
+            "sync requested: syncrod (pid {}) starts a pass now\n",
+            b.pid
+        ))?;
+    } else {
+        render::print("sync requested\n")?;
+    }
+    if !alive {
+        let (state, fix) = daemon_state(false, beat.as_ref());
+        render::note(&format!(
+            "warning: syncrod is {state}; the sync happens once it runs: {}",
+            fix.unwrap_or("start `syncrod`")
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,254 @@
+//! What every command starts from: the loaded config, output mode, and
+//! helpers that resolve what users type (customers, tickets) against the
+//! cache.
+
+use std::fmt;
+
+use anyhow::{bail, Context as _, Result};
+use syncro_store::config::Config;
+use syncro_store::outbox::State;
+use syncro_store::{CustomerRow, Store, TicketRow};
+
+use crate::args::TicketRef;
+use crate::render::{self, Style};
+
+/// An error in how the command was typed: exits 2, like clap's own.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Fails with exit code 2.
+pub fn usage(msg: impl Into<String>) -> anyhow::Error {
+    UsageError(msg.into()).into()
+}
+
+pub struct Ctx {
+    pub config: Config,
+    pub json: bool,
+    /// Styling for stdout.
+    pub style: Style,
+    /// Styling for stderr (previews, notes).
+    pub err_style: Style,
+}
+
+impl Ctx {
+    pub fn new(config: Config, json: bool) -> Ctx {
+        Ctx {
+            config,
+            json,
+            style: Style {
+                color: !json && render::stdout_color(),
+            },
+            err_style: Style {
+                color: render::stderr_color(),
+            },
+        }
+    }
+
+    /// Opens the cache; never creates one (that is syncrod's job).
+    pub fn store(&self) -> Result<Store> {
+        let path = &self.config.db_path;
+        if !path.exists() {
+            bail!(
+                "no cache at {} yet: start syncrod (or run `syncrod once`)",
+                path.display()
+            );
+        }
+        Ok(Store::open(path)?)
+    }
+
+    /// Seconds after which a daemon heartbeat counts as stale: about three
+    /// sync intervals.
+    pub fn heartbeat_max_age(&self) -> chrono::Duration {
+        let secs = self.config.schedule.sync_interval_secs.saturating_mul(3);
+        chrono::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000).max(30))
+    }
+}
+
+/// Whether the daemon's heartbeat is fresh, judged against [`render::now`].
+pub fn daemon_alive(ctx: &Ctx, beat: Option<&syncro_store::DaemonHeartbeat>) -> bool {
+    beat.is_some_and(|b| {
+        b.running
+            && syncro_store::time::parse(&b.beat_at)
+                .is_some_and(|t| render::now() - t <= ctx.heartbeat_max_age())
+    })
+}
+
+/// A customer by id or by (unambiguous) name. An ambiguous name lists the
+/// candidates in the error.
+pub fn resolve_customer(store: &Store, input: &str, include_disabled: bool) -> Result<CustomerRow> {
+    let input = input.trim();
+    if input.is_empty() {
+        bail!("no customer given");
+    }
+    if let Ok(id) = input.parse::<i64>() {
+        return store.customer(id)?.with_context(|| {
+            format!("no customer with id {id} in the cache (try `syncro customers`)")
+        });
+    }
+    let candidates = store.customers(Some(input), include_disabled)?;
+    let exact: Vec<&CustomerRow> = candidates
+        .iter()
+        .filter(|c| {
+            [
+                Some(c.business_then_name.as_str()),
+                c.business_name.as_deref(),
+                c.fullname.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|n| n.eq_ignore_ascii_case(input))
+        })
+        .collect();
+    match (exact.as_slice(), candidates.as_slice()) {
+        ([one], _) => Ok((*one).clone()),
+        ([], [one]) => Ok(one.clone()),
+        ([], []) => bail!("no customer matches {input:?} (try `syncro customers`)"),
+        (some, all) => {
+            let list: Vec<&CustomerRow> = if some.is_empty() {
+                all.iter().collect()
+            } else {
+                some.to_vec()
+            };
+            let mut msg = format!(
+                "{input:?} matches {} customers; use the id or a fuller name:",
+                list.len()
+            );
+            for c in list.iter().take(15) {
+                msg.push_str(&format!(
+                    "\n  {:>6}  {}{}",
+                    c.id,
+                    c.business_then_name,
+                    c.email
+                        .as_deref()
+                        .map(|e| format!("  <{e}>"))
+                        .unwrap_or_default()
+                ));
+            }
+            if list.len() > 15 {
+                msg.push_str(&format!("\n  … and {} more", list.len() - 15));
+            }
+            bail!(msg)
+        }
+    }
+}
+
+/// A cached ticket by number, or an error saying it is not cached.
+pub fn cached_ticket(store: &Store, number: i64) -> Result<TicketRow> {
+    store
+        .ticket_by_number(number)?
+        .ok_or_else(|| not_cached(number))
+}
+
+/// The error for a ticket number the cache does not hold.
+pub fn not_cached(number: i64) -> anyhow::Error {
+    anyhow::anyhow!(
+        "ticket #{number} is not in the cache (check the number with `syncro search`, or run `syncro sync`)"
+    )
+}
+
+/// The ticket a write acts on.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub ticket_id: Option<i64>,
+    pub ticket_number: Option<i64>,
+    /// The queued create item this write waits for (`@ID`).
+    pub depends_on: Option<i64>,
+    /// The cached ticket, when there is one.
+    pub row: Option<TicketRow>,
+    /// `#32164 Own cloud thing again (Jerry Burger)` or `@5 (new ticket "…")`.
+    pub label: String,
+}
+
+impl Target {
+    pub fn item(&self, command: syncro_store::outbox::Command) -> syncro_store::outbox::NewItem {
+        syncro_store::outbox::NewItem {
+            command,
+            ticket_id: self.ticket_id,
+            ticket_number: self.ticket_number,
+            depends_on: self.depends_on,
+            base_updated_at: None,
+        }
+    }
+
+    pub fn short(&self) -> String {
+        match (self.ticket_number, self.depends_on) {
+            (Some(n), _) => format!("#{n}"),
+            (None, Some(d)) => format!("@{d}"),
+            (None, None) => "?".into(),
+        }
+    }
+}
+
+fn row_label(t: &TicketRow) -> String {
+    format!(
+        "#{} {} ({})",
+        t.number,
+        render::one_line(&t.subject),
+        t.customer_name
+    )
+}
+
+/// Resolves a TICKET argument for a write.
+pub fn resolve_target(store: &Store, r: TicketRef) -> Result<Target> {
+    match r {
+        TicketRef::Number(n) => {
+            let row = cached_ticket(store, n)?;
+            Ok(Target {
+                ticket_id: Some(row.id),
+                ticket_number: Some(row.number),
+                depends_on: None,
+                label: row_label(&row),
+                row: Some(row),
+            })
+        }
+        TicketRef::Pending(id) => {
+            let item = store.outbox_item(id)?.with_context(|| {
+                format!("@{id}: there is no outbox item {id} (see `syncro outbox --all`)")
+            })?;
+            let syncro_store::outbox::Command::CreateTicket { subject, .. } = &item.command else {
+                bail!(
+                    "@{id}: outbox item {id} is a {}, not a ticket creation",
+                    item.kind
+                );
+            };
+            match item.state {
+                State::Cancelled | State::Failed => bail!(
+                    "@{id}: creating that ticket {}; nothing can be added to it",
+                    item.state
+                ),
+                State::Done => {
+                    // Created already: act on the real ticket.
+                    let (Some(tid), Some(num)) = (item.ticket_id, item.ticket_number) else {
+                        bail!("@{id}: the ticket was created but its number is not recorded yet; try again after `syncro sync`");
+                    };
+                    let row = store.ticket_by_id(tid)?;
+                    Ok(Target {
+                        ticket_id: Some(tid),
+                        ticket_number: Some(num),
+                        depends_on: None,
+                        label: row
+                            .as_ref()
+                            .map(row_label)
+                            .unwrap_or_else(|| format!("#{num} {subject}")),
+                        row,
+                    })
+                }
+                _ => Ok(Target {
+                    ticket_id: None,
+                    ticket_number: None,
+                    depends_on: Some(id),
+                    row: None,
+                    label: format!("@{id} (new ticket \"{subject}\", not created yet)"),
+                }),
+            }
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! /admin: how tests look inside and steer the simulator. Never faulted,
+//! never rate limited, no key: it is not part of the simulated service.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use crate::api::{ok, Answer, Refusal};
+use crate::app::App;
+use crate::faults::{FaultConfig, QueuedFault};
+use crate::params;
+use crate::state::Reject;
+
+pub(crate) fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/admin/state", get(state))
+        .route("/admin/faults", get(get_faults).put(put_faults))
+        .route(
+            "/admin/faults/queue",
+            get(get_queue).post(post_queue).delete(clear_queue),
+        )
+        .route("/admin/rate_limit", get(get_rate_limit).put(put_rate_limit))
+        .route("/admin/mutate", post(mutate))
+        .route("/admin/log", get(log))
+        .route("/admin/counters", get(counters))
+        .route("/admin/counters/reset", post(reset_counters))
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Refusal {
+    Refusal::Admin(status, message.into())
+}
+
+/// Admin bodies: JSON whatever the content type; bad JSON is a 400.
+fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Refusal> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| error(StatusCode::BAD_REQUEST, format!("invalid JSON body: {e}")))
+}
+
+async fn state(State(app): State<Arc<App>>) -> Json<Value> {
+    Json(app.read().dump())
+}
+
+async fn get_faults(State(app): State<Arc<App>>) -> Json<FaultConfig> {
+    Json(app.faults().config().clone())
+}
+
+/// Replaces the whole config (fields left out take their defaults) and
+/// restarts the random sequence from its seed.
+async fn put_faults(State(app): State<Arc<App>>, body: Bytes) -> Answer {
+    let cfg: FaultConfig = parse(&body)?;
+    if !(0.0..=1.0).contains(&cfg.rate) {
+        return Err(error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "rate must be between 0 and 1",
+        ));
+    }
+    app.faults().set_config(cfg.clone());
+    Ok(ok(json!(cfg)))
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    Many(Vec<QueuedFault>),
+    One(QueuedFault),
+}
+
+async fn get_queue(State(app): State<Arc<App>>) -> Json<Value> {
+    Json(json!({"queue": app.faults().queued()}))
+}
+
+/// Appends one queued fault or an array of them.
+async fn post_queue(State(app): State<Arc<App>>, body: Bytes) -> Answer {
+    let items = match parse::<OneOrMany>(&body)? {
+        OneOrMany::Many(v) => v,
+        OneOrMany::One(q) => vec![q],
+    };
+    let mut faults = app.faults();
+    faults.enqueue(items);
+    Ok(ok(json!({"queued": faults.queued().len()})))
+}
+
+async fn clear_queue(State(app): State<Arc<App>>) -> Json<Value> {
+    app.faults().clear_queue();
+    Json(json!({"queued": 0}))
+}
+
+async fn get_rate_limit(State(app): State<Arc<App>>) -> Json<Value> {
+    Json(json!({"per_minute": app.limiter().per_minute()}))
+}
+
+#[derive(Deserialize)]
+struct RateLimitBody {
+    per_minute: u32,
+}
+
+async fn put_rate_limit(State(app): State<Arc<App>>, body: Bytes) -> Answer {
+    let b: RateLimitBody = parse(&body)?;
+    app.limiter().set_per_minute(b.per_minute);
+    Ok(ok(json!({"per_minute": b.per_minute})))
+}
+
+async fn log(State(app): State<Arc<App>>, Query(q): Query<HashMap<String, String>>) -> Json<Value> {
+    let limit = q
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(usize::MAX);
+    Json(json!({"entries": app.observer.entries(limit)}))
+}
+
+async fn counters(State(app): State<Arc<App>>) -> Json<Value> {
+    Json(app.counters())
+}
+
+async fn reset_counters(State(app): State<Arc<App>>) -> Json<Value> {
+    app.reset_counters();
+    Json(app.counters())
+}
+
+fn need_id(m: &Map<String, Value>, key: &str) -> Result<u64, Refusal> {
+    match params::id(m, key) {
+        Ok(Some(id)) => Ok(id),
+        _ => Err(error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("`{key}` (a positive integer) is required"),
+        )),
+    }
+}
+
+/// The fields of an edit: `fields` if given, else the action's other keys.
+fn fields(m: &Map<String, Value>) -> Map<String, Value> {
+    match m.get("fields") {
+        Some(Value::Object(f)) => f.clone(),
+        _ => {
+            let mut f = m.clone();
+            f.remove("id");
+            f
+        }
+    }
+}
+
+const ACTIONS: &str = "edit_ticket, add_comment, create_ticket, delete_ticket, edit_customer, create_customer, delete_customer, create_invoice, delete_invoice, mark_invoice_paid";
+
+/// POST /admin/mutate: a change another technician makes in the web UI,
+/// e.g. `{"action": "add_comment", "ticket_id": 1000, "subject": "Call",
+/// "body": "Spoke to Ann", "tech": "Marcus Lee", "hidden": false}`.
+async fn mutate(State(app): State<Arc<App>>, body: Bytes) -> Answer {
+    let mut m = match parse::<Value>(&body)? {
+        Value::Object(m) => m,
+        _ => {
+            return Err(error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "expected a JSON object",
+            ))
+        }
+    };
+    let action = match m.remove("action") {
+        Some(Value::String(a)) => a,
+        _ => {
+            return Err(error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("`action` is required, one of: {ACTIONS}"),
+            ))
+        }
+    };
+    let mut data = app.write();
+    let result: Result<Value, Reject> = match action.as_str() {
+        "edit_ticket" => data.update_ticket(need_id(&m, "id")?, &fields(&m)),
+        "add_comment" => {
+            let id = need_id(&m, "ticket_id")?;
+            if !m.contains_key("subject") {
+                m.insert("subject".into(), json!("Update"));
+            }
+            data.add_comment(id, &m)
+        }
+        "create_ticket" => {
+            // Convenience: a top-level `body` becomes the initial comment.
+            if let (Some(text), false) = (
+                m.get("body").cloned(),
+                m.contains_key("comments_attributes"),
+            ) {
+                m.insert(
+                    "comments_attributes".into(),
+                    json!([{"subject": "Initial Issue", "body": text}]),
+                );
+            }
+            data.create_ticket(&m)
+        }
+        "delete_ticket" => data.delete_ticket(need_id(&m, "id")?),
+        "edit_customer" => data.update_customer(need_id(&m, "id")?, &fields(&m)),
+        "create_customer" => data.create_customer(&m),
+        "delete_customer" => data.delete_customer(need_id(&m, "id")?),
+        "create_invoice" => data
+            .create_invoice(&m)
+            .and_then(|id| data.invoice_by_id(id)),
+        "delete_invoice" => data.delete_invoice(&need_id(&m, "id")?.to_string()),
+        "mark_invoice_paid" => data.mark_invoice_paid(need_id(&m, "id")?),
+        other => {
+            return Err(error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("unknown action {other:?}, expected one of: {ACTIONS}"),
+            ))
+        }
+    };
+    result.map(ok).map_err(Refusal::Data)
+}

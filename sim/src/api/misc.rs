@@ -1,0 +1,19 @@
+//! /products and /me.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+
+use super::{paging, q_text, respond, Answer, Params};
+use crate::app::App;
+
+pub(crate) async fn products(State(app): State<Arc<App>>, Query(q): Query<Params>) -> Answer {
+    let query = q_text(&q, "query").or_else(|| q_text(&q, "name"));
+    let v = app.read().list_products(query.as_deref(), paging(&q, 25));
+    respond(Ok(v))
+}
+
+pub(crate) async fn me(State(app): State<Arc<App>>) -> Answer {
+    let v = app.read().me();
+    respond(Ok(v))
+}

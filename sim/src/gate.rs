@@ -1,0 +1,214 @@
+//! What stands between a client and the /api/v1 handlers, in the order the
+//! real service (and its network) applies it: rate limit, API key, then any
+//! injected fault. /admin requests pass straight through.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Query, Request, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+use tokio::time::Instant;
+
+use crate::app::App;
+use crate::faults::FaultKind;
+use crate::observe::{endpoint, redact};
+use crate::server::ConnControl;
+
+const BAD_GATEWAY_PAGE: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n";
+
+fn is_api(path: &str) -> bool {
+    path == "/api/v1" || path.starts_with("/api/v1/")
+}
+
+/// The key may come as `?api_key=` (what works in practice) or as an
+/// `Authorization` header, with or without "Bearer ". An empty configured
+/// key disables the check.
+fn authorized(req: &Request, key: &str) -> bool {
+    if key.is_empty() {
+        return true;
+    }
+    let from_query = Query::<HashMap<String, String>>::try_from_uri(req.uri())
+        .ok()
+        .and_then(|q| q.0.get("api_key").cloned());
+    if from_query.as_deref() == Some(key) {
+        return true;
+    }
+    req.headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim())
+        .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).trim())
+        .is_some_and(|v| v == key)
+}
+
+fn too_many(retry_after_secs: u64) -> Response {
+    let mut r = (
+        StatusCode::TOO_MANY_REQUESTS,
+        Json(json!({"error": "Rate limit exceeded, retry later"})),
+    )
+        .into_response();
+    r.headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    r
+}
+
+fn unauthorized() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        Json(json!({"error": "Not Authorized"})),
+    )
+        .into_response()
+}
+
+fn server_error() -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(json!({"status": 500, "error": "Internal Server Error"})),
+    )
+        .into_response()
+}
+
+fn bad_gateway() -> Response {
+    (
+        StatusCode::BAD_GATEWAY,
+        [(CONTENT_TYPE, "text/html")],
+        BAD_GATEWAY_PAGE,
+    )
+        .into_response()
+}
+
+/// A 200 whose JSON is cut in half: the write happened, the answer is junk.
+async fn truncate(resp: Response) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let cut = bytes.slice(..bytes.len() / 2);
+    parts.status = StatusCode::OK;
+    parts.headers.remove(CONTENT_LENGTH);
+    parts.headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    Response::from_parts(parts, Body::from(cut))
+}
+
+/// Makes the connection vanish and never answers. Without a `ConnControl`
+/// (router used outside our accept loop) it degrades to a 500.
+async fn vanish(conn: Option<&ConnControl>) -> Response {
+    match conn {
+        Some(c) => {
+            c.kill();
+            std::future::pending::<Response>().await
+        }
+        None => server_error(),
+    }
+}
+
+fn is_write(method: &Method) -> bool {
+    method != Method::GET && method != Method::HEAD && method != Method::OPTIONS
+}
+
+/// Runs the handler and counts successful writes per endpoint.
+async fn apply(app: &App, method: &Method, path: &str, req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    if is_write(method) && resp.status().is_success() {
+        app.observer
+            .count_write(format!("{method} {}", endpoint(path)));
+    }
+    resp
+}
+
+pub(crate) async fn gate(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    if !is_api(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let logged = redact(&path, req.uri().query());
+    let conn = req.extensions().get::<ConnControl>().cloned();
+    let ip = conn
+        .as_ref()
+        .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |c| c.peer.ip());
+    let client = ip.to_string();
+    let log = |status: Option<u16>, fault: Option<FaultKind>| {
+        tracing::debug!(%method, path = %logged, ?status, ?fault, "api request");
+        app.observer.log(
+            method.as_str(),
+            logged.clone(),
+            status,
+            fault,
+            client.clone(),
+        );
+    };
+    app.observer.count_request();
+
+    let limited = app.limiter().check(ip, Instant::now());
+    if let Err(secs) = limited {
+        app.observer.count_rate_limited();
+        log(Some(429), None);
+        return too_many(secs);
+    }
+    if !authorized(&req, &app.api_key) {
+        log(Some(401), None);
+        return unauthorized();
+    }
+    let chosen = app.faults().select(method.as_str(), &path);
+    let Some(chosen) = chosen else {
+        let resp = apply(&app, &method, &path, req, next).await;
+        log(Some(resp.status().as_u16()), None);
+        return resp;
+    };
+    app.observer.count_fault(chosen.kind);
+    let fault = Some(chosen.kind);
+    let delay = Duration::from_millis(chosen.delay_ms);
+    match chosen.kind {
+        FaultKind::ServerError => {
+            log(Some(500), fault);
+            server_error()
+        }
+        FaultKind::BadGateway => {
+            log(Some(502), fault);
+            bad_gateway()
+        }
+        FaultKind::TooManyRequests => {
+            log(Some(429), fault);
+            too_many(chosen.retry_after_secs)
+        }
+        FaultKind::Latency => {
+            tokio::time::sleep(delay).await;
+            let resp = apply(&app, &method, &path, req, next).await;
+            log(Some(resp.status().as_u16()), fault);
+            resp
+        }
+        FaultKind::ResetBeforeApply => {
+            log(None, fault);
+            vanish(conn.as_ref()).await
+        }
+        FaultKind::ApplyThenDrop => {
+            let resp = apply(&app, &method, &path, req, next).await;
+            drop(resp);
+            log(None, fault);
+            vanish(conn.as_ref()).await
+        }
+        FaultKind::ApplyThenSlowAnswer => {
+            let resp = apply(&app, &method, &path, req, next).await;
+            log(Some(resp.status().as_u16()), fault);
+            tokio::time::sleep(delay).await;
+            resp
+        }
+        FaultKind::TruncatedJson => {
+            let resp = apply(&app, &method, &path, req, next).await;
+            log(Some(200), fault);
+            truncate(resp).await
+        }
+    }
+}

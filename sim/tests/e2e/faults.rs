@@ -1,0 +1,280 @@
+//! Fault injection over real connections.
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use syncro_sim::{FaultConfig, FaultKind, QueuedFault};
+
+use crate::support::{id_of, start};
+
+fn comment_fault(kind: FaultKind) -> QueuedFault {
+    QueuedFault::new(kind)
+        .method("POST")
+        .path_contains("/comment")
+}
+
+fn comment_count(sim: &crate::support::Sim, id: u64) -> usize {
+    sim.ticket_in_dump(id)["comments"]
+        .as_array()
+        .map_or(0, Vec::len)
+}
+
+#[tokio::test]
+async fn apply_then_drop_lands_the_comment_but_the_client_sees_a_connection_error() {
+    let sim = start().await;
+    let id = id_of(&sim.some_ticket());
+    let before = comment_count(&sim, id);
+    sim.handle
+        .queue_faults(vec![comment_fault(FaultKind::ApplyThenDrop)]);
+    let res = sim
+        .request(Method::POST, &format!("/tickets/{id}/comment"))
+        .json(&json!({"subject": "Update", "body": "Did it land?"}))
+        .send()
+        .await;
+    assert!(res.is_err(), "no answer expected, got {res:?}");
+    let t = sim.ticket_in_dump(id);
+    assert_eq!(comment_count(&sim, id), before + 1);
+    assert_eq!(
+        t["comments"]
+            .as_array()
+            .and_then(|c| c.last())
+            .map(|c| c["body"].clone()),
+        Some(json!("Did it land?"))
+    );
+    let counters = sim.handle.counters();
+    assert_eq!(counters["faults"]["apply_then_drop"], 1);
+    assert_eq!(counters["writes"]["POST /tickets/{id}/comment"], 1);
+    // The next request is served normally on a new connection.
+    let (s, _) = sim.get(&format!("/tickets/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn reset_before_apply_leaves_nothing() {
+    let sim = start().await;
+    let id = id_of(&sim.some_ticket());
+    let before = sim.ticket_in_dump(id);
+    sim.handle
+        .queue_faults(vec![comment_fault(FaultKind::ResetBeforeApply)]);
+    let res = sim
+        .request(Method::POST, &format!("/tickets/{id}/comment"))
+        .json(&json!({"subject": "Update", "body": "Never stored"}))
+        .send()
+        .await;
+    assert!(res.is_err());
+    assert_eq!(sim.ticket_in_dump(id), before);
+    assert!(sim.handle.counters()["writes"]
+        .as_object()
+        .is_some_and(|w| w.is_empty()));
+}
+
+#[tokio::test]
+async fn truncated_json_is_200_that_does_not_parse_and_the_write_landed() {
+    let sim = start().await;
+    let id = id_of(&sim.some_ticket());
+    let before = comment_count(&sim, id);
+    sim.handle
+        .queue_faults(vec![comment_fault(FaultKind::TruncatedJson)]);
+    let resp = sim
+        .request(Method::POST, &format!("/tickets/{id}/comment"))
+        .json(&json!({"subject": "Update", "body": "Half an answer"}))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let text = resp.text().await.expect("body");
+    assert!(!text.is_empty());
+    assert!(serde_json::from_str::<Value>(&text).is_err(), "{text}");
+    assert_eq!(comment_count(&sim, id), before + 1);
+}
+
+#[tokio::test]
+async fn error_answers_apply_nothing() {
+    let sim = start().await;
+    let id = id_of(&sim.some_ticket());
+    let before = comment_count(&sim, id);
+    sim.handle.queue_faults(vec![
+        comment_fault(FaultKind::ServerError),
+        comment_fault(FaultKind::BadGateway),
+        comment_fault(FaultKind::TooManyRequests),
+    ]);
+    let post = || {
+        sim.request(Method::POST, &format!("/tickets/{id}/comment"))
+            .json(&json!({"subject": "Update", "body": "retry me"}))
+            .send()
+    };
+    let r = post().await.expect("answer");
+    assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let r = post().await.expect("answer");
+    assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
+    let ct = r
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert!(ct.starts_with("text/html"));
+    assert!(r
+        .text()
+        .await
+        .unwrap_or_default()
+        .contains("502 Bad Gateway"));
+    let r = post().await.expect("answer");
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().get(RETRY_AFTER).is_some());
+    assert_eq!(comment_count(&sim, id), before);
+    // Queue used up: the fourth goes through.
+    let r = post().await.expect("answer");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(comment_count(&sim, id), before + 1);
+    let c = sim.handle.counters();
+    assert_eq!(
+        (
+            c["faults"]["server_error"].clone(),
+            c["faults"]["bad_gateway"].clone()
+        ),
+        (json!(1), json!(1))
+    );
+    assert_eq!(
+        c["rate_limited"], 0,
+        "a spurious 429 is a fault, not the limiter"
+    );
+}
+
+#[tokio::test]
+async fn queued_faults_only_hit_matching_requests_in_order() {
+    let sim = start().await;
+    let id = id_of(&sim.some_ticket());
+    sim.handle.queue_faults(vec![
+        comment_fault(FaultKind::ServerError),
+        comment_fault(FaultKind::BadGateway),
+    ]);
+    // Reads and other writes are not matched.
+    let (s, _) = sim.get(&format!("/tickets/{id}/comments")).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = sim
+        .put(&format!("/tickets/{id}"), json!({"priority": "High"}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s1, _) = sim
+        .post(
+            &format!("/tickets/{id}/comment"),
+            json!({"subject": "a", "body": "1"}),
+        )
+        .await;
+    let (s2, _) = sim
+        .post(
+            &format!("/tickets/{id}/comment"),
+            json!({"subject": "a", "body": "2"}),
+        )
+        .await;
+    assert_eq!(
+        (s1, s2),
+        (StatusCode::INTERNAL_SERVER_ERROR, StatusCode::BAD_GATEWAY)
+    );
+}
+
+#[tokio::test]
+async fn latency_and_slow_answer_delay_the_answer() {
+    let sim = start().await;
+    let id = id_of(&sim.some_ticket());
+    sim.handle
+        .queue_faults(vec![QueuedFault::new(FaultKind::Latency)
+            .method("GET")
+            .delay_ms(250)]);
+    let t0 = Instant::now();
+    let (s, _) = sim.get("/me").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(t0.elapsed() >= Duration::from_millis(250));
+
+    // A client that gives up before the slow answer: the write landed anyway.
+    let before = comment_count(&sim, id);
+    sim.handle.queue_faults(vec![
+        comment_fault(FaultKind::ApplyThenSlowAnswer).delay_ms(3_000)
+    ]);
+    let res = sim
+        .request(Method::POST, &format!("/tickets/{id}/comment"))
+        .timeout(Duration::from_millis(300))
+        .json(&json!({"subject": "Update", "body": "Timed out but stored"}))
+        .send()
+        .await;
+    assert!(res.as_ref().is_err_and(|e| e.is_timeout()), "{res:?}");
+    assert_eq!(comment_count(&sim, id), before + 1);
+}
+
+#[tokio::test]
+async fn random_faults_follow_the_config_and_spare_admin() {
+    let sim = start().await;
+    let mut weights = std::collections::BTreeMap::new();
+    weights.insert(FaultKind::ServerError, 1);
+    let cfg = FaultConfig {
+        rate: 1.0,
+        writes_only: true,
+        weights,
+        ..FaultConfig::default()
+    };
+    let (s, v) = sim
+        .admin(
+            Method::PUT,
+            "/faults",
+            Some(serde_json::to_value(&cfg).unwrap_or_default()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, got) = sim.admin(Method::GET, "/faults", None).await;
+    assert_eq!(got["rate"], 1.0);
+    assert_eq!(got["weights"]["server_error"], 1);
+
+    let (s, _) = sim.get("/tickets").await;
+    assert_eq!(s, StatusCode::OK, "reads spared with writes_only");
+    let (s, _) = sim.post("/customers", json!({"business_name": "X"})).await;
+    assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
+
+    sim.handle.set_faults(FaultConfig {
+        writes_only: false,
+        ..cfg
+    });
+    let (s, _) = sim.get("/tickets").await;
+    assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
+    let (s, _) = sim.admin(Method::GET, "/state", None).await;
+    assert_eq!(s, StatusCode::OK, "admin is never faulted");
+    sim.handle.set_faults(FaultConfig::default());
+    let (s, _) = sim.get("/tickets").await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn queue_over_admin_route_and_bad_config_is_refused() {
+    let sim = start().await;
+    let (s, v) = sim
+        .admin(
+            Method::POST,
+            "/faults/queue",
+            Some(json!([{"method": "GET", "path_contains": "/me", "fault": "server_error"}, {"fault": "bad_gateway"}])),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["queued"], 2);
+    let (_, q) = sim.admin(Method::GET, "/faults/queue", None).await;
+    assert_eq!(q["queue"][1]["fault"], "bad_gateway");
+    let (s, _) = sim.get("/me").await;
+    assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
+    let (s, _) = sim.admin(Method::DELETE, "/faults/queue", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = sim.get("/me").await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = sim
+        .admin(
+            Method::POST,
+            "/faults/queue",
+            Some(json!({"fault": "gremlins"})),
+        )
+        .await;
+    assert!(s.is_client_error());
+    let (s, _) = sim
+        .admin(Method::PUT, "/faults", Some(json!({"rate": 3.0})))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+}
