@@ -22,11 +22,11 @@ pub mod time;
 pub use customers::CustomerRow;
 pub use db::{Store, SCHEMA_VERSION};
 pub use error::{StoreError, StoreResult};
-pub use invoices::{InvoiceDetail, InvoiceFilter, InvoiceRow};
+pub use invoices::{InvoiceDetail, InvoiceFilter, InvoiceLineRow, InvoiceRow};
 pub use meta::DaemonHeartbeat;
 pub use search::{SearchFilter, SearchHit};
 pub use sync_state::SyncState;
-pub use tickets::{TicketDetail, TicketFilter, TicketRow};
+pub use tickets::{CommentRow, LineItemRow, TicketDetail, TicketFilter, TicketRow, TimerRow};
 
 /// Ticket statuses that count as "closed" for the default open-ticket view.
 pub const CLOSED_STATUSES: [&str; 3] = ["Resolved", "Invoiced", "Closed"];

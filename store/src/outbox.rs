@@ -559,6 +559,27 @@ impl Store {
         })
     }
 
+    /// Once a ticket created offline exists, every item queued against it
+    /// (directly or further down its dependency chain) gets its real id
+    /// and number, so the one-ticket-in-order rule applies to them too.
+    pub fn outbox_resolve_created_ticket(
+        &mut self,
+        create_id: i64,
+        ticket_id: i64,
+        number: i64,
+    ) -> StoreResult<usize> {
+        self.write(|tx| {
+            Ok(tx.execute(
+                "WITH RECURSIVE deps(id) AS (
+                     SELECT id FROM outbox WHERE depends_on = ?1
+                     UNION SELECT o.id FROM outbox o JOIN deps d ON o.depends_on = d.id)
+                 UPDATE outbox SET ticket_id = ?2, ticket_number = ?3, updated_at = ?4
+                 WHERE id IN (SELECT id FROM deps) AND ticket_id IS NULL",
+                params![create_id, ticket_id, number, time::now()],
+            )?)
+        })
+    }
+
     /// The newest ticket `updated_at` our own completed writes produced on
     /// a ticket: a server `updated_at` not newer than this is our own doing,
     /// not a conflicting edit by someone else.

@@ -617,6 +617,12 @@ impl Outbox {
                     },
                 )
                 .await?;
+                if let Some((tid, number)) = ticket {
+                    let id = item.id;
+                    self.db
+                        .call(move |s| s.outbox_resolve_created_ticket(id, tid, number))
+                        .await?;
+                }
                 tracing::info!(item = item.id, kind = %item.kind, "outbox item landed and verified");
             }
             Ok(Verdict::Differs(reason)) => {

@@ -30,7 +30,7 @@ pub const PER_PAGE: usize = 100;
 const WATERMARK_OVERLAP: ChronoDuration = ChronoDuration::minutes(2);
 /// Thread fetches in flight at once: enough to keep the rate budget busy
 /// despite round-trip latency, few enough to be gentle.
-const DETAIL_CONCURRENCY: usize = 4;
+const DETAIL_CONCURRENCY: usize = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {

@@ -6,12 +6,16 @@ use std::collections::HashSet;
 use futures::stream::{self, StreamExt};
 use serde_json::Value;
 use syncro_store::model::{single, Comment, Ticket, TicketWithChildren};
+use tokio::sync::mpsc;
 
 use super::{PassReport, SyncError, Syncer, DETAIL_CONCURRENCY};
 use crate::client::ApiError;
+use crate::db::DbError;
 
 /// Threads stored per transaction while draining the backlog.
 const DETAIL_BATCH: usize = 25;
+/// Ticket ids taken from the backlog per round.
+const DETAIL_ROUND: usize = 500;
 
 /// Parses a list page, skipping (and logging) records that cannot be
 /// stored. Returns tickets, their embedded initial comments, and how many
@@ -54,7 +58,7 @@ impl Syncer {
         let mut done = 0u64;
         let mut failed: HashSet<i64> = HashSet::new();
         while (done as usize) < budget {
-            let want = (budget - done as usize).min(DETAIL_BATCH * 4);
+            let want = (budget - done as usize).min(DETAIL_ROUND);
             let skip = failed.len();
             let ids: Vec<i64> = self
                 .db
@@ -67,17 +71,25 @@ impl Syncer {
             if ids.is_empty() {
                 break;
             }
-            let results: Vec<(i64, Result<Value, ApiError>)> = stream::iter(ids)
+            // Fetching and storing overlap: a writer task commits batches
+            // while the next requests are already in flight, so the rate
+            // budget, not SQLite, sets the pace.
+            let (tx, mut rx) = mpsc::channel::<Vec<TicketWithChildren>>(4);
+            let db = self.db.clone();
+            let writer = tokio::spawn(async move {
+                while let Some(batch) = rx.recv().await {
+                    db.call(move |s| s.upsert_ticket_details(&batch)).await?;
+                }
+                Ok::<_, DbError>(())
+            });
+            let mut results = stream::iter(ids)
                 .map(|id| async move { (id, self.get(&format!("/tickets/{id}"), &[]).await) })
-                .buffer_unordered(DETAIL_CONCURRENCY)
-                .collect()
-                .await;
-            let mut details = Vec::new();
-            let mut gone = Vec::new();
-            let mut first_error = None;
-            for (id, r) in results {
+                .buffer_unordered(DETAIL_CONCURRENCY);
+            let mut batch = Vec::with_capacity(DETAIL_BATCH);
+            let (mut stored, mut gone, mut first_error) = (0u64, Vec::new(), None);
+            while let Some((id, r)) = results.next().await {
                 match r.map(|body| TicketWithChildren::from_json(single(&body, "ticket"))) {
-                    Ok(Ok(d)) if d.ticket.id == id => details.push(d),
+                    Ok(Ok(d)) if d.ticket.id == id => batch.push(d),
                     Ok(Ok(d)) => {
                         tracing::warn!(
                             asked = id,
@@ -99,24 +111,31 @@ impl Syncer {
                         first_error.get_or_insert(e);
                     }
                 }
+                if batch.len() >= DETAIL_BATCH {
+                    stored += batch.len() as u64;
+                    if let Some(bar) = &self.progress {
+                        bar.inc(batch.len() as u64);
+                    }
+                    if tx.send(std::mem::take(&mut batch)).await.is_err() {
+                        break; // the writer failed; its error is below
+                    }
+                }
             }
-            let progressed = !details.is_empty() || !gone.is_empty();
-            done += details.len() as u64;
-            if let Some(bar) = &self.progress {
-                bar.inc(details.len() as u64);
+            drop(results);
+            stored += batch.len() as u64;
+            if !batch.is_empty() {
+                let _ = tx.send(batch).await;
             }
-            for chunk in details.chunks(DETAIL_BATCH) {
-                let chunk = chunk.to_vec();
-                self.db
-                    .call(move |s| s.upsert_ticket_details(&chunk))
-                    .await?;
-            }
+            drop(tx);
+            writer.await.map_err(|e| DbError::Join(e.to_string()))??;
+            done += stored;
+            let progressed = stored > 0 || !gone.is_empty();
             if !gone.is_empty() {
                 tracing::info!(count = gone.len(), "removing tickets deleted on the server");
                 self.db.call(move |s| s.delete_tickets(&gone)).await?;
             }
             if let (false, Some(e)) = (progressed, first_error) {
-                // Nothing in this batch worked: the server is struggling;
+                // Nothing in this round worked: the server is struggling;
                 // stop the pass and keep what landed.
                 return Err(e.into());
             }

@@ -1,0 +1,463 @@
+//! Search benchmark (issue: instant answers from the cache). Not a test: it
+//! prints numbers measured in one run, side by side.
+//!
+//!   cargo build --release --workspace --bins
+//!   cargo bench -p syncro-e2e --bench search            # BENCH_TICKETS=100000
+//!
+//! On a generated cache of BENCH_TICKETS tickets with 10 comments each it
+//! times the whole process of the release `syncro search Q --limit 20` and of
+//! the `sqlite3` shell running the same FTS5 query (as the store builds it)
+//! on the same file, interleaved, BENCH_REPS times each after 3 warm-ups;
+//! plus `syncro tickets` and `syncro ticket N`, and the bare process floors
+//! (`syncro --version`, `sqlite3 DB 'SELECT 1'`). Goal: median syncro /
+//! sqlite3 <= 1.5x and under 20 ms.
+//!
+//! The cache is built without HTTP, straight from the simulator's generator
+//! through the store's own upserts, and kept in
+//! target/bench-data/search-<N>.db (delete it to rebuild).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use syncro_e2e::bin;
+use syncro_sim::{SimConfig, FIRST_TICKET_ID};
+use syncro_store::model::{single, Customer, InvoiceWithLines, TicketWithChildren};
+use syncro_store::Store;
+
+const WARMUP: usize = 3;
+const LIMIT: usize = 20;
+const BATCH: usize = 500;
+
+/// Queries as a user types them: a common word, a rare word, a prefix, a
+/// phrase, and two words.
+const QUERIES: [&str; 5] = [
+    "printer",
+    "sealing",
+    "outl*",
+    "\"shared mailbox\"",
+    "outlook profile",
+];
+
+fn env_or(key: &str, default: usize) -> usize {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// target/ (the bench binary is target/release/deps/search-HASH).
+fn target_dir() -> PathBuf {
+    let syncro = bin("syncro");
+    syncro
+        .parent()
+        .and_then(Path::parent)
+        .expect("target directory")
+        .to_path_buf()
+}
+
+fn remove_db_files(db: &Path) {
+    for suffix in ["", "-wal", "-shm", ".wake"] {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+}
+
+/// Generates the shop and writes it through the store, as syncrod would
+/// after a full mirror.
+fn build_db(db: &Path, tickets: usize) {
+    let t0 = Instant::now();
+    let config = SimConfig {
+        seed: 2024,
+        tickets,
+        comments_per_ticket: 10,
+        customers: (tickets / 20).max(10),
+        invoices: (tickets / 10).max(10),
+        rate_limit_per_minute: 0,
+        ..SimConfig::default()
+    };
+    let state = syncro_sim::generate(&config);
+    eprintln!(
+        "  generated {} tickets, {} comments, {} customers, {} invoices in {:.1?}",
+        state.ticket_count(),
+        state.comment_count(),
+        state.customer_count(),
+        state.invoice_count(),
+        t0.elapsed()
+    );
+
+    let tmp = db.with_extension("db.tmp");
+    remove_db_files(&tmp);
+    let mut store = Store::open(&tmp).expect("create the bench cache");
+
+    let t1 = Instant::now();
+    let customers: Vec<Customer> = (1..=state.customer_count() as u64)
+        .filter_map(|id| state.get_customer(id).ok())
+        .map(|v| Customer::from_json(single(&v, "customer")).expect("customer"))
+        .collect();
+    assert_eq!(
+        customers.len(),
+        state.customer_count(),
+        "customer ids 1..=N"
+    );
+    for chunk in customers.chunks(BATCH) {
+        store.upsert_customers(chunk).expect("upsert customers");
+    }
+
+    // Ticket ids start at FIRST_TICKET_ID and have small gaps.
+    let mut batch = Vec::with_capacity(BATCH);
+    let (mut found, mut id) = (0, FIRST_TICKET_ID);
+    while found < state.ticket_count() {
+        assert!(
+            id < FIRST_TICKET_ID + 10 * tickets as u64 + 100,
+            "ticket ids"
+        );
+        if let Ok(v) = state.get_ticket(id) {
+            batch.push(TicketWithChildren::from_json(single(&v, "ticket")).expect("ticket"));
+            found += 1;
+            if batch.len() == BATCH {
+                store.upsert_ticket_details(&batch).expect("upsert tickets");
+                batch.clear();
+                if found % 10_000 == 0 {
+                    eprintln!("  {found} tickets stored ({:.0?})", t1.elapsed());
+                }
+            }
+        }
+        id += 1;
+    }
+    store.upsert_ticket_details(&batch).expect("upsert tickets");
+
+    let invoices: Vec<InvoiceWithLines> = (1..=state.invoice_count() as u64)
+        .filter_map(|id| state.get_invoice(&id.to_string()).ok())
+        .map(|v| InvoiceWithLines::from_json(single(&v, "invoice")).expect("invoice"))
+        .collect();
+    for chunk in invoices.chunks(BATCH) {
+        store
+            .upsert_invoice_details(chunk)
+            .expect("upsert invoices");
+    }
+    drop(store);
+    drop(state);
+
+    // Fold the WAL into the file so the cached copy is one file.
+    let conn = rusqlite::Connection::open(&tmp).expect("reopen");
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .expect("checkpoint");
+    drop(conn);
+    remove_db_files(db);
+    std::fs::rename(&tmp, db).expect("move the bench cache into place");
+    remove_db_files(&tmp);
+    eprintln!("  stored in {:.1?}", t1.elapsed());
+}
+
+/// The store's `fts_query` (private to syncro-store), mirrored: quoted
+/// phrases stay phrases, a trailing `*` makes a prefix, every other word is
+/// quoted. The bench checks both sides return the same tickets.
+fn fts_query(input: &str) -> String {
+    fn words(s: &str) -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+    let mut terms = Vec::new();
+    let mut rest = input.trim();
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('"') {
+            let (phrase, tail) = match after.find('"') {
+                Some(end) => (&after[..end], &after[end + 1..]),
+                None => (after, ""),
+            };
+            let w = words(phrase);
+            if !w.is_empty() {
+                let star = if tail.starts_with('*') { "*" } else { "" };
+                terms.push(format!("\"{}\"{star}", w.join(" ")));
+            }
+            rest = tail.trim_start_matches('*').trim_start();
+        } else {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            let token = &rest[..end];
+            let w = words(token);
+            for (i, word) in w.iter().enumerate() {
+                let star = if token.ends_with('*') && i + 1 == w.len() {
+                    "*"
+                } else {
+                    ""
+                };
+                terms.push(format!("\"{word}\"{star}"));
+            }
+            rest = rest[end..].trim_start();
+        }
+    }
+    terms.join(" ")
+}
+
+/// The SQL `Store::search` runs (no filters), with its parameters inlined.
+fn search_sql(query: &str) -> String {
+    let fts = fts_query(query).replace('\'', "''");
+    format!(
+        "SELECT t.id, t.number, t.subject, t.status, t.priority, t.problem_type, \
+         t.customer_id, t.customer_name, t.contact_id, t.contact_name, t.user_id, t.user_name, \
+         t.created_at, t.updated_at, t.due_date, t.resolved_at, f.snip, f.rank \
+         FROM (SELECT rowid, rank, snippet(ticket_fts, -1, '[', ']', '…', 12) AS snip \
+               FROM ticket_fts WHERE ticket_fts MATCH '{fts}' \
+               ORDER BY rank LIMIT {LIMIT}) f \
+         JOIN tickets t ON t.id = f.rowid ORDER BY f.rank;"
+    )
+}
+
+struct Bench {
+    config: PathBuf,
+    db: PathBuf,
+    sqlite3: Option<PathBuf>,
+}
+
+impl Bench {
+    fn syncro(&self, args: &[String]) -> Command {
+        let mut c = Command::new(bin("syncro"));
+        c.args(args)
+            .env("SYNCRO_CONFIG", &self.config)
+            .env("SYNCRO_API_KEY", "bench-key")
+            .env("NO_COLOR", "1")
+            .env_remove("SYNCRO_DB")
+            .env_remove("SYNCRO_BASE_URL")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn sqlite3(&self, sql: &str) -> Option<Command> {
+        let mut c = Command::new(self.sqlite3.as_ref()?);
+        c.arg("-batch").arg(&self.db).arg(sql).stdin(Stdio::null());
+        Some(c)
+    }
+}
+
+/// Runs a command to the end with captured output; its wall time.
+fn timed(c: &mut Command) -> (Duration, Output) {
+    let t = Instant::now();
+    let out = c.output().expect("run benchmark command");
+    let took = t.elapsed();
+    assert!(
+        out.status.success(),
+        "{c:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (took, out)
+}
+
+struct Case {
+    name: String,
+    syncro: Vec<String>,
+    sql: Option<String>,
+    syncro_ms: Vec<f64>,
+    sqlite_ms: Vec<f64>,
+}
+
+impl Case {
+    fn new(name: &str, syncro: &[&str], sql: Option<String>) -> Case {
+        Case {
+            name: name.to_string(),
+            syncro: syncro.iter().map(|s| s.to_string()).collect(),
+            sql,
+            syncro_ms: Vec::new(),
+            sqlite_ms: Vec::new(),
+        }
+    }
+}
+
+fn percentile(samples: &[f64], p: f64) -> f64 {
+    let mut s = samples.to_vec();
+    s.sort_by(f64::total_cmp);
+    if s.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p * s.len() as f64).ceil() as usize).clamp(1, s.len());
+    s[rank - 1]
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+fn main() {
+    let tickets = env_or("BENCH_TICKETS", 100_000);
+    let reps = env_or("BENCH_REPS", 30).max(1);
+    let dir = target_dir().join("bench-data");
+    std::fs::create_dir_all(&dir).expect("bench-data dir");
+    let db = dir.join(format!("search-{tickets}.db"));
+    if db.exists() {
+        eprintln!("using the cached {}", db.display());
+    } else {
+        eprintln!("building {} (once; cached afterwards)", db.display());
+        build_db(&db, tickets);
+    }
+    let config = dir.join(format!("search-{tickets}.toml"));
+    std::fs::write(
+        &config,
+        format!(
+            "base_url = \"http://127.0.0.1:9/api/v1\"\ndb_path = {:?}\ntech = \"Bench Tech\"\nuser_id = 1\n",
+            db.display().to_string()
+        ),
+    )
+    .expect("write config");
+
+    let sqlite3 = which("sqlite3");
+    let bench = Bench {
+        config,
+        db: db.clone(),
+        sqlite3,
+    };
+
+    // What the cache holds, and a ticket with a full thread to show.
+    let (n_tickets, n_comments, n_open, number, db_bytes) = {
+        let conn =
+            rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .expect("open the bench cache");
+        let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+        (
+            count("SELECT COUNT(*) FROM tickets"),
+            count("SELECT COUNT(*) FROM comments"),
+            count("SELECT COUNT(*) FROM tickets WHERE status NOT IN ('Resolved', 'Invoiced', 'Closed')"),
+            count(&format!(
+                "SELECT number FROM tickets ORDER BY id LIMIT 1 OFFSET {}",
+                tickets / 2
+            )),
+            std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0),
+        )
+    };
+    let number = number.to_string();
+
+    let mut cases: Vec<Case> = QUERIES
+        .iter()
+        .map(|q| {
+            Case::new(
+                &format!("search {q}"),
+                &["search", q, "--limit", "20"],
+                Some(search_sql(q)),
+            )
+        })
+        .collect();
+    cases.push(Case::new("tickets (open)", &["tickets"], None));
+    cases.push(Case::new(
+        &format!("ticket {number}"),
+        &["ticket", &number],
+        None,
+    ));
+    cases.push(Case::new(
+        "floor: --version / SELECT 1",
+        &["--version"],
+        Some("SELECT 1;".into()),
+    ));
+
+    // Both sides must answer the same tickets, in the same order.
+    let mut hits = Vec::new();
+    for (q, case) in QUERIES.iter().zip(&cases) {
+        let (_, out) = timed(&mut bench.syncro(&[
+            "--json".into(),
+            "search".into(),
+            q.to_string(),
+            "--limit".into(),
+            "20".into(),
+        ]));
+        let json: Value = serde_json::from_slice(&out.stdout).expect("search --json");
+        let ours: Vec<i64> = json
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter_map(|h| h["id"].as_i64())
+            .collect();
+        hits.push(ours.len());
+        if let Some(mut c) = case.sql.as_deref().and_then(|s| bench.sqlite3(s)) {
+            let (_, out) = timed(&mut c);
+            let theirs: Vec<i64> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter_map(|l| l.split('|').next()?.parse().ok())
+                .collect();
+            assert_eq!(ours, theirs, "syncro and sqlite3 disagree on {q:?}");
+        }
+    }
+
+    for rep in 0..WARMUP + reps {
+        for case in &mut cases {
+            let mut s = bench.syncro(&case.syncro);
+            let mut q = case.sql.as_deref().and_then(|sql| bench.sqlite3(sql));
+            // Alternate who goes first so drift hits both alike.
+            let (ts, tq) = if rep % 2 == 0 {
+                let ts = timed(&mut s).0;
+                (ts, q.as_mut().map(|c| timed(c).0))
+            } else {
+                let tq = q.as_mut().map(|c| timed(c).0);
+                (timed(&mut s).0, tq)
+            };
+            if rep >= WARMUP {
+                case.syncro_ms.push(ts.as_secs_f64() * 1e3);
+                if let Some(tq) = tq {
+                    case.sqlite_ms.push(tq.as_secs_f64() * 1e3);
+                }
+            }
+        }
+    }
+
+    println!(
+        "search benchmark: {n_tickets} tickets ({n_open} open), {n_comments} comments, cache {:.0} MiB; \
+         whole-process wall time, {reps} runs each after {WARMUP} warm-ups, interleaved",
+        db_bytes as f64 / (1024.0 * 1024.0)
+    );
+    if bench.sqlite3.is_none() {
+        println!("  sqlite3 is not installed: the comparison column is skipped");
+    }
+    println!(
+        "  {:<30} {:>5}  {:>12} {:>9}  {:>12} {:>9}  {:>7}",
+        "case", "hits", "syncro med", "p90", "sqlite3 med", "p90", "ratio"
+    );
+    let mut worst_ratio: f64 = 0.0;
+    let mut worst_search: f64 = 0.0;
+    for (i, case) in cases.iter().enumerate() {
+        let med = percentile(&case.syncro_ms, 0.5);
+        let p90 = percentile(&case.syncro_ms, 0.9);
+        let hit_col = hits.get(i).map(|h| h.to_string()).unwrap_or_default();
+        let (qmed, qp90, ratio) = if case.sqlite_ms.is_empty() {
+            ("-".to_string(), "-".to_string(), "-".to_string())
+        } else {
+            let qmed = percentile(&case.sqlite_ms, 0.5);
+            let r = med / qmed;
+            if i < QUERIES.len() {
+                worst_ratio = worst_ratio.max(r);
+            }
+            (
+                format!("{qmed:.1} ms"),
+                format!("{:.1}", percentile(&case.sqlite_ms, 0.9)),
+                format!("{r:.2}x"),
+            )
+        };
+        if i < QUERIES.len() {
+            worst_search = worst_search.max(med);
+        }
+        println!(
+            "  {:<30} {:>5}  {:>9.1} ms {:>9.1}  {:>12} {:>9}  {:>7}",
+            case.name, hit_col, med, p90, qmed, qp90, ratio
+        );
+    }
+    if bench.sqlite3.is_some() {
+        println!(
+            "  worst search: median {worst_search:.1} ms (goal < 20 ms), ratio {worst_ratio:.2}x (goal <= 1.5x) -> {}",
+            if worst_search < 20.0 && worst_ratio <= 1.5 {
+                "met"
+            } else {
+                "MISSED"
+            }
+        );
+    } else {
+        println!(
+            "  worst search: median {worst_search:.1} ms (goal < 20 ms) -> {}",
+            if worst_search < 20.0 { "met" } else { "MISSED" }
+        );
+    }
+}

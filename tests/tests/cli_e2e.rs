@@ -1,0 +1,402 @@
+//! The real `syncro` CLI end to end: writes queued through the binary show
+//! as pending, `syncrod` sends each exactly once, and the cache then shows
+//! them as landed; `--wait` returns once a running daemon has verified.
+
+use std::process::{Child, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use syncro_e2e::TestEnv;
+use syncro_sim::{SimConfig, SimHandle};
+
+const KEY: &str = "test-key";
+const COMMENT: &str = "Rebuilt the Outlook profile and re-added the shared mailbox";
+const BILL_COMMENT: &str = "Cleaned up the mail flow rules\nand tested delivery";
+
+async fn sim() -> SimHandle {
+    syncro_sim::spawn(SimConfig {
+        seed: 7,
+        tickets: 12,
+        customers: 4,
+        invoices: 2,
+        rate_limit_per_minute: 0,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("start the simulator")
+}
+
+/// A child process killed and reaped however the test ends.
+struct Reaped(Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn text(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[track_caller]
+fn ok(what: &str, o: Output) -> Output {
+    assert!(
+        o.status.success(),
+        "{what} exited {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        text(&o),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+#[track_caller]
+fn json(what: &str, o: Output) -> Value {
+    let o = ok(what, o);
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{what}: not JSON ({e}):\n{}", text(&o)))
+}
+
+fn syncrod_once(env: &TestEnv, args: &[&str]) {
+    ok(
+        "syncrod once",
+        env.command("syncrod")
+            .arg("once")
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run syncrod"),
+    );
+}
+
+fn server_ticket(dump: &Value, id: i64) -> Value {
+    dump["tickets"]
+        .as_array()
+        .expect("tickets")
+        .iter()
+        .find(|t| t["id"].as_i64() == Some(id))
+        .cloned()
+        .expect("the ticket on the server")
+}
+
+fn invoices_of(dump: &Value, id: i64) -> Vec<Value> {
+    dump["invoices"]
+        .as_array()
+        .expect("invoices")
+        .iter()
+        .filter(|i| i["ticket_id"].as_i64() == Some(id))
+        .cloned()
+        .collect()
+}
+
+/// A decimal the API renders as a string or a number.
+fn num(v: &Value) -> Option<f64> {
+    v.as_f64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+}
+
+fn count_bodies(ticket: &Value, body: &str) -> usize {
+    ticket["comments"]
+        .as_array()
+        .map(|cs| cs.iter().filter(|c| c["body"] == body).count())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_writes_show_as_pending_then_land_exactly_once() {
+    let started = Instant::now();
+    let sim = sim().await;
+    let env = TestEnv::new(&sim.base_url(), KEY, 600_000);
+    syncrod_once(&env, &[]);
+
+    // An open ticket, as the CLI lists it, not already waiting on the
+    // customer (so the status change is a real change).
+    let open = json("syncro tickets --json", env.syncro(&["tickets", "--json"]));
+    let first = open
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|t| t["status"] != "Waiting on Customer")
+        .expect("an open ticket not waiting on the customer");
+    let (id, number) = (
+        first["id"].as_i64().expect("id"),
+        first["number"].as_i64().expect("number"),
+    );
+    let n = number.to_string();
+    let before = sim.dump();
+    let t0 = server_ticket(&before, id);
+    let lines_before = t0["line_items"].as_array().map_or(0, Vec::len);
+    let invoices_before = invoices_of(&before, id).len();
+    let bill_first_line = BILL_COMMENT.lines().next().unwrap();
+
+    // Without a terminal, a write without --yes is refused and queues nothing.
+    let refused = env.syncro(&["comment", &n, COMMENT]).status.code();
+    assert_eq!(refused, Some(1), "a write without --yes off a terminal");
+    let outbox = json("syncro outbox --json", env.syncro(&["outbox", "--json"]));
+    assert_eq!(outbox.as_array().map(Vec::len), Some(0), "{outbox}");
+
+    ok(
+        "syncro comment",
+        env.syncro(&["comment", &n, COMMENT, "--yes"]),
+    );
+    ok(
+        "syncro update",
+        env.syncro(&["update", &n, "--status", "Waiting on Customer", "--yes"]),
+    );
+    ok(
+        "syncro bill",
+        env.syncro(&[
+            "bill",
+            &n,
+            "--minutes",
+            "45",
+            "--labor",
+            "remote",
+            "--comment",
+            BILL_COMMENT,
+            "--yes",
+        ]),
+    );
+
+    // Pending, in the outbox...
+    let outbox = json("syncro outbox --json", env.syncro(&["outbox", "--json"]));
+    let items = outbox.as_array().expect("outbox list");
+    let kinds: Vec<&str> = items.iter().filter_map(|i| i["kind"].as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "add_comment",
+            "update_ticket",
+            "add_comment",
+            "add_line_item",
+            "create_invoice",
+            "update_ticket"
+        ],
+        "{outbox:#}"
+    );
+    for i in items {
+        assert_eq!(i["state"], "queued", "{i}");
+        assert_eq!(i["ticket_number"].as_i64(), Some(number), "{i}");
+    }
+    let ids: Vec<i64> = items.iter().filter_map(|i| i["id"].as_i64()).collect();
+    let listed = text(&ok("syncro outbox", env.syncro(&["outbox"])));
+    assert!(listed.contains("Waiting on Customer"), "{listed}");
+    assert!(listed.contains("Labor - Remote"), "{listed}");
+    assert!(
+        listed.contains(&format!("#{number}")) || listed.contains(&n),
+        "{listed}"
+    );
+
+    // ...and on the ticket, in text...
+    let shown = text(&ok("syncro ticket", env.syncro(&["ticket", &n])));
+    for id in &ids {
+        assert!(
+            shown.contains(&format!("[pending #{id}]")),
+            "no [pending #{id}] in:\n{shown}"
+        );
+    }
+    assert!(shown.contains(COMMENT), "{shown}");
+    assert!(shown.contains("status -> Waiting on Customer"), "{shown}");
+    assert!(shown.contains("Labor - Remote"), "{shown}");
+    assert!(shown.contains("status -> Invoiced"), "{shown}");
+    assert!(shown.contains("invoice the ticket's line items"), "{shown}");
+
+    // ...and in --json.
+    let detail = json(
+        "syncro ticket --json",
+        env.syncro(&["ticket", &n, "--json"]),
+    );
+    let pending = detail["outbox"].as_array().expect("outbox on the ticket");
+    assert_eq!(
+        pending
+            .iter()
+            .filter_map(|i| i["id"].as_i64())
+            .collect::<Vec<_>>(),
+        ids,
+        "{detail:#}"
+    );
+    assert!(pending.iter().all(|i| i["state"] == "queued"), "{detail:#}");
+    assert_eq!(pending[0]["payload"]["body"], COMMENT);
+    assert_eq!(
+        pending[1]["payload"]["fields"]["status"],
+        "Waiting on Customer"
+    );
+    assert_eq!(pending[3]["payload"]["product_id"].as_i64(), Some(9001));
+    assert_eq!(num(&pending[3]["payload"]["quantity"]), Some(0.75));
+    assert_eq!(num(&pending[3]["payload"]["price_retail"]), Some(125.0));
+    // Nothing has reached the server yet.
+    assert_eq!(count_bodies(&server_ticket(&sim.dump(), id), COMMENT), 0);
+
+    // The daemon sends everything.
+    syncrod_once(&env, &["--quick"]);
+    // Each write reached the server once (the status change and the bill's
+    // final status are the two ticket updates).
+    assert_eq!(
+        sim.counters()["writes"],
+        serde_json::json!({
+            "POST /invoices": 1,
+            "POST /tickets/{id}/add_line_item": 1,
+            "POST /tickets/{id}/comment": 2,
+            "PUT /tickets/{id}": 2
+        }),
+        "{:#}",
+        sim.counters()
+    );
+
+    let dump = sim.dump();
+    let t = server_ticket(&dump, id);
+    assert_eq!(count_bodies(&t, COMMENT), 1, "the comment, exactly once");
+    assert_eq!(
+        count_bodies(&t, BILL_COMMENT),
+        1,
+        "the bill's comment, exactly once: {:#}",
+        t["comments"]
+    );
+    assert_eq!(t["status"], "Invoiced", "the bill's status comes last");
+    let lines = t["line_items"].as_array().expect("line items");
+    assert_eq!(lines.len(), lines_before + 1, "one labor line: {lines:#?}");
+    let labor: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["product_id"].as_i64() == Some(9001) && l["description"] == bill_first_line)
+        .collect();
+    assert_eq!(labor.len(), 1, "{lines:#?}");
+    assert_eq!(num(&labor[0]["quantity"]), Some(0.75), "{:#}", labor[0]);
+    assert_eq!(
+        num(&labor[0]["price_retail"]),
+        Some(125.0),
+        "{:#}",
+        labor[0]
+    );
+    assert_eq!(labor[0]["converted"], true, "the labor line was invoiced");
+    let invoices = invoices_of(&dump, id);
+    assert_eq!(
+        invoices.len(),
+        invoices_before + 1,
+        "exactly one new invoice"
+    );
+    let holding: Vec<&Value> = invoices
+        .iter()
+        .filter(|i| {
+            i["line_items"].as_array().is_some_and(|ls| {
+                ls.iter().any(|l| {
+                    l["product_id"].as_i64() == Some(9001)
+                        && num(&l["quantity"]) == Some(0.75)
+                        && num(&l["price"]) == Some(125.0)
+                })
+            })
+        })
+        .collect();
+    assert_eq!(
+        holding.len(),
+        1,
+        "one invoice holds the labor: {invoices:#?}"
+    );
+    assert_eq!(
+        sim.counters()["duplicate_comments"]
+            .as_object()
+            .map(|o| o.len()),
+        Some(0)
+    );
+
+    // Every item done.
+    let all = json(
+        "syncro outbox --all --json",
+        env.syncro(&["outbox", "--all", "--json"]),
+    );
+    let all = all.as_array().expect("outbox list");
+    assert_eq!(all.len(), ids.len(), "{all:#?}");
+    for i in all {
+        assert_eq!(i["state"], "done", "{i:#}");
+    }
+    let active = json("syncro outbox --json", env.syncro(&["outbox", "--json"]));
+    assert_eq!(active.as_array().map(Vec::len), Some(0), "{active:#}");
+
+    // The ticket now shows them landed.
+    let shown = text(&ok("syncro ticket", env.syncro(&["ticket", &n])));
+    for marker in ["[pending", "[sending", "[verifying", "[held", "[failed"] {
+        assert!(!shown.contains(marker), "{marker} left in:\n{shown}");
+    }
+    assert!(shown.contains(COMMENT), "{shown}");
+    assert!(shown.contains(bill_first_line), "{shown}");
+    assert!(
+        shown
+            .lines()
+            .any(|l| l.trim_start().starts_with("status") && l.contains("Invoiced")),
+        "{shown}"
+    );
+    assert!(!shown.contains("status -> "), "{shown}");
+    assert!(shown.contains("Labor - Remote"), "{shown}");
+    let detail = json(
+        "syncro ticket --json",
+        env.syncro(&["ticket", &n, "--json"]),
+    );
+    assert_eq!(detail["status"], "Invoiced", "{detail:#}");
+    assert_eq!(detail["outbox"].as_array().map(Vec::len), Some(0));
+    let cached_comments = detail["comments"].as_array().expect("comments");
+    assert_eq!(
+        cached_comments
+            .iter()
+            .filter(|c| c["body"] == COMMENT)
+            .count(),
+        1
+    );
+    assert!(
+        detail["invoices"]
+            .as_array()
+            .is_some_and(|is| is.len() == invoices_before + 1),
+        "{:#}",
+        detail["invoices"]
+    );
+
+    sim.shutdown().await;
+    assert!(started.elapsed() < Duration::from_secs(45));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_returns_once_a_running_daemon_has_verified() {
+    let started = Instant::now();
+    let sim = sim().await;
+    let env = TestEnv::new(&sim.base_url(), KEY, 600_000);
+    syncrod_once(&env, &[]);
+    let open = json("syncro tickets --json", env.syncro(&["tickets", "--json"]));
+    let first = &open.as_array().expect("a list")[0];
+    let (id, number) = (
+        first["id"].as_i64().expect("id"),
+        first["number"].as_i64().expect("number"),
+    );
+    let body = "Waited for: the backup job finished";
+
+    let daemon = Reaped(
+        env.command("syncrod")
+            .arg("run")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start syncrod run"),
+    );
+    let waited = Instant::now();
+    let out = env
+        .command("syncro")
+        .args(["comment", &number.to_string(), body, "--yes", "--wait=20"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run syncro comment --wait");
+    ok("syncro comment --wait=20", out);
+    assert!(waited.elapsed() < Duration::from_secs(20));
+    // Verified means landed: it is on the server, once, and done locally.
+    assert_eq!(count_bodies(&server_ticket(&sim.dump(), id), body), 1);
+    let all = json(
+        "syncro outbox --all --json",
+        env.syncro(&["outbox", "--all", "--json"]),
+    );
+    let all = all.as_array().expect("outbox list");
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0]["state"], "done", "{:#}", all[0]);
+    drop(daemon);
+
+    sim.shutdown().await;
+    assert!(started.elapsed() < Duration::from_secs(45));
+}
