@@ -27,6 +27,7 @@ pub(crate) fn routes() -> Router<Arc<App>> {
             get(get_queue).post(post_queue).delete(clear_queue),
         )
         .route("/admin/rate_limit", get(get_rate_limit).put(put_rate_limit))
+        .route("/admin/quirks", get(get_quirks).put(put_quirks))
         .route("/admin/mutate", post(mutate))
         .route("/admin/log", get(log))
         .route("/admin/counters", get(counters))
@@ -105,6 +106,18 @@ async fn put_rate_limit(State(app): State<Arc<App>>, body: Bytes) -> Answer {
     let b: RateLimitBody = parse(&body)?;
     app.limiter().set_per_minute(b.per_minute);
     Ok(ok(json!({"per_minute": b.per_minute})))
+}
+
+async fn get_quirks(State(app): State<Arc<App>>) -> Json<Value> {
+    Json(json!(app.read().quirks))
+}
+
+/// PUT /admin/quirks: switch deliberate misbehaviour on or off, e.g.
+/// `{"ignore_price_retail": true}`.
+async fn put_quirks(State(app): State<Arc<App>>, body: Bytes) -> Answer {
+    let q: crate::state::Quirks = parse(&body)?;
+    app.write().quirks = q;
+    Ok(ok(json!(q)))
 }
 
 async fn log(State(app): State<Arc<App>>, Query(q): Query<HashMap<String, String>>) -> Json<Value> {

@@ -46,7 +46,7 @@ pub use config::SimConfig;
 pub use faults::{FaultConfig, FaultKind, QueuedFault};
 pub use generate::{generate, FIRST_TICKET_ID, FIRST_TICKET_NUMBER, LABOR_PRODUCTS};
 pub use model::{OPEN_STATUSES, STATUSES};
-pub use state::State;
+pub use state::{Quirks, State};
 
 use app::App;
 
@@ -119,6 +119,11 @@ impl SimHandle {
     /// Replaces the fault configuration (as PUT /admin/faults).
     pub fn set_faults(&self, f: FaultConfig) {
         self.app.faults().set_config(f);
+    }
+
+    /// Switches deliberate misbehaviour on or off (as PUT /admin/quirks).
+    pub fn set_quirks(&self, q: Quirks) {
+        self.app.write().quirks = q;
     }
 
     /// Appends queued faults (as POST /admin/faults/queue).

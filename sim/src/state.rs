@@ -170,6 +170,18 @@ pub struct State {
     /// Ticket id -> comments created whose body repeated an earlier comment
     /// body on the same ticket: the visible damage of a blind retry.
     pub(crate) duplicate_comments: BTreeMap<u64, u64>,
+    /// Deliberate misbehaviour switched on from /admin/quirks.
+    pub(crate) quirks: Quirks,
+}
+
+/// Server behaviours worse than the real service's usual ones, for
+/// proving that clients notice them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Quirks {
+    /// add_line_item / update_line_item ignore `price_retail` too, as if
+    /// the field had been renamed: every price lands at $0.00 with a 200.
+    pub ignore_price_retail: bool,
 }
 
 impl State {
@@ -780,7 +792,9 @@ impl State {
         Self::line_item_errors(&name, &description, body)?;
         let product_id = params::id(body, "product_id")?;
         let quantity = params::decimal(body, "quantity")?.map_or(Qty::ONE, Qty::from_f64);
-        let retail_cents = params::decimal(body, "price_retail")?.map_or(0, Self::cents);
+        let retail_cents = params::decimal(body, "price_retail")?
+            .filter(|_| !self.quirks.ignore_price_retail)
+            .map_or(0, Self::cents);
         let cost_cents = params::decimal(body, "price_cost")?.map(Self::cents);
         let product = product_id.and_then(|p| self.products.get(&p));
         let taxable =
@@ -847,7 +861,9 @@ impl State {
         };
         Self::line_item_errors(&blank(&name), &blank(&description), body)?;
         let quantity = params::decimal(body, "quantity")?.map(Qty::from_f64);
-        let retail = params::decimal(body, "price_retail")?.map(Self::cents);
+        let retail = params::decimal(body, "price_retail")?
+            .filter(|_| !self.quirks.ignore_price_retail)
+            .map(Self::cents);
         let cost = params::decimal(body, "price_cost")?.map(Self::cents);
         let taxable = params::boolean(body, "taxable")?;
         let product_id = params::id(body, "product_id")?;

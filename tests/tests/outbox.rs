@@ -567,3 +567,39 @@ async fn a_comment_on_a_ticket_created_offline_waits_for_it_and_uses_its_id() {
         .any(|x| x["body"] == "On my way"));
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_price_the_server_ignored_fails_verification() {
+    let sim = sim().await;
+    let env = env_for(&sim);
+    let (ticket, number, _, _) = prepared_ticket(&sim).await;
+    // The server starts dropping the price field: the write "succeeds" at
+    // $0.00, the silent billing trap.
+    sim.set_quirks(syncro_sim::Quirks {
+        ignore_price_retail: true,
+    });
+    let daemon = Daemon::open(env.config()).unwrap();
+    let mut store = env.store();
+    let id = store
+        .enqueue(NewItem::on_ticket(
+            Command::AddLineItem {
+                product_id: Some(9001),
+                name: "Labor - Remote".into(),
+                description: "VPN fix".into(),
+                quantity: 0.5,
+                price_retail: 125.0,
+            },
+            ticket,
+            number,
+        ))
+        .unwrap();
+    drain_until_settled(&daemon, Duration::from_secs(10)).await;
+    let item = store.outbox_item(id).unwrap().unwrap();
+    assert_eq!(item.state, State::Failed, "{item:?}");
+    let err = item.last_error.unwrap();
+    assert!(
+        err.contains("price is $0.00 but $125.00 was asked"),
+        "{err}"
+    );
+    sim.shutdown().await;
+}

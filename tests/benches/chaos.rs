@@ -1,0 +1,517 @@
+//! Chaos run (not part of the default suite; minutes long):
+//!
+//!   cargo build --release --workspace --bins
+//!   cargo bench -p syncro-e2e --bench chaos
+//!
+//! 1,000 mixed writes are queued while a release `syncrod run` is SIGKILLed
+//! and restarted at random 50 times, against a simulator injecting faults of
+//! every kind into 15% of requests. Afterwards the simulator must hold
+//! exactly the intended effects: no duplicates, nothing lost, every item
+//! done or failed with a reason. Env: CHAOS_ITEMS, CHAOS_KILLS,
+//! CHAOS_FAULT_RATE, CHAOS_SEED.
+
+use std::collections::BTreeMap;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use reqwest::Method;
+use serde_json::{json, Value};
+use syncro_e2e::{api, TestEnv};
+use syncro_sim::{FaultConfig, FaultKind, SimConfig};
+use syncro_store::outbox::{Command, NewItem, State, TicketFields};
+
+const KEY: &str = "test-key";
+
+fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// What one queued item should leave on the server.
+#[derive(Debug, Clone)]
+enum Expect {
+    Comment { ticket: i64, body: String },
+    Status { ticket: i64 },
+    Line { ticket: i64, name: String },
+    Timer { ticket: i64, notes: String },
+    Ticket { subject: String },
+    LineQty { ticket: i64, line: i64, qty: f64 },
+    LineGone { ticket: i64, line: i64 },
+    TimerGone { ticket: i64, timer: i64 },
+    Charged { ticket: i64, timer: i64 },
+    Invoice { ticket: i64 },
+}
+
+fn start(env: &TestEnv) -> Child {
+    env.command("syncrod")
+        .arg("run")
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("syncrod")
+}
+
+fn qty(v: &Value) -> Option<f64> {
+    v.as_str().and_then(|s| s.parse().ok()).or(v.as_f64())
+}
+
+#[tokio::main]
+async fn main() {
+    let items: usize = env_or("CHAOS_ITEMS", 1000);
+    let kills: usize = env_or("CHAOS_KILLS", 50);
+    let fault_rate: f64 = env_or("CHAOS_FAULT_RATE", 0.15);
+    let seed: u64 = env_or("CHAOS_SEED", 2026);
+    let mut rng = StdRng::seed_from_u64(seed);
+    let sim = syncro_sim::spawn(SimConfig {
+        seed,
+        tickets: 120,
+        customers: 20,
+        invoices: 0,
+        rate_limit_per_minute: 0,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("sim");
+    let base = sim.base_url();
+    let env = TestEnv::new(&base, KEY, 600_000);
+    let text = std::fs::read_to_string(&env.config).unwrap();
+    std::fs::write(
+        &env.config,
+        format!(
+            "request_timeout_secs = 1\n{}",
+            text.replace("sync_interval_secs = 1", "sync_interval_secs = 5")
+        ),
+    )
+    .unwrap();
+
+    // Set-up without faults: tickets with lines and timers to act on.
+    let dump = sim.dump();
+    let tickets: Vec<(i64, i64, i64)> = dump["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["id"].as_i64().unwrap(),
+                t["number"].as_i64().unwrap(),
+                t["customer_id"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let mut spare_lines = Vec::new();
+    let mut spare_timers = Vec::new();
+    for &(id, _, _) in tickets.iter().take(60) {
+        for k in 0..3 {
+            let l = api(&base, KEY, Method::POST, &format!("/tickets/{id}/add_line_item"),
+                Some(json!({"name": format!("setup-line-{id}-{k}"), "description": "setup", "quantity": 1, "price_retail": 10}))).await;
+            spare_lines.push((id, l["id"].as_i64().unwrap()));
+            let t = api(&base, KEY, Method::POST, &format!("/tickets/{id}/timer_entry"),
+                Some(json!({"start_at": format!("2026-10-0{}T10:00:00Z", k + 1), "end_at": format!("2026-10-0{}T10:20:00Z", k + 1), "product_id": 9001}))).await;
+            spare_timers.push((id, t["id"].as_i64().unwrap()));
+        }
+    }
+    // Invoice tickets get their own line and nothing else billed.
+    let invoice_tickets: Vec<(i64, i64, i64)> = tickets[60..90].to_vec();
+    for &(id, _, _) in &invoice_tickets {
+        api(&base, KEY, Method::POST, &format!("/tickets/{id}/add_line_item"),
+            Some(json!({"name": "invoice-me", "description": "setup", "quantity": 1, "price_retail": 99}))).await;
+    }
+    let work_tickets: Vec<(i64, i64, i64)> = tickets[..60].to_vec();
+    let baseline = sim.dump();
+    sim.set_faults(FaultConfig {
+        seed,
+        rate: fault_rate,
+        writes_only: false,
+        weights: FaultKind::ALL.into_iter().map(|k| (k, 1)).collect(),
+        latency_min_ms: 1,
+        latency_max_ms: 30,
+        slow_answer_ms: 1500,
+        retry_after_secs: 1,
+    });
+
+    // Build the plan.
+    let mut plan: Vec<(NewItem, Expect)> = Vec::new();
+    let (mut lines, mut timers, mut charge_timers, mut invoices) = (
+        spare_lines.clone(),
+        spare_timers.clone(),
+        Vec::new(),
+        invoice_tickets.clone(),
+    );
+    // A third of the spare timers are charged, the rest deletable.
+    let keep = timers.len() / 3;
+    charge_timers.extend(timers.drain(..keep));
+    let statuses = [
+        "In Progress",
+        "Waiting on Customer",
+        "Waiting for Parts",
+        "Scheduled",
+        "Customer Reply",
+    ];
+    for n in 0..items {
+        let (tid, tnum, cust) = work_tickets[rng.random_range(0..work_tickets.len())];
+        let on = |c: Command| NewItem::on_ticket(c, tid, tnum);
+        let roll = rng.random_range(0..100);
+        let entry = match roll {
+            0..=39 => {
+                let body = format!("chaos comment {n}");
+                (
+                    on(Command::AddComment {
+                        subject: "Update".into(),
+                        body: body.clone(),
+                        hidden: rng.random_bool(0.3),
+                        do_not_email: true,
+                        tech: None,
+                    }),
+                    Expect::Comment { ticket: tid, body },
+                )
+            }
+            40..=51 => (
+                on(Command::UpdateTicket {
+                    fields: TicketFields {
+                        status: Some(statuses[rng.random_range(0..statuses.len())].into()),
+                        ..Default::default()
+                    },
+                }),
+                Expect::Status { ticket: tid },
+            ),
+            52..=63 => {
+                let name = format!("chaos line {n}");
+                (
+                    on(Command::AddLineItem {
+                        product_id: Some(9001),
+                        name: name.clone(),
+                        description: "chaos".into(),
+                        quantity: 0.25,
+                        price_retail: 125.0,
+                    }),
+                    Expect::Line { ticket: tid, name },
+                )
+            }
+            64..=71 => {
+                let notes = format!("chaos timer {n}");
+                let day = 10 + (n % 18);
+                (
+                    on(Command::AddTimer {
+                        start_at: format!("2026-11-{day:02}T{:02}:{:02}:00Z", n % 24, n % 60),
+                        end_at: format!("2026-11-{day:02}T{:02}:{:02}:30Z", n % 24, n % 60),
+                        notes: Some(notes.clone()),
+                        billable: true,
+                        product_id: Some(9001),
+                    }),
+                    Expect::Timer { ticket: tid, notes },
+                )
+            }
+            72..=75 => {
+                let subject = format!("chaos ticket {n}");
+                (
+                    NewItem {
+                        command: Command::CreateTicket {
+                            customer_id: cust,
+                            subject: subject.clone(),
+                            problem_type: None,
+                            priority: None,
+                            status: None,
+                            body: Some("made in chaos".into()),
+                        },
+                        ticket_id: None,
+                        ticket_number: None,
+                        depends_on: None,
+                        base_updated_at: None,
+                    },
+                    Expect::Ticket { subject },
+                )
+            }
+            76..=81 if !lines.is_empty() => {
+                let (lt, line) = lines.remove(rng.random_range(0..lines.len()));
+                let num = tickets.iter().find(|t| t.0 == lt).unwrap().1;
+                if rng.random_bool(0.5) {
+                    let q = 2.0 + (n % 5) as f64;
+                    (
+                        NewItem::on_ticket(
+                            Command::UpdateLineItem {
+                                line_item_id: line,
+                                quantity: Some(q),
+                                price_retail: None,
+                                name: None,
+                                description: None,
+                            },
+                            lt,
+                            num,
+                        ),
+                        Expect::LineQty {
+                            ticket: lt,
+                            line,
+                            qty: q,
+                        },
+                    )
+                } else {
+                    (
+                        NewItem::on_ticket(Command::RemoveLineItem { line_item_id: line }, lt, num),
+                        Expect::LineGone { ticket: lt, line },
+                    )
+                }
+            }
+            82..=87 if !timers.is_empty() => {
+                let (tt, timer) = timers.remove(rng.random_range(0..timers.len()));
+                let num = tickets.iter().find(|t| t.0 == tt).unwrap().1;
+                (
+                    NewItem::on_ticket(Command::DeleteTimer { timer_id: timer }, tt, num),
+                    Expect::TimerGone { ticket: tt, timer },
+                )
+            }
+            88..=93 if !charge_timers.is_empty() => {
+                let (tt, timer) = charge_timers.remove(rng.random_range(0..charge_timers.len()));
+                let num = tickets.iter().find(|t| t.0 == tt).unwrap().1;
+                (
+                    NewItem::on_ticket(Command::ChargeTimer { timer_id: timer }, tt, num),
+                    Expect::Charged { ticket: tt, timer },
+                )
+            }
+            94..=99 if !invoices.is_empty() => {
+                let (it, num, _) = invoices.remove(0);
+                (
+                    NewItem::on_ticket(Command::CreateInvoice {}, it, num),
+                    Expect::Invoice { ticket: it },
+                )
+            }
+            _ => {
+                let body = format!("chaos comment {n}");
+                (
+                    on(Command::AddComment {
+                        subject: "Update".into(),
+                        body: body.clone(),
+                        hidden: false,
+                        do_not_email: true,
+                        tech: None,
+                    }),
+                    Expect::Comment { ticket: tid, body },
+                )
+            }
+        };
+        plan.push(entry);
+    }
+
+    // Queue in waves while killing and restarting the daemon.
+    let started = Instant::now();
+    let mut store = env.store();
+    let mut queued: Vec<(i64, Expect)> = Vec::new();
+    let per_wave = items.div_ceil(kills.max(1));
+    let mut plan_iter = plan.into_iter();
+    let mut daemon = start(&env);
+    for _ in 0..kills {
+        for (item, expect) in plan_iter.by_ref().take(per_wave) {
+            queued.push((store.enqueue(item).expect("enqueue"), expect));
+        }
+        tokio::time::sleep(Duration::from_millis(rng.random_range(300..2500))).await;
+        let _ = daemon.kill();
+        let _ = daemon.wait();
+        daemon = start(&env);
+    }
+    for (item, expect) in plan_iter {
+        queued.push((store.enqueue(item).expect("enqueue"), expect));
+    }
+    // Let it finish (faults still on), then stop.
+    let settle = Instant::now();
+    loop {
+        let c = store.outbox_counts().unwrap();
+        if c.queued + c.sending + c.verifying == 0 || settle.elapsed() > Duration::from_secs(900) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+    let elapsed = started.elapsed();
+
+    // Judge.
+    let dump = sim.dump();
+    let counters = sim.counters();
+    let ticket = |id: i64| {
+        dump["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"].as_i64() == Some(id))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let count = |arr: &Value, f: &dyn Fn(&Value) -> bool| {
+        arr.as_array()
+            .map(|a| a.iter().filter(|x| f(x)).count())
+            .unwrap_or(0)
+    };
+    let (mut done, mut failed, mut other, mut duplicates, mut lost, mut wrong) = (0, 0, 0, 0, 0, 0);
+    let mut failures: BTreeMap<String, usize> = BTreeMap::new();
+    let mut last_status: BTreeMap<i64, (i64, String)> = BTreeMap::new();
+    for (id, expect) in &queued {
+        let item = store.outbox_item(*id).unwrap().unwrap();
+        match item.state {
+            State::Done => done += 1,
+            State::Failed => {
+                failed += 1;
+                let reason = item.last_error.clone().unwrap_or_default();
+                assert!(!reason.is_empty(), "item {id} failed without a reason");
+                *failures
+                    .entry(reason.chars().take(70).collect())
+                    .or_default() += 1;
+            }
+            _ => other += 1,
+        }
+        let landed = item.state == State::Done;
+        let n = match expect {
+            Expect::Comment { ticket: t, body } => {
+                count(&ticket(*t)["comments"], &|c| c["body"] == body.as_str())
+            }
+            Expect::Line { ticket: t, name } => {
+                count(&ticket(*t)["line_items"], &|l| l["name"] == name.as_str())
+            }
+            Expect::Timer { ticket: t, notes } => count(&ticket(*t)["ticket_timers"], &|x| {
+                x["notes"] == notes.as_str()
+            }),
+            Expect::Ticket { subject } => {
+                count(&dump["tickets"], &|x| x["subject"] == subject.as_str())
+            }
+            Expect::Invoice { ticket: t } => {
+                count(&dump["invoices"], &|i| i["ticket_id"].as_i64() == Some(*t))
+            }
+            Expect::Status { ticket: t } => {
+                if let Command::UpdateTicket { fields } = &item.command {
+                    if landed {
+                        last_status.insert(*t, (*id, fields.status.clone().unwrap_or_default()));
+                    }
+                }
+                continue;
+            }
+            Expect::LineQty {
+                ticket: t,
+                line,
+                qty: q,
+            } => count(&ticket(*t)["line_items"], &|l| {
+                l["id"].as_i64() == Some(*line) && qty(&l["quantity"]) == Some(*q)
+            }),
+            Expect::LineGone { ticket: t, line } => usize::from(
+                count(&ticket(*t)["line_items"], &|l| {
+                    l["id"].as_i64() == Some(*line)
+                }) == 0,
+            ),
+            Expect::TimerGone { ticket: t, timer } => usize::from(
+                count(&ticket(*t)["ticket_timers"], &|x| {
+                    x["id"].as_i64() == Some(*timer)
+                }) == 0,
+            ),
+            Expect::Charged { ticket: t, timer } => count(&ticket(*t)["ticket_timers"], &|x| {
+                x["id"].as_i64() == Some(*timer) && x["recorded"] == true
+            }),
+        };
+        match (landed, n) {
+            (true, 1) | (false, 0) => {}
+            (_, n) if n > 1 => {
+                duplicates += 1;
+                eprintln!("DUPLICATE: item {id} {expect:?} -> {n} effects");
+            }
+            (true, 0) => {
+                lost += 1;
+                eprintln!("LOST: item {id} {expect:?} is done but not on the server");
+            }
+            (false, _) => {
+                wrong += 1;
+                eprintln!(
+                    "UNEXPECTED: item {id} {expect:?} ended {} ({:?}) but landed",
+                    item.state, item.last_error
+                );
+            }
+        }
+    }
+    // Status updates on one ticket run in order: the last done one wins.
+    let mut status_wrong = 0;
+    for (t, (_, want)) in &last_status {
+        if ticket(*t)["status"] != want.as_str() {
+            status_wrong += 1;
+            eprintln!(
+                "STATUS: ticket {t} is {} but the last update asked {want}",
+                ticket(*t)["status"]
+            );
+        }
+    }
+    // Charging must add exactly one line per charged timer; nothing else
+    // adds lines except the chaos line items.
+    let mut line_count_wrong = 0;
+    for &(id, _, _) in &work_tickets {
+        let before = count(&ticket_of(&baseline, id)["line_items"], &|_| true);
+        let now = count(&ticket(id)["line_items"], &|_| true);
+        let added = queued.iter().filter(|(i, e)| {
+            let done = store.outbox_item(*i).unwrap().unwrap().state == State::Done;
+            done && matches!(e, Expect::Line { ticket, .. } | Expect::Charged { ticket, .. } if *ticket == id)
+        }).count();
+        let removed = queued
+            .iter()
+            .filter(|(i, e)| {
+                let done = store.outbox_item(*i).unwrap().unwrap().state == State::Done;
+                done && matches!(e, Expect::LineGone { ticket, .. } if *ticket == id)
+            })
+            .count();
+        if now != before + added - removed {
+            line_count_wrong += 1;
+            eprintln!(
+                "LINES: ticket {id} has {now} lines, expected {}",
+                before + added - removed
+            );
+        }
+    }
+    let dup_comments: u64 = counters["duplicate_comments"]
+        .as_object()
+        .map(|o| o.values().filter_map(Value::as_u64).sum())
+        .unwrap_or(0);
+    let faults: u64 = counters["faults"]
+        .as_object()
+        .map(|o| o.values().filter_map(Value::as_u64).sum())
+        .unwrap_or(0);
+
+    println!(
+        "chaos run: {} items, {kills} SIGKILLs, fault rate {:.0}%, seed {seed}",
+        queued.len(),
+        fault_rate * 100.0
+    );
+    println!("  wall time                         {:>8.1?}", elapsed);
+    println!(
+        "  requests / faults injected        {:>8} / {faults}   {:?}",
+        counters["requests"], counters["faults"]
+    );
+    println!("  done / failed / still active      {done} / {failed} / {other}");
+    println!("  duplicates (effects > 1)          {duplicates}   (server duplicate-comment counter: {dup_comments})");
+    println!("  lost (done but absent)            {lost}");
+    println!("  failed yet landed                 {wrong}");
+    println!("  final status mismatches           {status_wrong}");
+    println!("  line-count mismatches             {line_count_wrong}");
+    for (reason, n) in &failures {
+        println!("  failed x{n}: {reason}");
+    }
+    sim.shutdown().await;
+    let ok = duplicates == 0
+        && lost == 0
+        && wrong == 0
+        && other == 0
+        && status_wrong == 0
+        && line_count_wrong == 0
+        && dup_comments == 0;
+    println!(
+        "  verdict                           {}",
+        if ok { "PASS" } else { "FAIL" }
+    );
+    if !ok {
+        std::process::exit(1);
+    }
+}
+
+fn ticket_of(dump: &Value, id: i64) -> Value {
+    dump["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"].as_i64() == Some(id))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
