@@ -188,3 +188,24 @@ impl Syncer {
         Ok(report)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_page_with_junk_keeps_the_good_records_and_counts_the_bad() {
+        let items = vec![
+            json!({"id": 1, "number": 30001, "subject": "ok"}),
+            json!({"id": "x", "number": 30002}),
+            json!(null),
+            json!("a string"),
+            json!({"id": 2, "number": "30003", "comments": [{"no_id": 1}, {"id": 5, "body": null}]}),
+        ];
+        let (tickets, comments, bad) = parse_ticket_page(&items);
+        assert_eq!(tickets.iter().map(|t| t.id).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(comments.iter().map(|c| c.id).collect::<Vec<_>>(), vec![5]);
+        assert_eq!(bad, 3);
+    }
+}
