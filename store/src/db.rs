@@ -13,7 +13,7 @@ mod embedded {
 
 /// The newest migration this build knows. A database stamped with a newer
 /// one was written by a newer syncro and is refused rather than misread.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// How long a statement waits for another process's write lock. The daemon
 /// commits one page at a time, so real waits are milliseconds; this bound
@@ -183,7 +183,7 @@ mod tests {
                 r.get(0)
             })
             .unwrap();
-        assert_eq!(n, 1);
+        assert_eq!(n, SCHEMA_VERSION);
         let mode: String = store
             .conn
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))

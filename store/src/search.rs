@@ -113,14 +113,16 @@ fn words(s: &str) -> Vec<String> {
 
 impl Store {
     /// Tickets matching `query`, best first, with a snippet of the match.
+    ///
+    /// Two statements: the first ranks with `bm25()` and `LIMIT` in the
+    /// same query, so SQLite keeps only the best few while sorting (the
+    /// `rank` column in a subquery sorted every match); the second builds
+    /// snippets for just those winners, since a snippet costs far more
+    /// than a score.
     pub fn search(&self, query: &str, filter: &SearchFilter) -> StoreResult<Vec<SearchHit>> {
         let fts = fts_query(query)?;
         let mut narrow = Vec::new();
-        let mut args: Vec<rusqlite::types::Value> = vec![
-            fts.into(),
-            filter.mark.0.clone().into(),
-            filter.mark.1.clone().into(),
-        ];
+        let mut args: Vec<rusqlite::types::Value> = vec![fts.clone().into()];
         if let Some(s) = &filter.status {
             narrow.push("status = ?");
             args.push(s.clone().into());
@@ -142,34 +144,70 @@ impl Store {
             )
         };
         args.push((filter.limit as i64).into());
-        // Rank and cut in the FTS query itself (FTS5 optimises ORDER BY rank
-        // LIMIT), then join the few winners to their tickets.
         let sql = format!(
-            "SELECT {cols}, f.snip, f.rank
-             FROM (SELECT rowid, rank, snippet(ticket_fts, -1, ?2, ?3, '…', 12) AS snip
-                   FROM ticket_fts WHERE ticket_fts MATCH ?1{narrow}
-                   ORDER BY rank LIMIT ?) f
-             JOIN tickets t ON t.id = f.rowid
-             ORDER BY f.rank",
-            cols = TicketRow::columns()
+            "SELECT rowid, bm25(ticket_fts, {RANK_WEIGHTS}) AS score FROM ticket_fts
+             WHERE ticket_fts MATCH ?{narrow} ORDER BY score LIMIT ?"
         );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let hits = stmt
+        let ranked: Vec<(i64, f64)> = self
+            .conn
+            .prepare(&sql)?
             .query_map(rusqlite::params_from_iter(args), |r| {
-                Ok(SearchHit {
-                    ticket: TicketRow::from_row(r)?,
-                    snippet: r.get(16)?,
-                    rank: r.get(17)?,
-                })
+                Ok((r.get(0)?, r.get(1)?))
             })?
             .collect::<Result<_, _>>()
-            .map_err(|e| match e {
-                rusqlite::Error::SqliteFailure(_, Some(msg)) if msg.contains("fts5") => {
-                    StoreError::BadQuery(msg)
-                }
-                other => other.into(),
-            })?;
+            .map_err(fts_error)?;
+        if ranked.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = serde_json::to_string(&ranked.iter().map(|r| r.0).collect::<Vec<_>>())?;
+        let mut snippets: std::collections::HashMap<i64, String> = self
+            .conn
+            .prepare(
+                "SELECT rowid, snippet(ticket_fts, -1, ?2, ?3, '…', 12) FROM ticket_fts
+                 WHERE ticket_fts MATCH ?1 AND rowid IN (SELECT value FROM json_each(?4))",
+            )?
+            .query_map(
+                rusqlite::params![fts, filter.mark.0, filter.mark.1, ids],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?
+            .collect::<Result<_, _>>()
+            .map_err(fts_error)?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {cols} FROM tickets t WHERE t.id = ?1",
+            cols = TicketRow::columns()
+        ))?;
+        let mut hits = Vec::with_capacity(ranked.len());
+        for (id, rank) in ranked {
+            // A ticket deleted between the two statements is simply skipped.
+            if let Some(ticket) = stmt
+                .query_row([id], TicketRow::from_row)
+                .map(Some)
+                .or_else(|e| match e {
+                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                    e => Err(e),
+                })?
+            {
+                hits.push(SearchHit {
+                    ticket,
+                    snippet: snippets.remove(&id).unwrap_or_default(),
+                    rank,
+                });
+            }
+        }
         Ok(hits)
+    }
+}
+
+/// bm25 column weights: subject, problem type, customer, comments. Kept in
+/// step with the table's default `rank` (migration V1).
+const RANK_WEIGHTS: &str = "10.0, 3.0, 5.0, 1.0";
+
+fn fts_error(e: rusqlite::Error) -> StoreError {
+    match e {
+        rusqlite::Error::SqliteFailure(_, Some(msg)) if msg.contains("fts5") => {
+            StoreError::BadQuery(msg)
+        }
+        other => other.into(),
     }
 }
 

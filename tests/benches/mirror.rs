@@ -23,14 +23,13 @@ fn env_or(key: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// Peak RSS (KiB) of the largest child reaped so far.
-fn children_max_rss_kib() -> i64 {
-    // SAFETY: getrusage only writes into the zeroed struct we pass.
-    unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
-        usage.ru_maxrss
-    }
+/// The child's peak RSS (KiB) so far, from /proc (VmHWM). getrusage's
+/// RUSAGE_CHILDREN would count the pages a child shares with this (large)
+/// process between fork and exec, so it is not used.
+fn peak_rss_kib(pid: u32) -> Option<i64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 #[tokio::main]
@@ -55,15 +54,22 @@ async fn main() {
     let env = TestEnv::new(&sim.base_url(), "test-key", rate);
 
     let started = Instant::now();
-    let out = env
+    let mut child = env
         .command("syncrod")
         .args(["once", "--quick", "--json"])
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
-        .output()
+        .spawn()
         .expect("run syncrod");
+    let pid = child.id();
+    let mut rss_kib = 0;
+    while child.try_wait().expect("wait").is_none() {
+        rss_kib = rss_kib.max(peak_rss_kib(pid).unwrap_or(0));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let out = child.wait_with_output().expect("syncrod output");
     let elapsed = started.elapsed();
     assert!(out.status.success(), "syncrod once failed");
-    let rss_kib = children_max_rss_kib();
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report");
     let used = report["sync"]["requests"].as_u64().unwrap_or(0);
     let counters = sim.counters();

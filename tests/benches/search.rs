@@ -30,11 +30,14 @@ const WARMUP: usize = 3;
 const LIMIT: usize = 20;
 const BATCH: usize = 500;
 
-/// Queries as a user types them: a common word, a rare word, a prefix, a
-/// phrase, and two words.
-const QUERIES: [&str; 5] = [
+/// Queries as a user types them. The generated text has a small
+/// vocabulary, so at 100k tickets: a common word (in ~25% of tickets), a
+/// middling one (~5%), the rarest real word (~1.2%), a prefix, a phrase,
+/// and two words.
+const QUERIES: [&str; 6] = [
+    "mailbox",
     "printer",
-    "sealing",
+    "ricoh",
     "outl*",
     "\"shared mailbox\"",
     "outlook profile",
@@ -235,47 +238,81 @@ impl Bench {
     }
 }
 
-/// Runs a command to the end with captured output; its wall time.
-fn timed(c: &mut Command) -> (Duration, Output) {
+/// User + system CPU time of every child reaped so far.
+fn children_cpu() -> Duration {
+    // SAFETY: getrusage only writes into the zeroed struct we pass.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage
+    };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// One run of a process.
+#[derive(Clone, Copy)]
+struct Sample {
+    wall_ms: f64,
+    cpu_ms: f64,
+}
+
+/// Runs a command to the end with captured output: its wall and CPU time.
+fn timed(c: &mut Command) -> (Sample, Output) {
+    let cpu = children_cpu();
     let t = Instant::now();
     let out = c.output().expect("run benchmark command");
-    let took = t.elapsed();
+    let wall = t.elapsed();
+    let cpu = children_cpu().saturating_sub(cpu);
     assert!(
         out.status.success(),
         "{c:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    (took, out)
+    let sample = Sample {
+        wall_ms: wall.as_secs_f64() * 1e3,
+        cpu_ms: cpu.as_secs_f64() * 1e3,
+    };
+    (sample, out)
 }
 
 struct Case {
     name: String,
-    syncro: Vec<String>,
+    args: Vec<String>,
     sql: Option<String>,
-    syncro_ms: Vec<f64>,
-    sqlite_ms: Vec<f64>,
+    syncro: Vec<Sample>,
+    sqlite: Vec<Sample>,
 }
 
 impl Case {
     fn new(name: &str, syncro: &[&str], sql: Option<String>) -> Case {
         Case {
             name: name.to_string(),
-            syncro: syncro.iter().map(|s| s.to_string()).collect(),
+            args: syncro.iter().map(|s| s.to_string()).collect(),
             sql,
-            syncro_ms: Vec::new(),
-            sqlite_ms: Vec::new(),
+            syncro: Vec::new(),
+            sqlite: Vec::new(),
         }
     }
 }
 
-fn percentile(samples: &[f64], p: f64) -> f64 {
-    let mut s = samples.to_vec();
+/// The `p` quantile (nearest rank) of one measure of the samples.
+fn percentile(samples: &[Sample], p: f64, measure: fn(&Sample) -> f64) -> f64 {
+    let mut s: Vec<f64> = samples.iter().map(measure).collect();
     s.sort_by(f64::total_cmp);
     if s.is_empty() {
         return f64::NAN;
     }
     let rank = ((p * s.len() as f64).ceil() as usize).clamp(1, s.len());
     s[rank - 1]
+}
+
+fn wall(s: &Sample) -> f64 {
+    s.wall_ms
+}
+
+fn cpu(s: &Sample) -> f64 {
+    s.cpu_ms
 }
 
 fn which(name: &str) -> Option<PathBuf> {
@@ -386,7 +423,7 @@ fn main() {
 
     for rep in 0..WARMUP + reps {
         for case in &mut cases {
-            let mut s = bench.syncro(&case.syncro);
+            let mut s = bench.syncro(&case.args);
             let mut q = case.sql.as_deref().and_then(|sql| bench.sqlite3(sql));
             // Alternate who goes first so drift hits both alike.
             let (ts, tq) = if rep % 2 == 0 {
@@ -397,67 +434,81 @@ fn main() {
                 (timed(&mut s).0, tq)
             };
             if rep >= WARMUP {
-                case.syncro_ms.push(ts.as_secs_f64() * 1e3);
-                if let Some(tq) = tq {
-                    case.sqlite_ms.push(tq.as_secs_f64() * 1e3);
-                }
+                case.syncro.push(ts);
+                case.sqlite.extend(tq);
             }
         }
     }
 
     println!(
         "search benchmark: {n_tickets} tickets ({n_open} open), {n_comments} comments, cache {:.0} MiB; \
-         whole-process wall time, {reps} runs each after {WARMUP} warm-ups, interleaved",
+         whole-process times in ms, {reps} runs each after {WARMUP} warm-ups, interleaved",
         db_bytes as f64 / (1024.0 * 1024.0)
     );
     if bench.sqlite3.is_none() {
-        println!("  sqlite3 is not installed: the comparison column is skipped");
+        println!("  sqlite3 is not installed: the comparison columns are skipped");
     }
     println!(
-        "  {:<30} {:>5}  {:>12} {:>9}  {:>12} {:>9}  {:>7}",
-        "case", "hits", "syncro med", "p90", "sqlite3 med", "p90", "ratio"
+        "  {:<28} {:>4} | {:>15} {:>6} {:>7} | {:>16} {:>6} {:>7} | {:>6}",
+        "case",
+        "hits",
+        "syncro wall med",
+        "p90",
+        "cpu med",
+        "sqlite3 wall med",
+        "p90",
+        "cpu med",
+        "ratio"
     );
     let mut worst_ratio: f64 = 0.0;
     let mut worst_search: f64 = 0.0;
     for (i, case) in cases.iter().enumerate() {
-        let med = percentile(&case.syncro_ms, 0.5);
-        let p90 = percentile(&case.syncro_ms, 0.9);
-        let hit_col = hits.get(i).map(|h| h.to_string()).unwrap_or_default();
-        let (qmed, qp90, ratio) = if case.sqlite_ms.is_empty() {
-            ("-".to_string(), "-".to_string(), "-".to_string())
+        let is_search = i < QUERIES.len();
+        let med = percentile(&case.syncro, 0.5, wall);
+        let theirs = if case.sqlite.is_empty() {
+            format!("{:>16} {:>6} {:>7}", "-", "-", "-")
         } else {
-            let qmed = percentile(&case.sqlite_ms, 0.5);
-            let r = med / qmed;
-            if i < QUERIES.len() {
-                worst_ratio = worst_ratio.max(r);
-            }
-            (
-                format!("{qmed:.1} ms"),
-                format!("{:.1}", percentile(&case.sqlite_ms, 0.9)),
-                format!("{r:.2}x"),
+            format!(
+                "{:>16.1} {:>6.1} {:>7.1}",
+                percentile(&case.sqlite, 0.5, wall),
+                percentile(&case.sqlite, 0.9, wall),
+                percentile(&case.sqlite, 0.5, cpu)
             )
         };
-        if i < QUERIES.len() {
+        let ratio = if case.sqlite.is_empty() {
+            "-".to_string()
+        } else {
+            let r = med / percentile(&case.sqlite, 0.5, wall);
+            if is_search {
+                worst_ratio = worst_ratio.max(r);
+            }
+            format!("{r:.2}x")
+        };
+        if is_search {
             worst_search = worst_search.max(med);
         }
         println!(
-            "  {:<30} {:>5}  {:>9.1} ms {:>9.1}  {:>12} {:>9}  {:>7}",
-            case.name, hit_col, med, p90, qmed, qp90, ratio
+            "  {:<28} {:>4} | {:>15.1} {:>6.1} {:>7.1} | {} | {:>6}",
+            case.name,
+            hits.get(i).map(|h| h.to_string()).unwrap_or_default(),
+            med,
+            percentile(&case.syncro, 0.9, wall),
+            percentile(&case.syncro, 0.5, cpu),
+            theirs,
+            ratio
         );
     }
+    let met = |ok: bool| if ok { "met" } else { "MISSED" };
     if bench.sqlite3.is_some() {
         println!(
-            "  worst search: median {worst_search:.1} ms (goal < 20 ms), ratio {worst_ratio:.2}x (goal <= 1.5x) -> {}",
-            if worst_search < 20.0 && worst_ratio <= 1.5 {
-                "met"
-            } else {
-                "MISSED"
-            }
+            "  slowest search median {worst_search:.1} ms (goal < 20 ms: {}); worst ratio {worst_ratio:.2}x (goal <= 1.5x: {})",
+            met(worst_search < 20.0),
+            met(worst_ratio <= 1.5)
         );
     } else {
         println!(
-            "  worst search: median {worst_search:.1} ms (goal < 20 ms) -> {}",
-            if worst_search < 20.0 { "met" } else { "MISSED" }
+            "  slowest search median {worst_search:.1} ms (goal < 20 ms: {})",
+            met(worst_search < 20.0)
         );
     }
 }
