@@ -710,7 +710,7 @@ fn status_with_and_without_daemon() {
     assert_eq!(v["daemon"]["heartbeat"]["pid"], 4121);
     assert_eq!(v["outbox"]["queued"], 0);
     assert_eq!(v["resources"].as_array().unwrap().len(), 3);
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], syncro_store::SCHEMA_VERSION);
     // A beat older than three sync intervals is a dead daemon.
     fx.beat("2026-03-10T11:50:00.000Z");
     let v = json_out(&fx.run(&["status", "--json"]));

@@ -228,6 +228,9 @@ pub async fn run(daemon: Daemon, shutdown: impl Future<Output = ()> + Send) -> R
                 if outage {
                     tracing::info!("the Syncro server is reachable again");
                     outage = false;
+                    if let Err(e) = daemon.db.call(|s| s.outbox_due_now()).await {
+                        tracing::warn!(error = %e, "cannot reschedule waiting outbox items");
+                    }
                     outbox_wake.notify_one();
                 }
                 tracing::info!(

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use governor::clock::Clock;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -21,6 +22,28 @@ pub enum Priority {
     Write,
     /// Background mirroring.
     Read,
+}
+
+/// Longest a waiting read sleeps before looking for writers again.
+const READ_SLICE: Duration = Duration::from_millis(25);
+
+/// Counts a writer as waiting for as long as it is in `acquire` (even if
+/// the future is dropped), and wakes reads when the last one leaves.
+struct WriterGuard<'a>(&'a Limiter);
+
+impl<'a> WriterGuard<'a> {
+    fn new(l: &'a Limiter) -> Self {
+        l.writers_waiting.fetch_add(1, Ordering::SeqCst);
+        WriterGuard(l)
+    }
+}
+
+impl Drop for WriterGuard<'_> {
+    fn drop(&mut self) {
+        if self.0.writers_waiting.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.writers_done.notify_waiters();
+        }
+    }
 }
 
 pub struct Limiter {
@@ -55,32 +78,33 @@ impl Limiter {
     }
 
     /// Waits until a request may be sent.
+    ///
+    /// Waiting is done here rather than in governor's `until_ready`, so a
+    /// read never sits on a reservation: it sleeps in short slices and
+    /// re-checks for writers before taking a slot, and a write takes the
+    /// very next slot that frees up.
     pub async fn acquire(&self, priority: Priority) {
-        match priority {
-            Priority::Write => {
-                self.writers_waiting.fetch_add(1, Ordering::SeqCst);
-                self.wait_pause().await;
-                self.governor.until_ready().await;
-                if self.writers_waiting.fetch_sub(1, Ordering::SeqCst) == 1 {
-                    self.writers_done.notify_waiters();
+        let _writer = (priority == Priority::Write).then(|| WriterGuard::new(self));
+        loop {
+            self.wait_pause().await;
+            if priority == Priority::Read && self.writers_waiting.load(Ordering::SeqCst) > 0 {
+                let notified = self.writers_done.notified();
+                if self.writers_waiting.load(Ordering::SeqCst) > 0 {
+                    let _ = tokio::time::timeout(READ_SLICE, notified).await;
+                }
+                continue;
+            }
+            match self.governor.check() {
+                Ok(()) => return,
+                Err(not_until) => {
+                    let wait = not_until.wait_time_from(self.governor.clock().now());
+                    let wait = match priority {
+                        Priority::Write => wait,
+                        Priority::Read => wait.min(READ_SLICE),
+                    };
+                    tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
                 }
             }
-            Priority::Read => loop {
-                while self.writers_waiting.load(Ordering::SeqCst) > 0 {
-                    let notified = self.writers_done.notified();
-                    if self.writers_waiting.load(Ordering::SeqCst) == 0 {
-                        break;
-                    }
-                    // Bounded wait: a missed wake-up costs at most this.
-                    let _ = tokio::time::timeout(Duration::from_millis(200), notified).await;
-                }
-                self.wait_pause().await;
-                self.governor.until_ready().await;
-                // A writer that arrived while we waited goes first.
-                if self.writers_waiting.load(Ordering::SeqCst) == 0 {
-                    break;
-                }
-            },
         }
     }
 

@@ -1,14 +1,24 @@
-//! syncrod: the daemon binary. Parses arguments, sets up logging, and
-//! hands over to the library.
+//! syncrod: the daemon binary. Parses arguments, sets up logging and the
+//! service glue (single-instance lock, signals, systemd notify, service
+//! registration; see [`service`]), and hands over to the library.
+//!
+//! Exit codes: 0 ok (including a clean stop on SIGTERM/SIGINT), 1 failure
+//! (including "already running"), 2 usage.
+
+mod service;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use syncro_store::config::Config;
-use tracing_subscriber::EnvFilter;
+
+use crate::service::install::{Request, Usage};
+use crate::service::lock::{self, LockError};
+use crate::service::logging::{self, Mode};
+use crate::service::notify::Notifier;
+use crate::service::signals::StopSignals;
 
 #[derive(Parser)]
 #[command(
@@ -20,6 +30,9 @@ struct Args {
     /// Config file (default: $SYNCRO_CONFIG or ~/.config/syncro/config.toml)
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// The cache file (overrides `db_path` and $SYNCRO_DB)
+    #[arg(long, global = true, value_name = "FILE")]
+    db: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -27,6 +40,7 @@ struct Args {
 #[derive(Subcommand)]
 enum Command {
     /// Run in the foreground: scheduled sync passes and the outbox drainer
+    /// (SIGTERM or Ctrl-C finishes the work in flight, then exits 0)
     Run,
     /// One complete sync pass plus an outbox drain, then exit
     Once {
@@ -40,22 +54,23 @@ enum Command {
         #[arg(long)]
         quick: bool,
     },
-}
-
-fn init_logging(config: Option<&Config>) {
-    let filter = EnvFilter::try_from_env("RUST_LOG")
-        .or_else(|_| {
-            EnvFilter::try_new(
-                config
-                    .and_then(|c| c.log_level.clone())
-                    .unwrap_or_else(|| "info".into()),
-            )
-        })
-        .unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    /// Run syncrod as a service: a systemd user unit (--user) on Linux, a
+    /// launchd agent (--user) on macOS, a Windows service (elevated prompt)
+    Install {
+        /// Install for the current user only (Linux, macOS)
+        #[arg(long)]
+        user: bool,
+    },
+    /// Remove what `install` set up (the cache, config and logs stay)
+    Uninstall {
+        /// Remove the current user's service (Linux, macOS)
+        #[arg(long)]
+        user: bool,
+    },
+    /// The entry point the Windows service manager starts (see `install`)
+    #[cfg(windows)]
+    #[command(hide = true)]
+    Service,
 }
 
 fn main() -> ExitCode {
@@ -63,51 +78,152 @@ fn main() -> ExitCode {
     match real_main(args) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("syncrod: {e:#}");
+            if let Some(usage) = e.downcast_ref::<Usage>() {
+                eprintln!("syncrod: {usage}");
+                return ExitCode::from(2);
+            }
+            match e.downcast_ref::<LockError>() {
+                // Already a whole sentence naming the program.
+                Some(held @ LockError::Held { .. }) => eprintln!("{held}"),
+                _ => eprintln!("syncrod: {e:#}"),
+            }
             ExitCode::from(1)
         }
     }
 }
 
 fn real_main(args: Args) -> Result<ExitCode> {
-    let config = Config::load(args.config.as_deref());
-    init_logging(config.as_ref().ok());
+    let Args {
+        config,
+        db,
+        command,
+    } = args;
+    match command {
+        Command::Run => run(config, db),
+        Command::Once {
+            timeout,
+            json,
+            quick,
+        } => once(config, db, Duration::from_secs(timeout), json, !quick),
+        Command::Install { user } => {
+            logging::init(None, None, Mode::Stderr);
+            service::install::install(&Request { config, db, user })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Uninstall { user } => {
+            logging::init(None, None, Mode::Stderr);
+            service::install::uninstall(&Request { config, db, user })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        #[cfg(windows)]
+        Command::Service => {
+            service::windows::dispatch(config, db)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `syncrod run`: lock, open (migrate) the cache, READY=1, run until a stop
+/// signal, drain, exit 0.
+fn run(config: Option<PathBuf>, db: Option<PathBuf>) -> Result<ExitCode> {
+    let config = service::load_config(config.as_deref(), db.as_deref());
+    let logs = logging::init(
+        config.as_ref().ok().map(|c| c.db_path.as_path()),
+        config.as_ref().ok().and_then(|c| c.log_level.as_deref()),
+        Mode::Daemon,
+    );
     let config = config?;
     for w in &config.warnings {
         tracing::warn!("{w}");
     }
-    let runtime = tokio::runtime::Runtime::new()?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    // Before the lock (whose pid tells the world we are up) and READY=1:
+    // from then on a stop is always a clean one.
+    let mut signals = {
+        let _in_runtime = runtime.enter();
+        StopSignals::install().context("cannot install the signal handlers")?
+    };
+    let lock = lock::acquire(&config.db_path)?;
+    let lock_path = lock.path().display().to_string();
+    let notifier = Notifier::from_env();
+    let result = runtime.block_on(async move {
+        let db_path = config.db_path.clone();
+        let daemon = syncrod::Daemon::open(config)?;
+        tracing::info!(
+            pid = std::process::id(),
+            logs = %logs,
+            lock = %lock_path,
+            "cache open and migrated"
+        );
+        notifier.ready(&format!("running on {}", db_path.display()));
+        let _watchdog = notifier.spawn_watchdog();
+        let shutdown = async move {
+            let name = signals.recv().await;
+            tracing::info!(signal = name, "stopping: finishing the work in flight");
+            notifier.stopping("stopping: finishing the work in flight");
+            tokio::spawn(async move {
+                let name = signals.recv().await;
+                tracing::warn!(
+                    signal = name,
+                    "second stop signal: exiting without finishing the work in flight"
+                );
+                std::process::exit(1);
+            });
+        };
+        syncrod::run(daemon, shutdown).await
+    });
+    // Never hang the exit on a stuck blocking task (a file watcher, a
+    // database call): the state that matters is already persisted.
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    result?;
+    tracing::info!("syncrod stopped");
+    drop(lock);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `syncrod once`: one complete pass and an outbox drain; logs on stderr.
+fn once(
+    config: Option<PathBuf>,
+    db: Option<PathBuf>,
+    timeout: Duration,
+    json: bool,
+    sweep: bool,
+) -> Result<ExitCode> {
+    let config = service::load_config(config.as_deref(), db.as_deref());
+    logging::init(
+        config.as_ref().ok().map(|c| c.db_path.as_path()),
+        config.as_ref().ok().and_then(|c| c.log_level.as_deref()),
+        Mode::Stderr,
+    );
+    let config = config?;
+    for w in &config.warnings {
+        tracing::warn!("{w}");
+    }
+    let _lock = lock::acquire(&config.db_path)?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let daemon = syncrod::Daemon::open(config)?;
-        match args.command {
-            Command::Run => {
-                syncrod::run(daemon, shutdown_signal()).await?;
-                Ok(ExitCode::SUCCESS)
-            }
-            Command::Once { timeout, json, quick } => {
-                let bar = progress_bar();
-                let report = syncrod::once(&daemon, Duration::from_secs(timeout), !quick, bar.clone()).await?;
-                if let Some(bar) = bar {
-                    bar.finish_and_clear();
-                }
-                if json {
-                    println!("{}", serde_json::to_string_pretty(&report)?);
-                } else {
-                    eprintln!(
-                        "synced: {} listed, {} threads, {} deleted, {} requests; outbox: {} done, {} failed, {} held, {} still pending",
-                        report.sync.listed,
-                        report.sync.details,
-                        report.sync.deleted,
-                        report.sync.requests,
-                        report.outbox.done,
-                        report.outbox.failed,
-                        report.outbox.held,
-                        report.outbox_pending
-                    );
-                }
-                Ok(ExitCode::SUCCESS)
-            }
+        let bar = progress_bar();
+        let report = syncrod::once(&daemon, timeout, sweep, bar.clone()).await?;
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
         }
+        if json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            eprintln!(
+                "synced: {} listed, {} threads, {} deleted, {} requests; outbox: {} done, {} failed, {} held, {} still pending",
+                report.sync.listed,
+                report.sync.details,
+                report.sync.deleted,
+                report.sync.requests,
+                report.outbox.done,
+                report.outbox.failed,
+                report.outbox.held,
+                report.outbox_pending
+            );
+        }
+        Ok(ExitCode::SUCCESS)
     })
 }
 
@@ -125,27 +241,4 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
     }
     bar.set_message("mirroring");
     Some(bar)
-}
-
-/// Completes on Ctrl-C or (on Unix) SIGTERM.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term = match signal(SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

@@ -505,6 +505,18 @@ impl Store {
         Ok(items)
     }
 
+    /// Makes every waiting item due now: the server just came back, so the
+    /// backoff earned while it was away should not delay the queue.
+    pub fn outbox_due_now(&mut self) -> StoreResult<usize> {
+        self.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE outbox SET next_attempt_at = NULL
+                 WHERE state IN ('queued', 'verifying') AND next_attempt_at IS NOT NULL",
+                [],
+            )?)
+        })
+    }
+
     /// The earliest `next_attempt_at` among active items (when to wake).
     pub fn outbox_next_due(&self) -> StoreResult<Option<String>> {
         Ok(self.conn.query_row(

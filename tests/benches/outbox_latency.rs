@@ -24,7 +24,7 @@ async fn main() {
     let samples: usize = std::env::var("BENCH_SAMPLES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(40);
+        .unwrap_or(20);
     let sim = syncro_sim::spawn(SimConfig {
         tickets: 50,
         rate_limit_per_minute: 0,
@@ -84,9 +84,10 @@ async fn main() {
         }
         to_verified.push(queued.elapsed());
         to_pickup.push(picked.unwrap_or_default());
-        // 3 requests per comment at 150/min: space samples so the budget
-        // has refilled and only the outbox's own latency is measured.
-        tokio::time::sleep(Duration::from_millis(1300)).await;
+        // Each write costs 3 requests (read, send, read back); at 150/min
+        // the budget refills 2.5 per second. Space samples so it has, and
+        // only the outbox's own latency is measured.
+        tokio::time::sleep(Duration::from_millis(3000)).await;
     }
     let _ = daemon.kill();
     let _ = daemon.wait();

@@ -251,12 +251,21 @@ async fn the_api_key_never_appears_in_trace_logs_or_the_cache() {
         "trace logging did not engage"
     );
     assert!(!stderr.contains(key), "the key leaked into the logs");
-    for entry in std::fs::read_dir(env.db.parent().unwrap()).unwrap() {
-        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
-        assert!(
-            !bytes.windows(key.len()).any(|w| w == key.as_bytes()),
-            "the key is in the data dir"
-        );
+    let mut dirs = vec![env.db.parent().unwrap().to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !bytes.windows(key.len()).any(|w| w == key.as_bytes()),
+                "the key is in {}",
+                path.display()
+            );
+        }
     }
     // A wrong key is a clear, non-zero failure, without the key in it.
     let out = env

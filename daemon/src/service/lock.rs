@@ -208,6 +208,9 @@ mod tests {
         // Released with the handle; the leftover file is reused.
         let again = acquire(&db).unwrap();
         let text = std::fs::read_to_string(again.path()).unwrap();
-        assert_eq!(text.lines().next(), Some(std::process::id().to_string().as_str()));
+        assert_eq!(
+            text.lines().next(),
+            Some(std::process::id().to_string().as_str())
+        );
     }
 }

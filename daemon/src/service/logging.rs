@@ -14,7 +14,6 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use syncro_store::config::Config;
 use tracing_subscriber::layer::{Layered, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer, Registry};
@@ -36,6 +35,7 @@ pub enum Mode {
     Daemon,
     /// Started by a service manager without a console (the Windows
     /// service): the log file only.
+    #[cfg_attr(not(windows), allow(dead_code))]
     Background,
 }
 
@@ -53,7 +53,12 @@ impl std::fmt::Display for Destination {
             Destination::Stderr => f.write_str("stderr"),
             Destination::Journald => f.write_str("journald"),
             Destination::File { dir, also_stderr } => {
-                write!(f, "{}", dir.join(format!("{LOG_PREFIX}.<date>.{LOG_SUFFIX}")).display())?;
+                write!(
+                    f,
+                    "{}",
+                    dir.join(format!("{LOG_PREFIX}.<date>.{LOG_SUFFIX}"))
+                        .display()
+                )?;
                 if *also_stderr {
                     f.write_str(" and stderr")?;
                 }
@@ -70,22 +75,16 @@ pub fn log_dir(db_path: &Path) -> PathBuf {
 
 type Boxed = Box<dyn Layer<Layered<EnvFilter, Registry>> + Send + Sync>;
 
-/// Installs the global subscriber. Without a config (it failed to load)
-/// logs go to stderr, next to the error message.
-pub fn init(config: Option<&Config>, mode: Mode) -> Destination {
+/// Installs the global subscriber for the cache at `db_path`. Without one
+/// (the config failed to load) logs go to stderr, next to the error.
+pub fn init(db_path: Option<&Path>, log_level: Option<&str>, mode: Mode) -> Destination {
     let filter = EnvFilter::try_from_env("RUST_LOG")
-        .or_else(|_| {
-            EnvFilter::try_new(
-                config
-                    .and_then(|c| c.log_level.clone())
-                    .unwrap_or_else(|| "info".into()),
-            )
-        })
+        .or_else(|_| EnvFilter::try_new(log_level.unwrap_or("info")))
         .unwrap_or_else(|_| EnvFilter::new("info"));
 
     let mut layers: Vec<Boxed> = Vec::new();
     let mut problem = None;
-    let destination = match (mode, config) {
+    let destination = match (mode, db_path) {
         (Mode::Stderr, _) | (_, None) => Destination::Stderr,
         (Mode::Daemon, Some(_)) if under_journald() => match journald() {
             Ok(layer) => {
@@ -98,8 +97,8 @@ pub fn init(config: Option<&Config>, mode: Mode) -> Destination {
                 Destination::Stderr
             }
         },
-        (Mode::Daemon | Mode::Background, Some(config)) => {
-            let dir = log_dir(&config.db_path);
+        (Mode::Daemon | Mode::Background, Some(db_path)) => {
+            let dir = log_dir(db_path);
             match file_appender(&dir) {
                 Ok(appender) => {
                     layers.push(

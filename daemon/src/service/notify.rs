@@ -52,7 +52,10 @@ impl Notifier {
                 notifier.send(&[imp::State::Watchdog]);
             }
         });
-        tracing::debug!(every_ms = every.as_millis() as u64, "systemd watchdog enabled");
+        tracing::debug!(
+            every_ms = every.as_millis() as u64,
+            "systemd watchdog enabled"
+        );
         Some(WatchdogTask(task))
     }
 
