@@ -408,7 +408,7 @@ async fn main() {
         };
         match (landed, n) {
             (true, 1) | (false, 0) => {}
-            (_, n) if n > 1 => {
+            (_, 2..) => {
                 duplicates += 1;
                 eprintln!("DUPLICATE: item {id} {expect:?} -> {n} effects");
             }

@@ -197,17 +197,20 @@ fn fts_query(input: &str) -> String {
     terms.join(" ")
 }
 
-/// The SQL `Store::search` runs (no filters), with its parameters inlined.
+/// The SQL `Store::search` runs (no filters), with its parameters inlined:
+/// rank with bm25 + LIMIT, then snippets for the winners only.
 fn search_sql(query: &str) -> String {
     let fts = fts_query(query).replace('\'', "''");
     format!(
-        "SELECT t.id, t.number, t.subject, t.status, t.priority, t.problem_type, \
+        "WITH top AS (SELECT rowid AS id, bm25(ticket_fts, 10.0, 3.0, 5.0, 1.0) AS score \
+                      FROM ticket_fts WHERE ticket_fts MATCH '{fts}' ORDER BY score LIMIT {LIMIT}) \
+         SELECT t.id, t.number, t.subject, t.status, t.priority, t.problem_type, \
          t.customer_id, t.customer_name, t.contact_id, t.contact_name, t.user_id, t.user_name, \
-         t.created_at, t.updated_at, t.due_date, t.resolved_at, f.snip, f.rank \
-         FROM (SELECT rowid, rank, snippet(ticket_fts, -1, '[', ']', '…', 12) AS snip \
-               FROM ticket_fts WHERE ticket_fts MATCH '{fts}' \
-               ORDER BY rank LIMIT {LIMIT}) f \
-         JOIN tickets t ON t.id = f.rowid ORDER BY f.rank;"
+         t.created_at, t.updated_at, t.due_date, t.resolved_at, s.snip, top.score \
+         FROM top JOIN tickets t ON t.id = top.id \
+         JOIN (SELECT rowid, snippet(ticket_fts, -1, '[', ']', '…', 12) AS snip FROM ticket_fts \
+               WHERE ticket_fts MATCH '{fts}' AND rowid IN (SELECT id FROM top)) s ON s.rowid = top.id \
+         ORDER BY top.score;"
     )
 }
 

@@ -267,6 +267,57 @@ async fn the_api_key_never_appears_in_trace_logs_or_the_cache() {
             );
         }
     }
+    // The running daemon: not in its command line, not in its trace-level
+    // log file, not in the cache after it has synced and sent a write.
+    let mut store = env.store();
+    let t = &sim.dump()["tickets"][0];
+    store
+        .enqueue(syncro_store::outbox::NewItem::on_ticket(
+            syncro_store::outbox::Command::AddComment {
+                subject: "Update".into(),
+                body: "key leak check".into(),
+                hidden: false,
+                do_not_email: false,
+                tech: None,
+            },
+            t["id"].as_i64().unwrap(),
+            t["number"].as_i64().unwrap(),
+        ))
+        .unwrap();
+    let mut daemon = env
+        .command("syncrod")
+        .arg("run")
+        .env("RUST_LOG", "trace")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while store.outbox_counts().unwrap().done < 1 && started.elapsed() < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", daemon.id())).unwrap();
+        assert!(!cmdline.windows(key.len()).any(|w| w == key.as_bytes()), "the key is in the command line");
+    }
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+    assert_eq!(store.outbox_counts().unwrap().done, 1);
+    let mut dirs = vec![env.db.parent().unwrap().to_path_buf()];
+    let mut logs = 0;
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            logs += usize::from(path.to_string_lossy().contains("syncrod."));
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(!bytes.windows(key.len()).any(|w| w == key.as_bytes()), "the key is in {}", path.display());
+        }
+    }
+    assert!(logs > 0, "syncrod run wrote no log file to check");
     // A wrong key is a clear, non-zero failure, without the key in it.
     let out = env
         .command("syncrod")

@@ -78,9 +78,11 @@ type Boxed = Box<dyn Layer<Layered<EnvFilter, Registry>> + Send + Sync>;
 /// Installs the global subscriber for the cache at `db_path`. Without one
 /// (the config failed to load) logs go to stderr, next to the error.
 pub fn init(db_path: Option<&Path>, log_level: Option<&str>, mode: Mode) -> Destination {
+    // refinery announces every migration check at info; only its warnings
+    // are news to an operator. An explicit RUST_LOG still decides.
     let filter = EnvFilter::try_from_env("RUST_LOG")
-        .or_else(|_| EnvFilter::try_new(log_level.unwrap_or("info")))
-        .unwrap_or_else(|_| EnvFilter::new("info"));
+        .or_else(|_| EnvFilter::try_new(format!("{},refinery_core=warn", log_level.unwrap_or("info"))))
+        .unwrap_or_else(|_| EnvFilter::new("info,refinery_core=warn"));
 
     let mut layers: Vec<Boxed> = Vec::new();
     let mut problem = None;
