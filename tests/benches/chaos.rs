@@ -18,7 +18,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::Method;
 use serde_json::{json, Value};
-use syncro_e2e::{api, TestEnv};
+use syncro_e2e::{api, ticket_of, TestEnv};
 use syncro_sim::{FaultConfig, FaultKind, SimConfig};
 use syncro_store::outbox::{Command, NewItem, State, TicketFields};
 
@@ -504,14 +504,4 @@ async fn main() {
     if !ok {
         std::process::exit(1);
     }
-}
-
-fn ticket_of(dump: &Value, id: i64) -> Value {
-    dump["tickets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["id"].as_i64() == Some(id))
-        .cloned()
-        .unwrap_or(Value::Null)
 }

@@ -155,52 +155,12 @@ fn build_db(db: &Path, tickets: usize) {
     eprintln!("  stored in {:.1?}", t1.elapsed());
 }
 
-/// The store's `fts_query` (private to syncro-store), mirrored: quoted
-/// phrases stay phrases, a trailing `*` makes a prefix, every other word is
-/// quoted. The bench checks both sides return the same tickets.
-fn fts_query(input: &str) -> String {
-    fn words(s: &str) -> Vec<String> {
-        s.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect()
-    }
-    let mut terms = Vec::new();
-    let mut rest = input.trim();
-    while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix('"') {
-            let (phrase, tail) = match after.find('"') {
-                Some(end) => (&after[..end], &after[end + 1..]),
-                None => (after, ""),
-            };
-            let w = words(phrase);
-            if !w.is_empty() {
-                let star = if tail.starts_with('*') { "*" } else { "" };
-                terms.push(format!("\"{}\"{star}", w.join(" ")));
-            }
-            rest = tail.trim_start_matches('*').trim_start();
-        } else {
-            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-            let token = &rest[..end];
-            let w = words(token);
-            for (i, word) in w.iter().enumerate() {
-                let star = if token.ends_with('*') && i + 1 == w.len() {
-                    "*"
-                } else {
-                    ""
-                };
-                terms.push(format!("\"{word}\"{star}"));
-            }
-            rest = rest[end..].trim_start();
-        }
-    }
-    terms.join(" ")
-}
-
 /// The SQL `Store::search` runs (no filters), with its parameters inlined:
 /// rank with bm25 + LIMIT, then snippets for the winners only.
 fn search_sql(query: &str) -> String {
-    let fts = fts_query(query).replace('\'', "''");
+    let fts = syncro_store::fts_query(query)
+        .expect("bench queries have words")
+        .replace('\'', "''");
     format!(
         "WITH top AS (SELECT rowid AS id, bm25(ticket_fts, 10.0, 3.0, 5.0, 1.0) AS score \
                       FROM ticket_fts WHERE ticket_fts MATCH '{fts}' ORDER BY score LIMIT {LIMIT}) \

@@ -410,3 +410,34 @@ pub async fn drain_until_settled(daemon: &syncrod::Daemon, limit: std::time::Dur
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+/// One ticket (as the API embeds it) from a simulator state dump.
+pub fn ticket_of(dump: &Value, id: i64) -> Value {
+    dump["tickets"]
+        .as_array()
+        .and_then(|ts| ts.iter().find(|t| t["id"].as_i64() == Some(id)))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// Whether `needle` occurs in any file under `dir` (recursively), and how
+/// many files were read.
+pub fn find_in_files(dir: &Path, needle: &[u8]) -> (Option<PathBuf>, usize) {
+    let mut dirs = vec![dir.to_path_buf()];
+    let mut read = 0;
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            read += 1;
+            let bytes = std::fs::read(&path).unwrap_or_default();
+            if bytes.windows(needle.len()).any(|w| w == needle) {
+                return (Some(path), read);
+            }
+        }
+    }
+    (None, read)
+}

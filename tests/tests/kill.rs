@@ -5,7 +5,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use syncro_e2e::TestEnv;
+use syncro_e2e::{ticket_of, TestEnv};
 use syncro_sim::{FaultConfig, FaultKind, QueuedFault, SimConfig, SimHandle};
 use syncro_store::outbox::{Command, NewItem, State, TicketFields};
 
@@ -49,16 +49,6 @@ async fn wait_for(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
         assert!(start.elapsed() < limit, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-fn ticket(dump: &Value, id: i64) -> Value {
-    dump["tickets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["id"].as_i64() == Some(id))
-        .cloned()
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -113,7 +103,7 @@ async fn a_daemon_killed_while_sending_resumes_without_a_duplicate() {
     );
     let done = store.outbox_item(item).unwrap().unwrap();
     assert_eq!(done.state, State::Done, "{done:?}");
-    let comments = ticket(&sim.dump(), id)["comments"]
+    let comments = ticket_of(&sim.dump(), id)["comments"]
         .as_array()
         .unwrap()
         .iter()
@@ -213,7 +203,7 @@ async fn a_bill_group_survives_a_kill_between_every_pair_of_steps() {
         assert_eq!(item.state, State::Done, "{item:?}");
     }
     let dump = sim.dump();
-    let t = ticket(&dump, id);
+    let t = ticket_of(&dump, id);
     assert_eq!(t["status"], "Invoiced");
     let comments = t["comments"]
         .as_array()

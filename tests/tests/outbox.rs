@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::{json, Value};
-use syncro_e2e::{api, drain_until_settled, mutate, TestEnv};
+use syncro_e2e::{api, drain_until_settled, mutate, ticket_of, TestEnv};
 use syncro_sim::{FaultKind, QueuedFault, SimConfig, SimHandle};
 use syncro_store::outbox::{Command, NewItem, State, TicketFields};
 use syncrod::Daemon;
@@ -70,16 +70,6 @@ fn env_for(sim: &SimHandle) -> TestEnv {
     let text = std::fs::read_to_string(&env.config).unwrap();
     std::fs::write(&env.config, format!("request_timeout_secs = 1\n{text}")).unwrap();
     env
-}
-
-fn ticket_of(dump: &Value, id: i64) -> Value {
-    dump["tickets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["id"].as_i64() == Some(id))
-        .cloned()
-        .unwrap_or(Value::Null)
 }
 
 /// A fresh ticket with one uninvoiced line item and one uncharged timer.

@@ -81,7 +81,12 @@ pub fn init(db_path: Option<&Path>, log_level: Option<&str>, mode: Mode) -> Dest
     // refinery announces every migration check at info; only its warnings
     // are news to an operator. An explicit RUST_LOG still decides.
     let filter = EnvFilter::try_from_env("RUST_LOG")
-        .or_else(|_| EnvFilter::try_new(format!("{},refinery_core=warn", log_level.unwrap_or("info"))))
+        .or_else(|_| {
+            EnvFilter::try_new(format!(
+                "{},refinery_core=warn",
+                log_level.unwrap_or("info")
+            ))
+        })
         .unwrap_or_else(|_| EnvFilter::new("info,refinery_core=warn"));
 
     let mut layers: Vec<Boxed> = Vec::new();
