@@ -1,14 +1,13 @@
 //! Customers: the API has no `since_updated_at` for them, so the list is
 //! read newest-updated first and the walk stops at the watermark.
 
-use std::collections::HashSet;
-
 use serde_json::Value;
-use syncro_store::model::{single, Customer};
+use syncro_store::model::Customer;
 use syncro_store::time;
 
-use super::{load_cursor, newer, save_cursor, since, ListCursor, PassReport, SyncError, Syncer};
-use crate::client::ApiError;
+use super::{
+    load_cursor, newer, save_cursor, since, ListCursor, PassReport, Resource, SyncError, Syncer,
+};
 
 pub(crate) fn parse_customer_page(items: &[Value]) -> (Vec<Customer>, u64) {
     let mut out = Vec::with_capacity(items.len());
@@ -25,13 +24,6 @@ pub(crate) fn parse_customer_page(items: &[Value]) -> (Vec<Customer>, u64) {
     (out, bad)
 }
 
-fn customer_query() -> Vec<(&'static str, String)> {
-    vec![
-        ("sort", "updated_at DESC".to_string()),
-        ("include_disabled", "true".to_string()),
-    ]
-}
-
 impl Syncer {
     pub(crate) async fn sync_customers(&self) -> Result<PassReport, SyncError> {
         let mut st = self.load_state("customers").await?;
@@ -46,26 +38,22 @@ impl Syncer {
                 max_seen: st.watermark.clone(),
             });
         loop {
+            let r = Resource::Customers;
             let (items, meta) = self
-                .list_page("/customers", "customers", customer_query(), cursor.page)
+                .list_page(&r.path(), r.name(), r.list_query(), cursor.page)
                 .await?;
             st.requests += 1;
-            let (customers, bad) = parse_customer_page(&items);
-            report.bad_records += bad;
-            report.listed += customers.len() as u64;
-            let page_max = customers.iter().filter_map(|c| c.updated_at.clone()).max();
-            let reached_watermark = match &cursor.since {
-                Some(since) => customers
-                    .iter()
-                    .any(|c| c.updated_at.as_deref().is_some_and(|u| u < since.as_str())),
-                None => false,
+            let stored = self.store_page(r, &items).await?;
+            report.bad_records += stored.bad;
+            report.listed += stored.ids.len() as u64;
+            st.rows_synced += stored.ids.len() as i64;
+            // Newest-updated first: a record older than the watermark means
+            // everything after it is already mirrored.
+            let reached_watermark = match (&cursor.since, &stored.oldest) {
+                (Some(since), Some(oldest)) => oldest < since,
+                _ => false,
             };
-            let n = customers.len() as i64;
-            self.db
-                .call(move |s| s.upsert_customers(&customers))
-                .await?;
-            cursor.max_seen = newer(cursor.max_seen.take(), page_max.as_ref());
-            st.rows_synced += n;
+            cursor.max_seen = newer(cursor.max_seen.take(), stored.newest.as_ref());
             let last = reached_watermark || super::is_last_page(items.len(), &meta, cursor.page);
             if last {
                 st.watermark = cursor.max_seen.clone();
@@ -80,45 +68,5 @@ impl Syncer {
                 return Ok(report);
             }
         }
-    }
-
-    pub(crate) async fn reconcile_customers(&self) -> Result<PassReport, SyncError> {
-        let mut report = PassReport::default();
-        let mut seen = HashSet::new();
-        let mut page = 1;
-        loop {
-            let (items, meta) = self
-                .list_page("/customers", "customers", customer_query(), page)
-                .await?;
-            let (customers, bad) = parse_customer_page(&items);
-            report.bad_records += bad;
-            report.listed += customers.len() as u64;
-            seen.extend(customers.iter().map(|c| c.id));
-            self.db
-                .call(move |s| s.upsert_customers(&customers))
-                .await?;
-            if super::is_last_page(items.len(), &meta, page) {
-                break;
-            }
-            page += 1;
-        }
-        let cached = self.db.call(|s| s.customer_ids()).await?;
-        let mut gone = Vec::new();
-        for id in cached.into_iter().filter(|id| !seen.contains(id)) {
-            match self.get(&format!("/customers/{id}"), &[]).await {
-                Err(ApiError::NotFound(_)) => gone.push(id),
-                Ok(body) => {
-                    if let Ok(c) = Customer::from_json(single(&body, "customer")) {
-                        self.db.call(move |s| s.upsert_customers(&[c])).await?;
-                    }
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        report.deleted = gone.len() as u64;
-        if !gone.is_empty() {
-            self.db.call(move |s| s.delete_customers(&gone)).await?;
-        }
-        Ok(report)
     }
 }

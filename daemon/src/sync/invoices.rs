@@ -7,7 +7,7 @@ use futures::stream::{self, StreamExt};
 use serde_json::Value;
 use syncro_store::model::{single, Invoice, InvoiceWithLines};
 
-use super::{PassReport, SyncError, Syncer, DETAIL_CONCURRENCY};
+use super::{SyncError, Syncer, DETAIL_CONCURRENCY};
 use crate::client::ApiError;
 
 pub(crate) fn parse_invoice_page(items: &[Value]) -> (Vec<Invoice>, u64) {
@@ -26,10 +26,6 @@ pub(crate) fn parse_invoice_page(items: &[Value]) -> (Vec<Invoice>, u64) {
 }
 
 impl Syncer {
-    pub(crate) async fn sync_invoice_list(&self) -> Result<PassReport, SyncError> {
-        self.walk_since("invoices", "/invoices", "invoices").await
-    }
-
     pub(crate) async fn sync_invoice_details(&self, budget: usize) -> Result<u64, SyncError> {
         let mut done = 0u64;
         let mut failed: HashSet<i64> = HashSet::new();
@@ -83,44 +79,5 @@ impl Syncer {
             }
         }
         Ok(done)
-    }
-
-    pub(crate) async fn reconcile_invoices(&self) -> Result<PassReport, SyncError> {
-        let mut report = PassReport::default();
-        let mut seen = HashSet::new();
-        let mut page = 1;
-        loop {
-            let (items, meta) = self
-                .list_page("/invoices", "invoices", Vec::new(), page)
-                .await?;
-            let (invoices, bad) = parse_invoice_page(&items);
-            report.bad_records += bad;
-            report.listed += invoices.len() as u64;
-            seen.extend(invoices.iter().map(|i| i.id));
-            self.db.call(move |s| s.upsert_invoices(&invoices)).await?;
-            if super::is_last_page(items.len(), &meta, page) {
-                break;
-            }
-            page += 1;
-        }
-        let cached = self.db.call(|s| s.invoice_ids()).await?;
-        let mut gone = Vec::new();
-        for id in cached.into_iter().filter(|id| !seen.contains(id)) {
-            match self.get(&format!("/invoices/{id}"), &[]).await {
-                Err(ApiError::NotFound(_)) => gone.push(id),
-                Ok(body) => {
-                    if let Ok(d) = InvoiceWithLines::from_json(single(&body, "invoice")) {
-                        self.db.call(move |s| s.upsert_invoice_detail(&d)).await?;
-                    }
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        report.deleted = gone.len() as u64;
-        if !gone.is_empty() {
-            self.db.call(move |s| s.delete_invoices(&gone)).await?;
-        }
-        report.details += self.sync_invoice_details(usize::MAX).await?;
-        Ok(report)
     }
 }

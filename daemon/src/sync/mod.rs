@@ -7,7 +7,10 @@
 
 mod customers;
 mod invoices;
+mod resource;
 mod tickets;
+
+pub use resource::Resource;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -106,7 +109,7 @@ impl Syncer {
     pub async fn pass(&self, detail_budget: usize) -> Result<PassReport, SyncError> {
         let before = self.requests();
         let mut report = PassReport::default();
-        for resource in ["customers", "tickets", "invoices"] {
+        for resource in Resource::ALL {
             let r = self.resource_pass(resource, detail_budget).await;
             self.record_outcome(resource, &r).await?;
             let r = r?;
@@ -124,12 +127,8 @@ impl Syncer {
     pub async fn reconcile(&self) -> Result<PassReport, SyncError> {
         let before = self.requests();
         let mut report = PassReport::default();
-        for resource in ["customers", "tickets", "invoices"] {
-            let r = match resource {
-                "customers" => self.reconcile_customers().await,
-                "tickets" => self.reconcile_tickets().await,
-                _ => self.reconcile_invoices().await,
-            };
+        for resource in Resource::ALL {
+            let r = self.reconcile_resource(resource).await;
             self.record_outcome(resource, &r).await?;
             let r = r?;
             report.listed += r.listed;
@@ -142,18 +141,18 @@ impl Syncer {
 
     async fn resource_pass(
         &self,
-        resource: &str,
+        resource: Resource,
         detail_budget: usize,
     ) -> Result<PassReport, SyncError> {
         match resource {
-            "customers" => self.sync_customers().await,
-            "tickets" => {
-                let mut r = self.sync_ticket_list().await?;
+            Resource::Customers => self.sync_customers().await,
+            Resource::Tickets => {
+                let mut r = self.walk_since(resource).await?;
                 r.details += self.sync_ticket_details(detail_budget).await?;
                 Ok(r)
             }
-            _ => {
-                let mut r = self.sync_invoice_list().await?;
+            Resource::Invoices => {
+                let mut r = self.walk_since(resource).await?;
                 r.details += self.sync_invoice_details(usize::MAX).await?;
                 Ok(r)
             }
@@ -163,14 +162,13 @@ impl Syncer {
     /// Records success or the error in the resource's sync_state.
     async fn record_outcome(
         &self,
-        resource: &str,
+        resource: Resource,
         r: &Result<PassReport, SyncError>,
     ) -> Result<(), SyncError> {
-        let resource = resource.to_string();
         let outcome = r.as_ref().map(|_| ()).map_err(|e| e.to_string());
         self.db
             .call(move |s| {
-                let mut st = s.sync_state(&resource)?;
+                let mut st = s.sync_state(resource.name())?;
                 let now = time::now();
                 st.last_attempt_at = Some(now.clone());
                 match outcome {
@@ -183,10 +181,10 @@ impl Syncer {
                         st.last_error_at = Some(now);
                     }
                 }
-                st.backlog = match resource.as_str() {
-                    "tickets" => s.tickets_needing_detail_count()?,
-                    "invoices" => s.invoices_needing_lines_count()?,
-                    _ => 0,
+                st.backlog = match resource {
+                    Resource::Tickets => s.tickets_needing_detail_count()?,
+                    Resource::Invoices => s.invoices_needing_lines_count()?,
+                    Resource::Customers => 0,
                 };
                 s.save_sync_state(&st)
             })
@@ -294,13 +292,8 @@ mod tests {
 impl Syncer {
     /// Walks a `since_updated_at` list (tickets, invoices) page by page from
     /// the watermark, resuming an interrupted walk where it stopped.
-    pub(crate) async fn walk_since(
-        &self,
-        resource: &'static str,
-        path: &'static str,
-        key: &'static str,
-    ) -> Result<PassReport, SyncError> {
-        let mut st = self.load_state(resource).await?;
+    pub(crate) async fn walk_since(&self, resource: Resource) -> Result<PassReport, SyncError> {
+        let mut st = self.load_state(resource.name()).await?;
         let mut report = PassReport::default();
         let mut cursor = load_cursor(&st).unwrap_or(ListCursor {
             since: st.watermark.as_deref().and_then(since),
@@ -308,35 +301,21 @@ impl Syncer {
             max_seen: st.watermark.clone(),
         });
         loop {
-            let mut query = Vec::new();
+            let mut query = resource.list_query();
             if let Some(since) = &cursor.since {
                 query.push(("since_updated_at", since.clone()));
             }
-            let (items, meta) = self.list_page(path, key, query, cursor.page).await?;
+            let (items, meta) = self
+                .list_page(&resource.path(), resource.name(), query, cursor.page)
+                .await?;
             st.requests += 1;
             if cursor.page == 1 && cursor.since.is_none() {
                 if let (Some(bar), Some(total)) = (&self.progress, meta.total_entries) {
                     bar.set_length(bar.length().unwrap_or(0) + total.max(0) as u64);
                 }
             }
-            let (n, bad, page_max) = match resource {
-                "tickets" => {
-                    let (tickets, comments, bad) = tickets::parse_ticket_page(&items);
-                    let max = tickets.iter().filter_map(|t| t.updated_at.clone()).max();
-                    let n = tickets.len();
-                    self.db
-                        .call(move |s| s.upsert_tickets(&tickets, &comments))
-                        .await?;
-                    (n, bad, max)
-                }
-                _ => {
-                    let (invoices, bad) = invoices::parse_invoice_page(&items);
-                    let max = invoices.iter().filter_map(|i| i.updated_at.clone()).max();
-                    let n = invoices.len();
-                    self.db.call(move |s| s.upsert_invoices(&invoices)).await?;
-                    (n, bad, max)
-                }
-            };
+            let stored = self.store_page(resource, &items).await?;
+            let (n, bad, page_max) = (stored.ids.len(), stored.bad, stored.newest);
             report.listed += n as u64;
             report.bad_records += bad;
             st.rows_synced += n as i64;

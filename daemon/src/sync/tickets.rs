@@ -8,7 +8,7 @@ use serde_json::Value;
 use syncro_store::model::{single, Comment, Ticket, TicketWithChildren};
 use tokio::sync::mpsc;
 
-use super::{PassReport, SyncError, Syncer, DETAIL_CONCURRENCY};
+use super::{SyncError, Syncer, DETAIL_CONCURRENCY};
 use crate::client::ApiError;
 use crate::db::DbError;
 
@@ -47,11 +47,6 @@ pub(crate) fn parse_ticket_page(items: &[Value]) -> (Vec<Ticket>, Vec<Comment>, 
 }
 
 impl Syncer {
-    /// Walks the ticket list from the watermark (all of it on first run).
-    pub(crate) async fn sync_ticket_list(&self) -> Result<PassReport, SyncError> {
-        self.walk_since("tickets", "/tickets", "tickets").await
-    }
-
     /// Fetches up to `budget` stale threads, open tickets first, then the
     /// most recently updated: the history trickles in behind current work.
     pub(crate) async fn sync_ticket_details(&self, budget: usize) -> Result<u64, SyncError> {
@@ -141,51 +136,6 @@ impl Syncer {
             }
         }
         Ok(done)
-    }
-
-    /// Lists every ticket, then confirms each cached ticket the list did
-    /// not mention with a detail request before deleting it (a ticket
-    /// created while we paged is not a deletion).
-    pub(crate) async fn reconcile_tickets(&self) -> Result<PassReport, SyncError> {
-        let mut report = PassReport::default();
-        let mut seen = HashSet::new();
-        let mut page = 1;
-        loop {
-            let (items, meta) = self
-                .list_page("/tickets", "tickets", Vec::new(), page)
-                .await?;
-            let (tickets, comments, bad) = parse_ticket_page(&items);
-            report.bad_records += bad;
-            report.listed += tickets.len() as u64;
-            seen.extend(tickets.iter().map(|t| t.id));
-            self.db
-                .call(move |s| s.upsert_tickets(&tickets, &comments))
-                .await?;
-            if super::is_last_page(items.len(), &meta, page) {
-                break;
-            }
-            page += 1;
-        }
-        let cached = self.db.call(|s| s.ticket_ids()).await?;
-        let mut gone = Vec::new();
-        for id in cached.into_iter().filter(|id| !seen.contains(id)) {
-            match self.get(&format!("/tickets/{id}"), &[]).await {
-                Err(ApiError::NotFound(_)) => gone.push(id),
-                Ok(body) => {
-                    if let Ok(d) = TicketWithChildren::from_json(single(&body, "ticket")) {
-                        self.db.call(move |s| s.upsert_ticket_detail(&d)).await?;
-                        report.details += 1;
-                    }
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        report.deleted = gone.len() as u64;
-        if !gone.is_empty() {
-            tracing::info!(count = gone.len(), "removing tickets deleted on the server");
-            self.db.call(move |s| s.delete_tickets(&gone)).await?;
-        }
-        Ok(report)
     }
 }
 
