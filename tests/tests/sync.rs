@@ -162,15 +162,15 @@ async fn faults_slow_the_sync_but_never_corrupt_the_cache() {
 async fn a_kill_during_the_first_pass_resumes_and_converges_without_duplicates() {
     use rand::Rng;
     let sim = syncro_sim::spawn(SimConfig {
-        tickets: 1500,
+        tickets: 2500,
         customers: 200,
         invoices: 150,
         rate_limit_per_minute: 0,
         faults: FaultConfig {
             rate: 1.0,
             weights: [(FaultKind::Latency, 1)].into_iter().collect(),
-            latency_min_ms: 1,
-            latency_max_ms: 4,
+            latency_min_ms: 2,
+            latency_max_ms: 6,
             ..FaultConfig::default()
         },
         ..SimConfig::default()
@@ -179,6 +179,9 @@ async fn a_kill_during_the_first_pass_resumes_and_converges_without_duplicates()
     .unwrap();
     let env = TestEnv::new(&sim.base_url(), "test-key", 600_000);
     let mut rng = rand::rng();
+    // Kill it at random points; a later run may finish before its kill
+    // comes (the cache is fuller each time), so count the real kills.
+    let mut kills = 0;
     for _ in 0..3 {
         let mut child = env
             .command("syncrod")
@@ -186,16 +189,16 @@ async fn a_kill_during_the_first_pass_resumes_and_converges_without_duplicates()
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        let ms = rng.random_range(200..1500);
+        let ms = rng.random_range(150..700);
         tokio::time::sleep(Duration::from_millis(ms)).await;
-        // Killed mid-pass, not after an early exit.
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "syncrod exited before the kill"
-        );
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
         let _ = child.kill();
         let _ = child.wait();
+        kills += 1;
     }
+    assert!(kills >= 1, "the first pass ended before any kill");
     let out = env.command("syncrod").arg("once").output().unwrap();
     assert!(
         out.status.success(),
