@@ -753,6 +753,14 @@ impl Outbox {
             remote_id,
             result: updated.clone(),
         };
+        // Landed as asked when nothing differs; otherwise say what does.
+        let judge = |what: &str, id: i64, diff: Vec<String>| {
+            if diff.is_empty() {
+                landed(Some(id))
+            } else {
+                Verdict::Differs(format!("{what} {id}: {}", diff.join("; ")))
+            }
+        };
         let claimed = {
             let (kind, id) = (item.kind.clone(), item.id);
             self.db
@@ -789,11 +797,7 @@ impl Outbox {
                         if c.hidden != *hidden {
                             diff.push(format!("hidden is {}, expected {hidden}", c.hidden));
                         }
-                        if diff.is_empty() {
-                            landed(Some(c.id))
-                        } else {
-                            Verdict::Differs(format!("comment {}: {}", c.id, diff.join("; ")))
-                        }
+                        judge("comment", c.id, diff)
                     }
                 }
             }
@@ -824,14 +828,11 @@ impl Outbox {
                 };
                 match found {
                     None => Verdict::Differs("the line item is not on the ticket".into()),
-                    Some(l) => {
-                        let diff = check::line_item_differs(l, &item.command);
-                        if diff.is_empty() {
-                            landed(Some(l.id))
-                        } else {
-                            Verdict::Differs(format!("line item {}: {}", l.id, diff.join("; ")))
-                        }
-                    }
+                    Some(l) => judge(
+                        "line item",
+                        l.id,
+                        check::line_item_differs(l, &item.command),
+                    ),
                 }
             }
             Command::UpdateLineItem { line_item_id, .. } => {
@@ -839,14 +840,11 @@ impl Outbox {
                     None => {
                         Verdict::Differs(format!("line item {line_item_id} is not on the ticket"))
                     }
-                    Some(l) => {
-                        let diff = check::line_item_differs(l, &item.command);
-                        if diff.is_empty() {
-                            landed(Some(l.id))
-                        } else {
-                            Verdict::Differs(format!("line item {}: {}", l.id, diff.join("; ")))
-                        }
-                    }
+                    Some(l) => judge(
+                        "line item",
+                        l.id,
+                        check::line_item_differs(l, &item.command),
+                    ),
                 }
             }
             Command::RemoveLineItem { line_item_id } => {
@@ -863,27 +861,13 @@ impl Outbox {
                 };
                 match found {
                     None => Verdict::Differs("the timer is not on the ticket".into()),
-                    Some(t) => {
-                        let diff = check::timer_differs(t, &item.command);
-                        if diff.is_empty() {
-                            landed(Some(t.id))
-                        } else {
-                            Verdict::Differs(format!("timer {}: {}", t.id, diff.join("; ")))
-                        }
-                    }
+                    Some(t) => judge("timer", t.id, check::timer_differs(t, &item.command)),
                 }
             }
             Command::UpdateTimer { timer_id, .. } => {
                 match d.timers.iter().find(|t| t.id == *timer_id) {
                     None => Verdict::Differs(format!("timer {timer_id} is not on the ticket")),
-                    Some(t) => {
-                        let diff = check::timer_differs(t, &item.command);
-                        if diff.is_empty() {
-                            landed(Some(t.id))
-                        } else {
-                            Verdict::Differs(format!("timer {}: {}", t.id, diff.join("; ")))
-                        }
-                    }
+                    Some(t) => judge("timer", t.id, check::timer_differs(t, &item.command)),
                 }
             }
             Command::DeleteTimer { timer_id } => {
