@@ -491,3 +491,19 @@ fn outbox_ready_respects_ticket_order_and_dependencies() {
     let counts = store.outbox_counts().unwrap();
     assert_eq!((counts.queued, counts.done, counts.held), (4, 2, 0));
 }
+
+#[test]
+fn an_unusable_data_dir_or_cache_path_is_a_clear_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    // The data "directory" is a file: nothing can be created under it
+    // (unlike chmod, this holds even for root).
+    let blocker = dir.path().join("not-a-dir");
+    std::fs::write(&blocker, "x").unwrap();
+    let err = Store::open(blocker.join("cache.db")).err().unwrap().to_string();
+    assert!(err.contains("not-a-dir"), "{err}");
+    // The cache path is a directory.
+    let as_dir = dir.path().join("cache.db");
+    std::fs::create_dir(&as_dir).unwrap();
+    let err = Store::open(&as_dir).err().unwrap().to_string();
+    assert!(err.contains("cache.db"), "{err}");
+}
