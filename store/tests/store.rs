@@ -499,7 +499,10 @@ fn an_unusable_data_dir_or_cache_path_is_a_clear_error_naming_it() {
     // (unlike chmod, this holds even for root).
     let blocker = dir.path().join("not-a-dir");
     std::fs::write(&blocker, "x").unwrap();
-    let err = Store::open(blocker.join("cache.db")).err().unwrap().to_string();
+    let err = Store::open(blocker.join("cache.db"))
+        .err()
+        .unwrap()
+        .to_string();
     assert!(err.contains("not-a-dir"), "{err}");
     // The cache path is a directory.
     let as_dir = dir.path().join("cache.db");
