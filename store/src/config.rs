@@ -212,9 +212,10 @@ pub fn default_config_path() -> Option<PathBuf> {
 }
 
 /// The default cache: `$XDG_DATA_HOME/syncro/cache.db` (or the platform's
-/// equivalent).
+/// equivalent). The *local* data dir, so on Windows the cache stays in
+/// %LOCALAPPDATA% instead of roaming with the profile.
 pub fn default_db_path() -> PathBuf {
-    dirs::data_dir()
+    dirs::data_local_dir()
         .unwrap_or_else(|| PathBuf::from("."))
         .join("syncro")
         .join("cache.db")
