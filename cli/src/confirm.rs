@@ -80,8 +80,10 @@ pub fn edit_text(editor: &str) -> Result<String> {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn only_yes_confirms() {
+    fn only_yes_confirms() -> TestResult {
         for (answer, expected) in [
             ("y\n", true),
             ("YES\n", true),
@@ -91,22 +93,24 @@ mod tests {
             ("yep\n", false),
         ] {
             let mut out = Vec::new();
-            let got = ask(&mut answer.as_bytes(), &mut out, "Queue it?").unwrap();
+            let got = ask(&mut answer.as_bytes(), &mut out, "Queue it?")?;
             assert_eq!(got, expected, "{answer:?}");
-            assert_eq!(String::from_utf8(out).unwrap(), "Queue it? [y/N] ");
+            assert_eq!(String::from_utf8(out)?, "Queue it? [y/N] ");
         }
+        Ok(())
     }
 
     #[cfg(unix)]
     #[test]
-    fn the_editor_may_carry_arguments_and_its_text_is_returned() {
-        let dir = tempfile::tempdir().unwrap();
+    fn the_editor_may_carry_arguments_and_its_text_is_returned() -> TestResult {
+        let dir = tempfile::tempdir()?;
         let script = dir.path().join("fake-editor");
-        std::fs::write(&script, "#!/bin/sh\nprintf '%s\\n' \"$1 text\" > \"$2\"\n").unwrap();
+        std::fs::write(&script, "#!/bin/sh\nprintf '%s\\n' \"$1 text\" > \"$2\"\n")?;
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let text = edit_text(&format!("{} edited", script.display())).unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
+        let text = edit_text(&format!("{} edited", script.display()))?;
         assert_eq!(text, "edited text\n");
         assert!(edit_text("false").is_err());
+        Ok(())
     }
 }

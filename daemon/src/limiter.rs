@@ -135,6 +135,8 @@ impl Limiter {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[tokio::test(start_paused = true)]
     async fn a_pause_holds_every_request() {
         let l = Limiter::new(6000);
@@ -149,7 +151,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn writes_go_ahead_of_waiting_reads() {
+    async fn writes_go_ahead_of_waiting_reads() -> TestResult {
         use std::sync::Arc;
         let l = Arc::new(Limiter::new(600)); // one slot per 100 ms, burst 5
         for _ in 0..5 {
@@ -161,20 +163,24 @@ mod tests {
             let (l, order) = (l.clone(), order.clone());
             tasks.push(tokio::spawn(async move {
                 l.acquire(Priority::Read).await;
-                order.lock().unwrap().push(format!("read{i}"));
+                order.lock().expect("order lock").push(format!("read{i}"));
             }));
         }
         tokio::task::yield_now().await;
         let (l2, order2) = (l.clone(), order.clone());
         tasks.push(tokio::spawn(async move {
             l2.acquire(Priority::Write).await;
-            order2.lock().unwrap().push("write".to_string());
+            order2.lock().expect("order lock").push("write".to_string());
         }));
         for t in tasks {
-            t.await.unwrap();
+            t.await?;
         }
-        let order = order.lock().unwrap();
-        let write_at = order.iter().position(|s| s == "write").unwrap();
+        let order = order.lock().expect("order lock");
+        let write_at = order
+            .iter()
+            .position(|s| s == "write")
+            .ok_or("the write never ran")?;
         assert!(write_at <= 1, "the write waited behind reads: {order:?}");
+        Ok(())
     }
 }

@@ -55,18 +55,21 @@ pub fn watch(wake_file: &Path, targets: Vec<Arc<Notify>>) -> WakeWatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
     use std::time::Duration;
 
     #[tokio::test]
-    async fn touching_the_wake_file_wakes_the_target() {
-        let dir = tempfile::tempdir().unwrap();
+    async fn touching_the_wake_file_wakes_the_target() -> TestResult {
+        let dir = tempfile::tempdir()?;
         let file = dir.path().join("cache.db.wake");
         let notify = Arc::new(Notify::new());
         let _w = watch(&file, vec![notify.clone()]);
-        std::fs::write(dir.path().join("unrelated"), "x").unwrap();
-        std::fs::write(&file, "now").unwrap();
+        std::fs::write(dir.path().join("unrelated"), "x")?;
+        std::fs::write(&file, "now")?;
         tokio::time::timeout(Duration::from_secs(5), notify.notified())
             .await
             .expect("no wake-up within 5 s");
+        Ok(())
     }
 }

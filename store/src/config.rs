@@ -484,6 +484,8 @@ fn run_key_command(cmd: &str) -> Result<String, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
     use std::collections::HashMap;
 
     struct FakeEnv(HashMap<&'static str, String>);
@@ -502,25 +504,30 @@ mod tests {
     }
 
     #[test]
-    fn example_config_loads() {
+    fn example_config_loads() -> TestResult {
         let text = include_str!("../../config.example.toml");
-        let c = load(text, &[]).unwrap();
+        let c = load(text, &[])?;
         assert_eq!(c.labor.len(), 7);
-        assert_eq!(c.labor("Remote").unwrap().1.product_id, 9001);
+        assert_eq!(
+            c.labor("Remote").ok_or("no remote labor")?.1.product_id,
+            9001
+        );
         assert_eq!(c.auth, AuthMode::Query);
+        Ok(())
     }
 
     #[test]
-    fn defaults_apply_when_keys_are_absent() {
-        let c = load("", &[]).unwrap();
+    fn defaults_apply_when_keys_are_absent() -> TestResult {
+        let c = load("", &[])?;
         assert_eq!(c.rate_limit_per_minute, DEFAULT_RATE_LIMIT_PER_MINUTE);
         assert_eq!(c.schedule, Schedule::default());
         assert!(c.base_url.is_none());
         assert!(matches!(c.api_key(), Err(ConfigError::NoApiKey { .. })));
+        Ok(())
     }
 
     #[test]
-    fn environment_overrides_the_file() {
+    fn environment_overrides_the_file() -> TestResult {
         let c = load(
             "base_url = \"https://a.syncromsp.com/api/v1\"\ndb_path = \"/tmp/x.db\"",
             &[
@@ -528,20 +535,21 @@ mod tests {
                 ("SYNCRO_DB", "/tmp/y.db"),
                 ("SYNCRO_API_KEY", "k3y"),
             ],
-        )
-        .unwrap();
+        )?;
         assert_eq!(c.base_url.as_deref(), Some("http://127.0.0.1:9/api/v1"));
         assert_eq!(c.db_path, PathBuf::from("/tmp/y.db"));
-        assert_eq!(c.api_key().unwrap().expose(), "k3y");
+        assert_eq!(c.api_key()?.expose(), "k3y");
+        Ok(())
     }
 
     #[test]
-    fn subdomain_builds_the_url() {
-        let c = load("subdomain = \"acme\"", &[]).unwrap();
+    fn subdomain_builds_the_url() -> TestResult {
+        let c = load("subdomain = \"acme\"", &[])?;
         assert_eq!(
             c.base_url.as_deref(),
             Some("https://acme.syncromsp.com/api/v1")
         );
+        Ok(())
     }
 
     #[test]
@@ -580,30 +588,31 @@ mod tests {
     }
 
     #[test]
-    fn key_sources_never_print_the_key() {
-        let c = load("api_key = \"sekret-123\"", &[]).unwrap();
-        let key = c.api_key().unwrap();
+    fn key_sources_never_print_the_key() -> TestResult {
+        let c = load("api_key = \"sekret-123\"", &[])?;
+        let key = c.api_key()?;
         assert!(!format!("{key:?} {key} {c:?}").contains("sekret-123"));
+        Ok(())
     }
 
     #[cfg(unix)]
     #[test]
-    fn key_file_and_command_work_and_world_readable_warns() {
+    fn key_file_and_command_work_and_world_readable_warns() -> TestResult {
         use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir()?;
         let key = dir.path().join("key");
-        std::fs::write(&key, "from-file\n").unwrap();
-        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::write(&key, "from-file\n")?;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644))?;
         let c = load(
             &format!("api_key_file = {:?}", key.display().to_string()),
             &[],
-        )
-        .unwrap();
-        assert_eq!(c.api_key().unwrap().expose(), "from-file");
+        )?;
+        assert_eq!(c.api_key()?.expose(), "from-file");
         assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
-        let c = load("api_key_command = \"echo from-command\"", &[]).unwrap();
-        assert_eq!(c.api_key().unwrap().expose(), "from-command");
-        let c = load("api_key_command = \"exit 3\"", &[]).unwrap();
+        let c = load("api_key_command = \"echo from-command\"", &[])?;
+        assert_eq!(c.api_key()?.expose(), "from-command");
+        let c = load("api_key_command = \"exit 3\"", &[])?;
         assert!(matches!(c.api_key(), Err(ConfigError::KeyCommand(_))));
+        Ok(())
     }
 }

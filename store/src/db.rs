@@ -168,66 +168,76 @@ fn create_private(path: &Path) -> StoreResult<()> {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn migrates_an_empty_file_and_is_idempotent_on_reopen() {
-        let dir = tempfile::tempdir().unwrap();
+    fn migrates_an_empty_file_and_is_idempotent_on_reopen() -> TestResult {
+        let dir = tempfile::tempdir()?;
         let path = dir.path().join("sub/cache.db");
-        let store = Store::open(&path).unwrap();
-        assert_eq!(store.applied_version().unwrap(), Some(SCHEMA_VERSION));
+        let store = Store::open(&path)?;
+        assert_eq!(store.applied_version()?, Some(SCHEMA_VERSION));
         drop(store);
-        let store = Store::open(&path).unwrap();
-        assert_eq!(store.applied_version().unwrap(), Some(SCHEMA_VERSION));
-        let n: i64 = store
-            .conn
-            .query_row("SELECT COUNT(*) FROM refinery_schema_history", [], |r| {
-                r.get(0)
-            })
-            .unwrap();
+        let store = Store::open(&path)?;
+        assert_eq!(store.applied_version()?, Some(SCHEMA_VERSION));
+        let n: i64 =
+            store
+                .conn
+                .query_row("SELECT COUNT(*) FROM refinery_schema_history", [], |r| {
+                    r.get(0)
+                })?;
         assert_eq!(n, SCHEMA_VERSION);
         let mode: String = store
             .conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .unwrap();
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
         assert_eq!(mode, "wal");
+        Ok(())
     }
 
     #[cfg(unix)]
     #[test]
-    fn creates_the_file_owner_only() {
+    fn creates_the_file_owner_only() -> TestResult {
         use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir()?;
         let path = dir.path().join("cache.db");
-        Store::open(&path).unwrap();
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        Store::open(&path)?;
+        let mode = std::fs::metadata(&path)?.permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+        Ok(())
     }
 
     #[test]
-    fn refuses_a_newer_schema() {
-        let dir = tempfile::tempdir().unwrap();
+    fn refuses_a_newer_schema() -> TestResult {
+        let dir = tempfile::tempdir()?;
         let path = dir.path().join("cache.db");
-        let store = Store::open(&path).unwrap();
+        let store = Store::open(&path)?;
         store
             .conn
             .execute(
                 "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES (99, 'future', '', '0')",
                 [],
             )
-            .unwrap();
+            ?;
         drop(store);
-        let err = Store::open(&path).err().unwrap();
+        let err = Store::open(&path)
+            .err()
+            .ok_or("a newer schema was accepted")?;
         assert!(
             matches!(err, StoreError::NewerSchema { found: 99, .. }),
             "{err}"
         );
+        Ok(())
     }
 
     #[test]
-    fn a_non_database_file_is_reported_as_corrupt_naming_the_file() {
-        let dir = tempfile::tempdir().unwrap();
+    fn a_non_database_file_is_reported_as_corrupt_naming_the_file() -> TestResult {
+        let dir = tempfile::tempdir()?;
         let path = dir.path().join("cache.db");
-        std::fs::write(&path, vec![b'x'; 4096]).unwrap();
-        let err = Store::open(&path).err().unwrap().to_string();
+        std::fs::write(&path, vec![b'x'; 4096])?;
+        let err = Store::open(&path)
+            .err()
+            .ok_or("a non-database file was accepted")?
+            .to_string();
         assert!(err.contains("cache.db"), "{err}");
+        Ok(())
     }
 }

@@ -445,6 +445,8 @@ impl InvoiceWithLines {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
     use serde_json::json;
 
     #[test]
@@ -462,19 +464,18 @@ mod tests {
     }
 
     #[test]
-    fn line_item_price_prefers_cents_then_dollars() {
+    fn line_item_price_prefers_cents_then_dollars() -> TestResult {
         let a = LineItem::from_json(
             &json!({"id": 1, "retail_cents": 1500, "price_retail": 99}),
             7,
-        )
-        .unwrap();
+        )?;
         assert_eq!((a.retail_cents, a.ticket_id), (1500, 7));
         let b = LineItem::from_json(
             &json!({"id": 1, "price_retail": "62.5", "quantity": "0.5"}),
             7,
-        )
-        .unwrap();
+        )?;
         assert_eq!((b.retail_cents, b.quantity), (6250, 0.5));
+        Ok(())
     }
 
     #[test]

@@ -215,22 +215,19 @@ fn fts_error(e: rusqlite::Error) -> StoreError {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn user_input_becomes_safe_fts() {
+    fn user_input_becomes_safe_fts() -> TestResult {
+        assert_eq!(fts_query("outlook profile")?, r#""outlook" "profile""#);
+        assert_eq!(fts_query("outl*")?, r#""outl"*"#);
+        assert_eq!(fts_query(r#""new hire" setup"#)?, r#""new hire" "setup""#);
+        assert_eq!(fts_query("c++ AND -x")?, r#""c" "AND" "x""#);
         assert_eq!(
-            fts_query("outlook profile").unwrap(),
-            r#""outlook" "profile""#
-        );
-        assert_eq!(fts_query("outl*").unwrap(), r#""outl"*"#);
-        assert_eq!(
-            fts_query(r#""new hire" setup"#).unwrap(),
-            r#""new hire" "setup""#
-        );
-        assert_eq!(fts_query("c++ AND -x").unwrap(), r#""c" "AND" "x""#);
-        assert_eq!(
-            fts_query(r#""unterminated phrase"#).unwrap(),
+            fts_query(r#""unterminated phrase"#)?,
             r#""unterminated phrase""#
         );
         assert!(fts_query("  ** \"\" ").is_err());
+        Ok(())
     }
 }

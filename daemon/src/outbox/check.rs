@@ -285,6 +285,8 @@ pub fn describe_line(e: &ExpectedLine) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
     use serde_json::json;
 
     fn comment(id: i64, body: &str) -> Comment {
@@ -309,12 +311,11 @@ mod tests {
     }
 
     #[test]
-    fn the_zero_dollar_trap_is_a_difference() {
+    fn the_zero_dollar_trap_is_a_difference() -> TestResult {
         let l = LineItem::from_json(
             &json!({"id": 1, "name": "Labor", "quantity": "0.5", "price_retail": 0}),
             1,
-        )
-        .unwrap();
+        )?;
         let cmd = Command::AddLineItem {
             product_id: None,
             name: "Labor".into(),
@@ -328,10 +329,11 @@ mod tests {
             diff[0].contains("price is $0.00 but $125.00 was asked"),
             "{diff:?}"
         );
+        Ok(())
     }
 
     #[test]
-    fn invoice_lines_match_as_a_multiset() {
+    fn invoice_lines_match_as_a_multiset() -> TestResult {
         let e = ExpectedLine {
             product_id: Some(9001),
             name: None,
@@ -343,12 +345,13 @@ mod tests {
                 &json!({"id": id, "product_id": 9001, "quantity": "0.5", "price": "125.0"}),
                 1,
             )
-            .unwrap()
+            .expect("valid invoice line")
         };
         assert!(missing_invoice_lines(&[e.clone(), e.clone()], &[line(1), line(2)]).is_empty());
         assert_eq!(
             missing_invoice_lines(&[e.clone(), e.clone()], &[line(1)]).len(),
             1
         );
+        Ok(())
     }
 }

@@ -106,15 +106,17 @@ pub fn uninstall_user() -> Result<()> {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn the_plist_runs_the_binary_with_escaped_arguments() {
+    fn the_plist_runs_the_binary_with_escaped_arguments() -> TestResult {
         let plan = Plan {
             exe: PathBuf::from("/Applications/S&S/syncrod"),
             config: None,
             db: None,
             notes: Vec::new(),
         };
-        let plist = render_plist(&plan).unwrap();
+        let plist = render_plist(&plan)?;
         assert!(
             plist.contains(
                 "<string>/Applications/S&amp;S/syncrod</string>\n\t\t<string>run</string>"
@@ -124,8 +126,9 @@ mod tests {
         assert!(plist.contains(LABEL));
         // XML comments may not contain "--".
         for comment in plist.split("<!--").skip(1) {
-            let body = comment.split("-->").next().unwrap();
+            let body = comment.split("-->").next().ok_or("unterminated comment")?;
             assert!(!body.contains("--"), "{body}");
         }
+        Ok(())
     }
 }

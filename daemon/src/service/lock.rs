@@ -191,11 +191,13 @@ mod sys {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn a_second_lock_on_the_same_dir_names_the_holder() {
-        let dir = tempfile::tempdir().unwrap();
+    fn a_second_lock_on_the_same_dir_names_the_holder() -> TestResult {
+        let dir = tempfile::tempdir()?;
         let db = dir.path().join("data").join("cache.db");
-        let held = acquire(&db).unwrap();
+        let held = acquire(&db)?;
         assert!(held.path().ends_with(LOCK_FILE));
         let err = acquire(&db).unwrap_err();
         let msg = err.to_string();
@@ -206,11 +208,12 @@ mod tests {
         assert!(msg.contains(&db.display().to_string()), "{msg}");
         drop(held);
         // Released with the handle; the leftover file is reused.
-        let again = acquire(&db).unwrap();
-        let text = std::fs::read_to_string(again.path()).unwrap();
+        let again = acquire(&db)?;
+        let text = std::fs::read_to_string(again.path())?;
         assert_eq!(
             text.lines().next(),
             Some(std::process::id().to_string().as_str())
         );
+        Ok(())
     }
 }

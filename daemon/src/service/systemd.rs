@@ -219,16 +219,17 @@ fn quote(arg: &std::ffi::OsStr) -> Result<String> {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn the_unit_is_notify_with_a_watchdog_and_quotes_odd_paths() {
+    fn the_unit_is_notify_with_a_watchdog_and_quotes_odd_paths() -> TestResult {
         let plan = Plan {
             exe: PathBuf::from("/opt/my tools/syncrod"),
             config: Some(PathBuf::from("/home/a/100%/config.toml")),
             db: None,
             notes: Vec::new(),
         };
-        let unit =
-            render_user_unit(&plan, Path::new("/home/a/.config/syncro/syncrod.env")).unwrap();
+        let unit = render_user_unit(&plan, Path::new("/home/a/.config/syncro/syncrod.env"))?;
         assert!(unit.contains("Type=notify\n"), "{unit}");
         assert!(
             unit.contains(&format!("WatchdogSec={WATCHDOG_SEC}\n")),
@@ -242,5 +243,6 @@ mod tests {
             "{unit}"
         );
         assert!(unit.contains("EnvironmentFile=-/home/a/.config/syncro/syncrod.env\n"));
+        Ok(())
     }
 }

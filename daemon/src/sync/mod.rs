@@ -262,33 +262,6 @@ fn save_cursor(c: &ListCursor) -> Option<String> {
     serde_json::to_string(c).ok()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn last_page_detection() {
-        let meta = PageMeta {
-            total_pages: Some(3),
-            ..Default::default()
-        };
-        assert!(!is_last_page(100, &meta, 2));
-        assert!(is_last_page(100, &meta, 3));
-        assert!(is_last_page(0, &meta, 1));
-        assert!(is_last_page(5, &PageMeta::default(), 1));
-        assert!(!is_last_page(100, &PageMeta::default(), 1));
-    }
-
-    #[test]
-    fn since_subtracts_the_overlap() {
-        assert_eq!(
-            since("2026-01-01T10:00:00.000Z").as_deref(),
-            Some("2026-01-01T09:58:00.000Z")
-        );
-        assert_eq!(since("garbage"), None);
-    }
-}
-
 impl Syncer {
     /// Walks a `since_updated_at` list (tickets, invoices) page by page from
     /// the watermark, resuming an interrupted walk where it stopped.
@@ -334,5 +307,32 @@ impl Syncer {
                 return Ok(report);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_page_detection() {
+        let meta = PageMeta {
+            total_pages: Some(3),
+            ..Default::default()
+        };
+        assert!(!is_last_page(100, &meta, 2));
+        assert!(is_last_page(100, &meta, 3));
+        assert!(is_last_page(0, &meta, 1));
+        assert!(is_last_page(5, &PageMeta::default(), 1));
+        assert!(!is_last_page(100, &PageMeta::default(), 1));
+    }
+
+    #[test]
+    fn since_subtracts_the_overlap() {
+        assert_eq!(
+            since("2026-01-01T10:00:00.000Z").as_deref(),
+            Some("2026-01-01T09:58:00.000Z")
+        );
+        assert_eq!(since("garbage"), None);
     }
 }
