@@ -1,28 +1,11 @@
 //! Customers: the API has no `since_updated_at` for them, so the list is
 //! read newest-updated first and the walk stops at the watermark.
 
-use serde_json::Value;
-use syncro_store::model::Customer;
 use syncro_store::time;
 
 use super::{
     load_cursor, newer, save_cursor, since, ListCursor, PassReport, Resource, SyncError, Syncer,
 };
-
-pub(crate) fn parse_customer_page(items: &[Value]) -> (Vec<Customer>, u64) {
-    let mut out = Vec::with_capacity(items.len());
-    let mut bad = 0;
-    for item in items {
-        match Customer::from_json(item) {
-            Ok(c) => out.push(c),
-            Err(e) => {
-                bad += 1;
-                tracing::warn!(error = %e, "skipping a malformed customer in a list page");
-            }
-        }
-    }
-    (out, bad)
-}
 
 impl Syncer {
     pub(crate) async fn sync_customers(&self) -> Result<PassReport, SyncError> {

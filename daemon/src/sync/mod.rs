@@ -6,9 +6,9 @@
 //! idempotent, so a crash at any point at worst repeats one page.
 
 mod customers;
-mod invoices;
+mod details;
+mod page;
 mod resource;
-mod tickets;
 
 pub use resource::Resource;
 
@@ -148,12 +148,12 @@ impl Syncer {
             Resource::Customers => self.sync_customers().await,
             Resource::Tickets => {
                 let mut r = self.walk_since(resource).await?;
-                r.details += self.sync_ticket_details(detail_budget).await?;
+                r.details += self.sync_details(resource, detail_budget).await?;
                 Ok(r)
             }
             Resource::Invoices => {
                 let mut r = self.walk_since(resource).await?;
-                r.details += self.sync_invoice_details(usize::MAX).await?;
+                r.details += self.sync_details(resource, usize::MAX).await?;
                 Ok(r)
             }
         }

@@ -4,11 +4,9 @@
 use std::collections::HashSet;
 
 use serde_json::Value;
-use syncro_store::model::{single, Customer, InvoiceWithLines, TicketWithChildren};
+use syncro_store::model::{single, Customer, Invoice, InvoiceWithLines, TicketWithChildren};
 
-use super::customers::parse_customer_page;
-use super::invoices::parse_invoice_page;
-use super::tickets::parse_ticket_page;
+use super::page::{parse_page, parse_ticket_page};
 use super::{is_last_page, PassReport, SyncError, Syncer};
 use crate::client::ApiError;
 
@@ -70,7 +68,7 @@ impl Syncer {
     ) -> Result<StoredPage, SyncError> {
         let (ids, stamps, bad): (Vec<i64>, Vec<Option<String>>, u64) = match r {
             Resource::Customers => {
-                let (rows, bad) = parse_customer_page(items);
+                let (rows, bad) = parse_page(items, "customer", Customer::from_json);
                 let out = (
                     rows.iter().map(|c| c.id).collect(),
                     rows.iter().map(|c| c.updated_at.clone()).collect(),
@@ -92,7 +90,7 @@ impl Syncer {
                 out
             }
             Resource::Invoices => {
-                let (rows, bad) = parse_invoice_page(items);
+                let (rows, bad) = parse_page(items, "invoice", Invoice::from_json);
                 let out = (
                     rows.iter().map(|i| i.id).collect(),
                     rows.iter().map(|i| i.updated_at.clone()).collect(),
@@ -168,7 +166,7 @@ impl Syncer {
                 .await?;
         }
         if r == Resource::Invoices {
-            report.details += self.sync_invoice_details(usize::MAX).await?;
+            report.details += self.sync_details(r, usize::MAX).await?;
         }
         Ok(report)
     }

@@ -1,0 +1,164 @@
+//! Fetching the records whose list entry is newer than their cached
+//! detail: ticket threads (comments, line items, timers) and invoice lines,
+//! which only `GET /tickets/{id}` and `GET /invoices/{id}` carry.
+
+use std::collections::HashSet;
+
+use futures::stream::{self, StreamExt};
+use serde_json::Value;
+use syncro_store::model::{single, InvoiceWithLines, ModelError, TicketWithChildren};
+use tokio::sync::mpsc;
+
+use super::{Resource, SyncError, Syncer, DETAIL_CONCURRENCY};
+use crate::client::ApiError;
+use crate::db::DbError;
+
+/// Details stored per transaction.
+const DETAIL_BATCH: usize = 25;
+/// Stale ids taken from the cache per round.
+const DETAIL_ROUND: usize = 500;
+
+/// One parsed detail answer.
+enum Detail {
+    Ticket(TicketWithChildren),
+    Invoice(InvoiceWithLines),
+}
+
+impl Detail {
+    fn parse(r: Resource, body: &Value) -> Result<Detail, ModelError> {
+        match r {
+            Resource::Invoices => {
+                InvoiceWithLines::from_json(single(body, "invoice")).map(Detail::Invoice)
+            }
+            _ => TicketWithChildren::from_json(single(body, "ticket")).map(Detail::Ticket),
+        }
+    }
+
+    fn id(&self) -> i64 {
+        match self {
+            Detail::Ticket(d) => d.ticket.id,
+            Detail::Invoice(d) => d.invoice.id,
+        }
+    }
+}
+
+impl Syncer {
+    /// Fetches up to `budget` stale details of `r`, in the cache's priority
+    /// order (for tickets: open first, then most recently updated, so the
+    /// history trickles in behind current work). A record that fails is
+    /// skipped for the rest of this pass; a 404 means it was deleted.
+    pub(crate) async fn sync_details(&self, r: Resource, budget: usize) -> Result<u64, SyncError> {
+        let mut done = 0u64;
+        let mut failed: HashSet<i64> = HashSet::new();
+        while (done as usize) < budget {
+            let want = (budget - done as usize).min(DETAIL_ROUND);
+            let skip = failed.len();
+            let ids: Vec<i64> = self
+                .db
+                .call(move |s| match r {
+                    Resource::Invoices => s.invoices_needing_lines(want + skip),
+                    _ => s.tickets_needing_detail(want + skip),
+                })
+                .await?
+                .into_iter()
+                .filter(|id| !failed.contains(id))
+                .take(want)
+                .collect();
+            if ids.is_empty() {
+                break;
+            }
+            // Fetching and storing overlap: a writer task commits batches
+            // while the next requests are already in flight, so the rate
+            // budget, not SQLite, sets the pace.
+            let (tx, mut rx) = mpsc::channel::<Vec<Detail>>(4);
+            let db = self.db.clone();
+            let writer = tokio::spawn(async move {
+                while let Some(batch) = rx.recv().await {
+                    db.call(move |s| {
+                        let (mut tickets, mut invoices) = (Vec::new(), Vec::new());
+                        for d in batch {
+                            match d {
+                                Detail::Ticket(t) => tickets.push(t),
+                                Detail::Invoice(i) => invoices.push(i),
+                            }
+                        }
+                        s.upsert_ticket_details(&tickets)?;
+                        s.upsert_invoice_details(&invoices)
+                    })
+                    .await?;
+                }
+                Ok::<_, DbError>(())
+            });
+            let path = r.path();
+            let mut results = stream::iter(ids)
+                .map(|id| {
+                    let url = format!("{path}/{id}");
+                    async move { (id, self.get(&url, &[]).await) }
+                })
+                .buffer_unordered(DETAIL_CONCURRENCY);
+            let mut batch = Vec::with_capacity(DETAIL_BATCH);
+            let (mut stored, mut gone, mut first_error) = (0u64, Vec::new(), None);
+            while let Some((id, answer)) = results.next().await {
+                match answer.map(|body| Detail::parse(r, &body)) {
+                    Ok(Ok(d)) if d.id() == id => batch.push(d),
+                    Ok(Ok(d)) => {
+                        tracing::warn!(
+                            resource = r.name(),
+                            asked = id,
+                            got = d.id(),
+                            "detail answered for another record"
+                        );
+                        failed.insert(id);
+                    }
+                    Ok(Err(e)) => {
+                        tracing::warn!(resource = r.name(), id, error = %e, "skipping a malformed detail");
+                        failed.insert(id);
+                    }
+                    Err(ApiError::NotFound(_)) => gone.push(id),
+                    Err(ApiError::Unauthorized) => return Err(ApiError::Unauthorized.into()),
+                    Err(e) => {
+                        failed.insert(id);
+                        first_error.get_or_insert(e);
+                    }
+                }
+                if batch.len() >= DETAIL_BATCH {
+                    stored += batch.len() as u64;
+                    if let Some(bar) = &self.progress {
+                        bar.inc(batch.len() as u64);
+                    }
+                    if tx.send(std::mem::take(&mut batch)).await.is_err() {
+                        break; // the writer failed; its error is below
+                    }
+                }
+            }
+            drop(results);
+            stored += batch.len() as u64;
+            if !batch.is_empty() {
+                let _ = tx.send(batch).await;
+            }
+            drop(tx);
+            writer.await.map_err(|e| DbError::Join(e.to_string()))??;
+            done += stored;
+            let progressed = stored > 0 || !gone.is_empty();
+            if !gone.is_empty() {
+                tracing::info!(
+                    resource = r.name(),
+                    count = gone.len(),
+                    "removing records deleted on the server"
+                );
+                self.db
+                    .call(move |s| match r {
+                        Resource::Invoices => s.delete_invoices(&gone),
+                        _ => s.delete_tickets(&gone),
+                    })
+                    .await?;
+            }
+            if let (false, Some(e)) = (progressed, first_error) {
+                // Nothing in this round worked: the server is struggling;
+                // stop the pass and keep what landed.
+                return Err(e.into());
+            }
+        }
+        Ok(done)
+    }
+}
