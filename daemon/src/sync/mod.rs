@@ -5,7 +5,6 @@
 //! only after the page they cover has been committed, and every upsert is
 //! idempotent, so a crash at any point at worst repeats one page.
 
-mod customers;
 mod details;
 mod page;
 mod resource;
@@ -145,14 +144,14 @@ impl Syncer {
         detail_budget: usize,
     ) -> Result<PassReport, SyncError> {
         match resource {
-            Resource::Customers => self.sync_customers().await,
+            Resource::Customers => self.walk_list(resource).await,
             Resource::Tickets => {
-                let mut r = self.walk_since(resource).await?;
+                let mut r = self.walk_list(resource).await?;
                 r.details += self.sync_details(resource, detail_budget).await?;
                 Ok(r)
             }
             Resource::Invoices => {
-                let mut r = self.walk_since(resource).await?;
+                let mut r = self.walk_list(resource).await?;
                 r.details += self.sync_details(resource, usize::MAX).await?;
                 Ok(r)
             }
@@ -263,9 +262,11 @@ fn save_cursor(c: &ListCursor) -> Option<String> {
 }
 
 impl Syncer {
-    /// Walks a `since_updated_at` list (tickets, invoices) page by page from
-    /// the watermark, resuming an interrupted walk where it stopped.
-    pub(crate) async fn walk_since(&self, resource: Resource) -> Result<PassReport, SyncError> {
+    /// Walks a resource's list page by page from its watermark, resuming an
+    /// interrupted walk where it stopped: with `since_updated_at` where the
+    /// API has it (tickets, invoices), else newest-updated first until the
+    /// watermark (customers).
+    pub(crate) async fn walk_list(&self, resource: Resource) -> Result<PassReport, SyncError> {
         let mut st = self.load_state(resource.name()).await?;
         let mut report = PassReport::default();
         let mut cursor = load_cursor(&st).unwrap_or(ListCursor {
@@ -275,7 +276,7 @@ impl Syncer {
         });
         loop {
             let mut query = resource.list_query();
-            if let Some(since) = &cursor.since {
+            if let (Some(since), true) = (&cursor.since, resource.has_since_filter()) {
                 query.push(("since_updated_at", since.clone()));
             }
             let (items, meta) = self
@@ -288,12 +289,17 @@ impl Syncer {
                 }
             }
             let stored = self.store_page(resource, &items).await?;
-            let (n, bad, page_max) = (stored.ids.len(), stored.bad, stored.newest);
+            let (n, bad, page_max) = (stored.ids.len(), stored.bad, stored.newest.clone());
             report.listed += n as u64;
             report.bad_records += bad;
             st.rows_synced += n as i64;
             cursor.max_seen = newer(cursor.max_seen.take(), page_max.as_ref());
-            let last = is_last_page(items.len(), &meta, cursor.page);
+            // Without a server-side filter the list comes newest-updated
+            // first: a record older than the watermark means everything
+            // after it is already mirrored.
+            let reached_watermark = !resource.has_since_filter()
+                && matches!((&cursor.since, &stored.oldest), (Some(since), Some(oldest)) if oldest < since);
+            let last = reached_watermark || is_last_page(items.len(), &meta, cursor.page);
             if last {
                 st.watermark = cursor.max_seen.clone();
                 st.cursor = None;

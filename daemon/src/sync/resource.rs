@@ -34,6 +34,11 @@ impl Resource {
         format!("/{}", self.name())
     }
 
+    /// Whether the list can be asked for "changed since"; customers cannot.
+    pub(crate) fn has_since_filter(self) -> bool {
+        self != Resource::Customers
+    }
+
     /// Query parameters every listing of this resource carries. Customers
     /// have no `since_updated_at`: they are read newest-updated first, and
     /// disabled ones must be seen too, or they would look deleted.
