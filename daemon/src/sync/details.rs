@@ -146,12 +146,7 @@ impl Syncer {
                     count = gone.len(),
                     "removing records deleted on the server"
                 );
-                self.db
-                    .call(move |s| match r {
-                        Resource::Invoices => s.delete_invoices(&gone),
-                        _ => s.delete_tickets(&gone),
-                    })
-                    .await?;
+                self.db.call(move |s| r.delete(s, &gone)).await?;
             }
             if let (false, Some(e)) = (progressed, first_error) {
                 // Nothing in this round worked: the server is struggling;

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 use syncro_store::model::{single, Customer, Invoice, InvoiceWithLines, TicketWithChildren};
+use syncro_store::{Store, StoreResult};
 
 use super::page::{parse_page, parse_ticket_page};
 use super::{is_last_page, PassReport, SyncError, Syncer};
@@ -37,6 +38,15 @@ impl Resource {
     /// Whether the list can be asked for "changed since"; customers cannot.
     pub(crate) fn has_since_filter(self) -> bool {
         self != Resource::Customers
+    }
+
+    /// Removes records the server no longer has from the cache.
+    pub(crate) fn delete(self, s: &mut Store, ids: &[i64]) -> StoreResult<usize> {
+        match self {
+            Resource::Customers => s.delete_customers(ids),
+            Resource::Tickets => s.delete_tickets(ids),
+            Resource::Invoices => s.delete_invoices(ids),
+        }
     }
 
     /// Query parameters every listing of this resource carries. Customers
@@ -162,13 +172,7 @@ impl Syncer {
                 count = gone.len(),
                 "removing records deleted on the server"
             );
-            self.db
-                .call(move |s| match r {
-                    Resource::Customers => s.delete_customers(&gone),
-                    Resource::Tickets => s.delete_tickets(&gone),
-                    Resource::Invoices => s.delete_invoices(&gone),
-                })
-                .await?;
+            self.db.call(move |s| r.delete(s, &gone)).await?;
         }
         if r == Resource::Invoices {
             report.details += self.sync_details(r, usize::MAX).await?;
