@@ -20,7 +20,7 @@ const DETAIL_ROUND: usize = 500;
 
 /// One parsed detail answer.
 enum Detail {
-    Ticket(TicketWithChildren),
+    Ticket(Box<TicketWithChildren>),
     Invoice(InvoiceWithLines),
 }
 
@@ -30,7 +30,8 @@ impl Detail {
             Resource::Invoices => {
                 InvoiceWithLines::from_json(single(body, "invoice")).map(Detail::Invoice)
             }
-            _ => TicketWithChildren::from_json(single(body, "ticket")).map(Detail::Ticket),
+            _ => TicketWithChildren::from_json(single(body, "ticket"))
+                .map(|t| Detail::Ticket(Box::new(t))),
         }
     }
 
@@ -78,7 +79,7 @@ impl Syncer {
                         let (mut tickets, mut invoices) = (Vec::new(), Vec::new());
                         for d in batch {
                             match d {
-                                Detail::Ticket(t) => tickets.push(t),
+                                Detail::Ticket(t) => tickets.push(*t),
                                 Detail::Invoice(i) => invoices.push(i),
                             }
                         }
