@@ -21,15 +21,14 @@ const DETAIL_ROUND: usize = 500;
 /// One parsed detail answer.
 enum Detail {
     Ticket(Box<TicketWithChildren>),
-    Invoice(InvoiceWithLines),
+    Invoice(Box<InvoiceWithLines>),
 }
 
 impl Detail {
     fn parse(r: Resource, body: &Value) -> Result<Detail, ModelError> {
         match r {
-            Resource::Invoices => {
-                InvoiceWithLines::from_json(single(body, "invoice")).map(Detail::Invoice)
-            }
+            Resource::Invoices => InvoiceWithLines::from_json(single(body, "invoice"))
+                .map(|i| Detail::Invoice(Box::new(i))),
             _ => TicketWithChildren::from_json(single(body, "ticket"))
                 .map(|t| Detail::Ticket(Box::new(t))),
         }
@@ -80,7 +79,7 @@ impl Syncer {
                         for d in batch {
                             match d {
                                 Detail::Ticket(t) => tickets.push(*t),
-                                Detail::Invoice(i) => invoices.push(i),
+                                Detail::Invoice(i) => invoices.push(*i),
                             }
                         }
                         s.upsert_ticket_details(&tickets)?;
