@@ -2,7 +2,8 @@
 //! binaries, and comparing the cache with the simulator's state.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use syncro_store::model::{single, Customer, InvoiceWithLines, TicketWithChildren};
@@ -87,6 +88,70 @@ impl TestEnv {
 
     pub fn store(&self) -> Store {
         Store::open(&self.db).expect("open cache")
+    }
+
+    /// Starts `syncrod run` on this environment, its output discarded.
+    pub fn start_daemon(&self) -> RunningDaemon {
+        RunningDaemon::spawn(self.command("syncrod").arg("run"))
+    }
+}
+
+/// A `syncrod run` process that is killed and reaped however the test
+/// ends: a failing test would otherwise leave it running, holding the test
+/// harness's output pipes open.
+pub struct RunningDaemon(Child);
+
+impl RunningDaemon {
+    /// Spawns `command` with stdin and stdout closed and stderr discarded.
+    pub fn spawn(command: &mut Command) -> RunningDaemon {
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start syncrod");
+        RunningDaemon(child)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+
+    /// SIGKILL: the daemon gets no chance to tidy up.
+    pub fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+
+    /// SIGTERM: the daemon's clean stop.
+    #[cfg(unix)]
+    pub fn sigterm(&self) {
+        // SAFETY: kill(2) on a pid we spawned and have not reaped.
+        let rc = unsafe { libc::kill(self.0.id() as libc::pid_t, libc::SIGTERM) };
+        assert_eq!(rc, 0, "kill -TERM {} failed", self.0.id());
+    }
+
+    /// Waits for the daemon to exit on its own, failing after `limit`.
+    pub async fn exit_within(&mut self, limit: Duration) -> (ExitStatus, Duration) {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.0.try_wait().expect("wait for syncrod") {
+                return (status, start.elapsed());
+            }
+            assert!(
+                start.elapsed() <= limit,
+                "syncrod did not exit within {limit:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Drop for RunningDaemon {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            self.kill();
+        }
     }
 }
 

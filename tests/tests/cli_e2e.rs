@@ -2,7 +2,7 @@
 //! as pending, `syncrod` sends each exactly once, and the cache then shows
 //! them as landed; `--wait` returns once a running daemon has verified.
 
-use std::process::{Child, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -24,16 +24,6 @@ async fn sim() -> SimHandle {
     })
     .await
     .expect("start the simulator")
-}
-
-/// A child process killed and reaped however the test ends.
-struct Reaped(Child);
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn text(o: &Output) -> String {
@@ -368,15 +358,7 @@ async fn wait_returns_once_a_running_daemon_has_verified() {
     );
     let body = "Waited for: the backup job finished";
 
-    let daemon = Reaped(
-        env.command("syncrod")
-            .arg("run")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start syncrod run"),
-    );
+    let daemon = env.start_daemon();
     let waited = Instant::now();
     let out = env
         .command("syncro")

@@ -5,7 +5,6 @@
 //!   CONCURRENCY_TICKETS=100000 cargo test --release -p syncro-e2e --test concurrency -- --nocapture
 
 use std::collections::HashMap;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use syncro_e2e::TestEnv;
@@ -35,12 +34,7 @@ async fn ten_cli_processes_and_a_backfilling_daemon_never_see_a_locked_database(
     env.store()
         .upsert_ticket_detail(&syncro_store::model::TicketWithChildren::from_json(t).unwrap())
         .unwrap();
-    let mut daemon = env
-        .command("syncrod")
-        .arg("run")
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut daemon = env.start_daemon();
     // Start the CLI once the backfill is under way, and keep it busy for a
     // while (at least 12 rounds per process) while the daemon writes.
     let probe = env.store();
@@ -108,8 +102,7 @@ async fn ten_cli_processes_and_a_backfilling_daemon_never_see_a_locked_database(
     }
     let elapsed = started.elapsed();
     let cached_at_end = probe.ticket_ids().unwrap().len();
-    let _ = daemon.kill();
-    let _ = daemon.wait();
+    daemon.kill();
     assert!(
         errors.is_empty(),
         "{} CLI failures:\n{}",

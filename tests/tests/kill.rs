@@ -1,7 +1,6 @@
 //! Real daemon processes killed (SIGKILL) at the worst moments: nothing is
 //! lost and nothing is sent twice on restart.
 
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -33,14 +32,6 @@ async fn sim(latency: bool) -> SimHandle {
     })
     .await
     .unwrap()
-}
-
-fn start_daemon(env: &TestEnv) -> Child {
-    env.command("syncrod")
-        .arg("run")
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start syncrod")
 }
 
 async fn wait_for(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
@@ -78,14 +69,13 @@ async fn a_daemon_killed_while_sending_resumes_without_a_duplicate() {
             number,
         ))
         .unwrap();
-    let mut daemon = start_daemon(&env);
+    let mut daemon = env.start_daemon();
     wait_for("the item to be sending", Duration::from_secs(20), || {
         store.outbox_item(item).unwrap().unwrap().state == State::Sending
     })
     .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    daemon.kill().unwrap();
-    daemon.wait().unwrap();
+    daemon.kill();
     assert_eq!(
         store.outbox_item(item).unwrap().unwrap().state,
         State::Sending
@@ -175,13 +165,12 @@ async fn a_bill_group_survives_a_kill_between_every_pair_of_steps() {
     };
     let mut kills = 0;
     for k in 1..=steps.len() {
-        let mut daemon = start_daemon(&env);
+        let mut daemon = env.start_daemon();
         wait_for("the next step", Duration::from_secs(30), || {
             done(&store) >= k
         })
         .await;
-        daemon.kill().unwrap();
-        daemon.wait().unwrap();
+        daemon.kill();
         kills += 1;
         if done(&store) == steps.len() {
             break;

@@ -273,27 +273,21 @@ async fn the_api_key_never_appears_in_trace_logs_or_the_cache() {
             t["number"].as_i64().unwrap(),
         ))
         .unwrap();
-    let mut daemon = env
-        .command("syncrod")
-        .arg("run")
-        .env("RUST_LOG", "trace")
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut daemon =
+        syncro_e2e::RunningDaemon::spawn(env.command("syncrod").arg("run").env("RUST_LOG", "trace"));
     let started = std::time::Instant::now();
     while store.outbox_counts().unwrap().done < 1 && started.elapsed() < Duration::from_secs(20) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     #[cfg(target_os = "linux")]
     {
-        let cmdline = std::fs::read(format!("/proc/{}/cmdline", daemon.id())).unwrap();
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", daemon.pid())).unwrap();
         assert!(
             !cmdline.windows(key.len()).any(|w| w == key.as_bytes()),
             "the key is in the command line"
         );
     }
-    let _ = daemon.kill();
-    let _ = daemon.wait();
+    daemon.kill();
     assert_eq!(store.outbox_counts().unwrap().done, 1);
     let logs = std::fs::read_dir(env.db.parent().unwrap().join("logs"))
         .map(|d| d.count())
