@@ -255,9 +255,13 @@ impl Config {
                 (raw, p.display().to_string(), warnings)
             }
             Some(p) if required => return Err(ConfigError::NotFound { path: p.clone() }),
+            // Name where we looked: "no config" is a puzzle without it.
             _ => (
                 RawConfig::default(),
-                "defaults (no config file)".to_string(),
+                match &path {
+                    Some(p) => format!("defaults (no config file at {})", p.display()),
+                    None => "defaults (no config directory on this system)".to_string(),
+                },
                 Vec::new(),
             ),
         };

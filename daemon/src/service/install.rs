@@ -75,7 +75,9 @@ impl Plan {
 /// the installing user's, so the config and cache are always spelled out.
 pub fn plan(req: &Request, always_record_paths: bool) -> Result<Plan> {
     let exe = std::env::current_exe().context("cannot find the path of this syncrod binary")?;
-    let exe = exe.canonicalize().unwrap_or(exe);
+    // dunce: on Windows, a plain `C:\...` path rather than std's `\\?\C:\...`,
+    // which the service manager and people reading `sc qc` handle badly.
+    let exe = dunce::canonicalize(&exe).unwrap_or(exe);
     let env_path = |var: &str| {
         std::env::var_os(var)
             .filter(|v| !v.is_empty())

@@ -213,24 +213,16 @@ pub fn install(plan: &Plan) -> Result<()> {
     service
         .set_description(DESCRIPTION)
         .map_err(|e| explain(e, "describe the syncrod service"))?;
-    // Restart=on-failure: 5 s after each failure, the count reset daily.
-    let restart = ServiceAction {
-        action_type: ServiceActionType::Restart,
-        delay: Duration::from_secs(5),
+    // The restart policy is a comfort, not a requirement: where the
+    // service manager refuses it (Wine's does), the service still runs.
+    let restart_note = match set_restart_policy(&service) {
+        Ok(()) => String::new(),
+        Err(e) => format!(
+            "\nwarning: {e:#}; the service is registered but will not restart by itself after a crash"
+        ),
     };
-    service
-        .update_failure_actions(ServiceFailureActions {
-            reset_period: ServiceFailureResetPeriod::After(Duration::from_secs(24 * 3600)),
-            reboot_msg: None,
-            command: None,
-            actions: Some(vec![restart; 3]),
-        })
-        .map_err(|e| explain(e, "set the restart policy"))?;
-    service
-        .set_failure_actions_on_non_crash_failures(true)
-        .map_err(|e| explain(e, "set the restart policy"))?;
 
-    println!("{verb} the Windows service `{SERVICE_NAME}` (starts at boot, as LocalSystem)");
+    println!("{verb} the Windows service `{SERVICE_NAME}` (starts at boot, as LocalSystem){restart_note}");
     println!("  command: {}", plan.display_command());
     for note in &plan.notes {
         println!("note: {note}");
@@ -245,6 +237,25 @@ Its logs:          the logs folder next to the cache{}",
             .unwrap_or_default()
     );
     Ok(())
+}
+
+/// Restart=on-failure: 5 s after each failure, the count reset daily.
+fn set_restart_policy(service: &windows_service::service::Service) -> Result<()> {
+    let restart = ServiceAction {
+        action_type: ServiceActionType::Restart,
+        delay: Duration::from_secs(5),
+    };
+    service
+        .update_failure_actions(ServiceFailureActions {
+            reset_period: ServiceFailureResetPeriod::After(Duration::from_secs(24 * 3600)),
+            reboot_msg: None,
+            command: None,
+            actions: Some(vec![restart; 3]),
+        })
+        .map_err(|e| explain(e, "set the restart policy"))?;
+    service
+        .set_failure_actions_on_non_crash_failures(true)
+        .map_err(|e| explain(e, "set the restart policy"))
 }
 
 /// `syncrod uninstall` on Windows: stops the service if it runs, then
