@@ -592,6 +592,20 @@ mod tests {
     }
 
     #[test]
+    fn without_a_file_the_errors_say_where_it_was_looked_for() -> TestResult {
+        let Some(default) = default_config_path() else {
+            return Ok(()); // no config directory on this system
+        };
+        if default.exists() {
+            return Ok(()); // a developer's real config: nothing to prove here
+        }
+        let c = Config::load_with(None, &FakeEnv(HashMap::new()))?;
+        let e = c.api_key().unwrap_err().to_string();
+        assert!(e.contains(&default.display().to_string()), "{e}");
+        Ok(())
+    }
+
+    #[test]
     fn key_sources_never_print_the_key() -> TestResult {
         let c = load("api_key = \"sekret-123\"", &[])?;
         let key = c.api_key()?;
