@@ -1,10 +1,16 @@
 //! Many CLI processes reading and queueing while the daemon backfills:
 //! no "database is locked", every queued item present exactly once.
 //!
-//! The default suite uses 3,000 tickets; the full-size run from the issue:
-//!   CONCURRENCY_TICKETS=100000 cargo test --release -p syncro-e2e --test concurrency -- --nocapture
+//! The default suite uses 3,000 tickets and keeps the CLI busy for a few
+//! seconds of the backfill. The full-size run from the issue, with the CLI
+//! busy from the first page until every ticket and thread is cached
+//! (build the release binaries first):
+//!   CONCURRENCY_TICKETS=100000 CONCURRENCY_WHOLE_BACKFILL=1 \
+//!     cargo test --release -p syncro-e2e --test concurrency -- --nocapture
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use syncro_e2e::TestEnv;
@@ -44,11 +50,41 @@ async fn ten_cli_processes_and_a_backfilling_daemon_never_see_a_locked_database(
     }
     let cached_at_start = probe.ticket_ids().unwrap().len();
 
+    // With CONCURRENCY_WHOLE_BACKFILL the CLI keeps going until the daemon
+    // has every ticket and every thread (capped at 30 minutes).
+    let whole = std::env::var_os("CONCURRENCY_WHOLE_BACKFILL").is_some();
+    let backfilled = Arc::new(AtomicBool::new(false));
+    let monitor = whole.then(|| {
+        let (db, backfilled) = (env.db.clone(), backfilled.clone());
+        tokio::spawn(async move {
+            let store = syncro_store::Store::open(&db).unwrap();
+            let start = Instant::now();
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let cached = store.ticket_ids().unwrap().len();
+                let backlog: i64 = store.sync_states().unwrap().iter().map(|s| s.backlog).sum();
+                if (cached >= tickets && backlog == 0) || start.elapsed() > Duration::from_secs(1800) {
+                    backfilled.store(true, Ordering::SeqCst);
+                    return (cached, backlog, start.elapsed());
+                }
+            }
+        })
+    });
+
     let started = Instant::now();
     let mut workers = Vec::new();
     for p in 0..10 {
         let (config, key) = (env.config.clone(), env.api_key.clone());
         let number = number.clone();
+        let backfilled = backfilled.clone();
+        let busy = move |i: usize| {
+            i < 12
+                || if whole {
+                    !backfilled.load(Ordering::SeqCst)
+                } else {
+                    started.elapsed() < Duration::from_secs(6)
+                }
+        };
         workers.push(tokio::task::spawn_blocking(move || {
             let run = |args: &[String]| {
                 std::process::Command::new(syncro_e2e::bin("syncro"))
@@ -62,7 +98,7 @@ async fn ten_cli_processes_and_a_backfilling_daemon_never_see_a_locked_database(
             let mut errors = Vec::new();
             let mut queued = Vec::new();
             let mut i = 0;
-            while i < 12 || started.elapsed() < Duration::from_secs(6) {
+            while busy(i) {
                 let body = format!("concurrency {p}-{i}");
                 let rounds: [Vec<String>; 3] = [
                     vec!["tickets".into(), "--limit".into(), "5".into()],
@@ -102,6 +138,13 @@ async fn ten_cli_processes_and_a_backfilling_daemon_never_see_a_locked_database(
     }
     let elapsed = started.elapsed();
     let cached_at_end = probe.ticket_ids().unwrap().len();
+    if let Some(monitor) = monitor {
+        let (cached, backlog, took) = monitor.await.unwrap();
+        eprintln!(
+            "whole backfill: {cached} of {tickets} tickets cached, thread backlog {backlog}, after {took:.0?}"
+        );
+        assert_eq!(backlog, 0, "the backfill did not finish within 30 minutes");
+    }
     daemon.kill();
     assert!(
         errors.is_empty(),
