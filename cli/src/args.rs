@@ -130,6 +130,10 @@ pub struct SearchArgs {
     /// At most N results
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub limit: usize,
+    /// Rank every match, however many (by default a word found in more
+    /// than 5,000 tickets ranks the newest 5,000 of them, to stay instant)
+    #[arg(long)]
+    pub rank_all: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,7 @@
 //! Full-text search over tickets: subject, problem type, customer name and
 //! the whole comment thread, one FTS5 row per ticket so bm25 ranks tickets.
 
-use rusqlite::Transaction;
+use rusqlite::{OptionalExtension, Transaction};
 use serde::Serialize;
 
 use crate::error::{StoreError, StoreResult};
@@ -37,6 +37,27 @@ pub struct SearchFilter {
     pub limit: usize,
     /// Markers placed around matched words in the snippet.
     pub mark: (String, String),
+    /// Rank at most this many matches, the newest (highest id) first; `None`
+    /// ranks every match. See [`RANK_WINDOW`].
+    pub rank_window: Option<usize>,
+}
+
+/// Default cap on how many matches are ranked. bm25 must score every
+/// match (about a microsecond each), so a word found in a quarter of a
+/// 100k-ticket cache costs ~25 ms to rank; and for such a word the scores
+/// barely differ, so the newest matching tickets are the useful ones.
+/// Searches matching fewer tickets than this (nearly all of them) rank
+/// every match, exactly as before.
+pub const RANK_WINDOW: usize = 5_000;
+
+/// What a search found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResults {
+    /// Best first.
+    pub hits: Vec<SearchHit>,
+    /// More tickets matched than the filter's `rank_window`: only the
+    /// newest that many were ranked.
+    pub windowed: bool,
 }
 
 impl Default for SearchFilter {
@@ -47,6 +68,7 @@ impl Default for SearchFilter {
             since: None,
             limit: 20,
             mark: ("[".into(), "]".into()),
+            rank_window: Some(RANK_WINDOW),
         }
     }
 }
@@ -114,12 +136,13 @@ fn words(s: &str) -> Vec<String> {
 impl Store {
     /// Tickets matching `query`, best first, with a snippet of the match.
     ///
-    /// Two statements: the first ranks with `bm25()` and `LIMIT` in the
-    /// same query, so SQLite keeps only the best few while sorting (the
-    /// `rank` column in a subquery sorted every match); the second builds
-    /// snippets for just those winners, since a snippet costs far more
-    /// than a score.
-    pub fn search(&self, query: &str, filter: &SearchFilter) -> StoreResult<Vec<SearchHit>> {
+    /// Up to three statements: the first looks for a match beyond the rank
+    /// window (walking the index newest first, without scoring), whose id
+    /// then bounds the ranking; the second ranks with `bm25()`
+    /// and `LIMIT` in the same query, so SQLite keeps only the best few
+    /// while sorting; the third builds snippets for just those winners,
+    /// since a snippet costs far more than a score.
+    pub fn search(&self, query: &str, filter: &SearchFilter) -> StoreResult<SearchResults> {
         let fts = fts_query(query)?;
         let mut narrow = Vec::new();
         let mut args: Vec<rusqlite::types::Value> = vec![fts.clone().into()];
@@ -143,10 +166,33 @@ impl Store {
                 narrow.join(" AND ")
             )
         };
+        // The newest match left out of the window, if any match is.
+        let cut: Option<i64> = match filter.rank_window {
+            Some(window) => {
+                let mut window_args = args.clone();
+                window_args.push((window as i64).into());
+                self.conn
+                    .prepare(&format!(
+                        "SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?{narrow}
+                         ORDER BY rowid DESC LIMIT 1 OFFSET ?"
+                    ))?
+                    .query_row(rusqlite::params_from_iter(window_args), |r| r.get(0))
+                    .optional()
+                    .map_err(fts_error)?
+            }
+            None => None,
+        };
+        let window = match cut {
+            Some(c) => {
+                args.push(c.into());
+                " AND rowid > ?"
+            }
+            None => "",
+        };
         args.push((filter.limit as i64).into());
         let sql = format!(
             "SELECT rowid, bm25(ticket_fts, {RANK_WEIGHTS}) AS score FROM ticket_fts
-             WHERE ticket_fts MATCH ?{narrow} ORDER BY score LIMIT ?"
+             WHERE ticket_fts MATCH ?{narrow}{window} ORDER BY score LIMIT ?"
         );
         let ranked: Vec<(i64, f64)> = self
             .conn
@@ -156,8 +202,12 @@ impl Store {
             })?
             .collect::<Result<_, _>>()
             .map_err(fts_error)?;
+        let windowed = cut.is_some();
         if ranked.is_empty() {
-            return Ok(Vec::new());
+            return Ok(SearchResults {
+                hits: Vec::new(),
+                windowed,
+            });
         }
         let ids = serde_json::to_string(&ranked.iter().map(|r| r.0).collect::<Vec<_>>())?;
         let mut snippets: std::collections::HashMap<i64, String> = self
@@ -194,7 +244,7 @@ impl Store {
                 });
             }
         }
-        Ok(hits)
+        Ok(SearchResults { hits, windowed })
     }
 }
 

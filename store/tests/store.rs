@@ -244,7 +244,7 @@ fn search_finds_comment_words_customers_and_prefixes() {
         ))
         .unwrap();
     let f = SearchFilter::default();
-    let hits = store.search("counterfeit", &f).unwrap();
+    let hits = store.search("counterfeit", &f).unwrap().hits;
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].ticket.number, 101);
     assert!(
@@ -252,26 +252,105 @@ fn search_finds_comment_words_customers_and_prefixes() {
         "{}",
         hits[0].snippet
     );
-    let hits = store.search("jerry", &f).unwrap();
+    let hits = store.search("jerry", &f).unwrap().hits;
     assert_eq!(
         hits.iter().map(|h| h.ticket.number).collect::<Vec<_>>(),
         vec![101]
     );
-    let hits = store.search("outl*", &f).unwrap();
+    let hits = store.search("outl*", &f).unwrap().hits;
     assert_eq!(
         hits.iter().map(|h| h.ticket.number).collect::<Vec<_>>(),
         vec![102]
     );
-    let hits = store.search("\"mail profile\"", &f).unwrap();
+    let hits = store.search("\"mail profile\"", &f).unwrap().hits;
     assert_eq!(hits.len(), 1);
     let filtered = SearchFilter {
         status: Some("New".into()),
         ..SearchFilter::default()
     };
-    assert!(store.search("outlook", &filtered).unwrap().is_empty());
+    assert!(store.search("outlook", &filtered).unwrap().hits.is_empty());
     assert!(store.search("???", &f).is_err());
     store.delete_tickets(&[2]).unwrap();
-    assert!(store.search("outlook", &f).unwrap().is_empty());
+    assert!(store.search("outlook", &f).unwrap().hits.is_empty());
+}
+
+#[test]
+fn a_very_common_word_ranks_only_the_newest_matches() {
+    let (_dir, mut store) = temp_store();
+    // Ticket 1, the oldest, is the best match by far; 2..=30 match weakly.
+    let mut page = vec![Ticket::from_json(&ticket(
+        1,
+        101,
+        "Mailbox mailbox mailbox full",
+        "New",
+        "Acme",
+    ))
+    .unwrap()];
+    for id in 2..=30 {
+        let status = if id % 2 == 0 { "In Progress" } else { "New" };
+        page.push(
+            Ticket::from_json(&ticket(
+                id,
+                100 + id,
+                &format!("Printer {id} and its long mailbox setup question"),
+                status,
+                "Acme",
+            ))
+            .unwrap(),
+        );
+    }
+    store.upsert_tickets(&page, &[]).unwrap();
+    let numbers = |r: &syncro_store::SearchResults| {
+        r.hits.iter().map(|h| h.ticket.number).collect::<Vec<_>>()
+    };
+
+    let every = SearchFilter {
+        rank_window: None,
+        limit: 5,
+        ..SearchFilter::default()
+    };
+    let r = store.search("mailbox", &every).unwrap();
+    assert_eq!(
+        numbers(&r)[0],
+        101,
+        "ranking every match finds the old best one"
+    );
+    assert!(!r.windowed);
+
+    let newest = SearchFilter {
+        rank_window: Some(10),
+        limit: 50,
+        ..SearchFilter::default()
+    };
+    let r = store.search("mailbox", &newest).unwrap();
+    assert!(r.windowed);
+    let mut got = numbers(&r);
+    got.sort();
+    assert_eq!(
+        got,
+        (121..=130).collect::<Vec<_>>(),
+        "exactly the 10 newest matches"
+    );
+
+    // A window as large as the match count leaves nothing out.
+    let exact = SearchFilter {
+        rank_window: Some(30),
+        ..SearchFilter::default()
+    };
+    let r = store.search("mailbox", &exact).unwrap();
+    assert!(!r.windowed);
+    assert_eq!(numbers(&r)[0], 101);
+
+    // Filters narrow first, then the window applies to what is left.
+    let filtered = SearchFilter {
+        status: Some("In Progress".into()),
+        ..newest
+    };
+    let r = store.search("mailbox", &filtered).unwrap();
+    assert!(r.windowed, "15 tickets in progress match");
+    let mut got = numbers(&r);
+    got.sort();
+    assert_eq!(got, (112..=130).step_by(2).collect::<Vec<_>>());
 }
 
 #[test]

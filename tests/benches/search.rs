@@ -156,14 +156,24 @@ fn build_db(db: &Path, tickets: usize) {
 }
 
 /// The SQL `Store::search` runs (no filters), with its parameters inlined:
-/// rank with bm25 + LIMIT, then snippets for the winners only.
-fn search_sql(query: &str) -> String {
+/// find the newest match beyond the rank window (when `windowed`), rank
+/// with bm25 + LIMIT above it, then snippets for the winners only.
+fn search_sql(query: &str, windowed: bool) -> String {
     let fts = syncro_store::fts_query(query)
         .expect("bench queries have words")
         .replace('\'', "''");
+    let above = if windowed {
+        format!(
+            " AND rowid > COALESCE((SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH '{fts}' \
+               ORDER BY rowid DESC LIMIT 1 OFFSET {}), 0)",
+            syncro_store::RANK_WINDOW
+        )
+    } else {
+        String::new()
+    };
     format!(
         "WITH top AS (SELECT rowid AS id, bm25(ticket_fts, 10.0, 3.0, 5.0, 1.0) AS score \
-                      FROM ticket_fts WHERE ticket_fts MATCH '{fts}' ORDER BY score LIMIT {LIMIT}) \
+                      FROM ticket_fts WHERE ticket_fts MATCH '{fts}'{above} ORDER BY score LIMIT {LIMIT}) \
          SELECT t.id, t.number, t.subject, t.status, t.priority, t.problem_type, \
          t.customer_id, t.customer_name, t.contact_id, t.contact_name, t.user_id, t.user_name, \
          t.created_at, t.updated_at, t.due_date, t.resolved_at, s.snip, top.score \
@@ -255,6 +265,10 @@ struct Case {
 }
 
 impl Case {
+    fn is_search(&self) -> bool {
+        self.args.first().map(String::as_str) == Some("search")
+    }
+
     fn new(name: &str, syncro: &[&str], sql: Option<String>) -> Case {
         Case {
             name: name.to_string(),
@@ -347,10 +361,17 @@ fn main() {
             Case::new(
                 &format!("search {q}"),
                 &["search", q, "--limit", "20"],
-                Some(search_sql(q)),
+                Some(search_sql(q, true)),
             )
         })
         .collect();
+    // The most common word again, every match ranked (as before the window).
+    let rank_all = Case::new(
+        &format!("search {} --rank-all", QUERIES[0]),
+        &["search", QUERIES[0], "--limit", "20", "--rank-all"],
+        Some(search_sql(QUERIES[0], false)),
+    );
+    cases.push(rank_all);
     cases.push(Case::new("tickets (open)", &["tickets"], None));
     cases.push(Case::new(
         &format!("ticket {number}"),
@@ -365,14 +386,12 @@ fn main() {
 
     // Both sides must answer the same tickets, in the same order.
     let mut hits = Vec::new();
-    for (q, case) in QUERIES.iter().zip(&cases) {
-        let (_, out) = timed(&mut bench.syncro(&[
-            "--json".into(),
-            "search".into(),
-            q.to_string(),
-            "--limit".into(),
-            "20".into(),
-        ]));
+    for case in cases.iter().filter(|c| c.is_search()) {
+        let q = &case.name;
+        let json_args: Vec<String> = std::iter::once("--json".to_string())
+            .chain(case.args.iter().cloned())
+            .collect();
+        let (_, out) = timed(&mut bench.syncro(&json_args));
         let json: Value = serde_json::from_slice(&out.stdout).expect("search --json");
         let ours: Vec<i64> = json
             .as_array()
@@ -433,7 +452,7 @@ fn main() {
     let mut worst_ratio: f64 = 0.0;
     let mut worst_search: f64 = 0.0;
     for (i, case) in cases.iter().enumerate() {
-        let is_search = i < QUERIES.len();
+        let is_search = case.is_search();
         let med = percentile(&case.syncro, 0.5, wall);
         let theirs = if case.sqlite.is_empty() {
             format!("{:>16} {:>6} {:>7}", "-", "-", "-")

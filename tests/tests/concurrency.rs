@@ -63,7 +63,9 @@ async fn ten_cli_processes_and_a_backfilling_daemon_never_see_a_locked_database(
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 let cached = store.ticket_ids().unwrap().len();
                 let backlog: i64 = store.sync_states().unwrap().iter().map(|s| s.backlog).sum();
-                if (cached >= tickets && backlog == 0) || start.elapsed() > Duration::from_secs(1800) {
+                if (cached >= tickets && backlog == 0)
+                    || start.elapsed() > Duration::from_secs(1800)
+                {
                     backfilled.store(true, Ordering::SeqCst);
                     return (cached, backlog, start.elapsed());
                 }

@@ -57,13 +57,18 @@ async fn sigterm_during_a_long_first_sync_exits_cleanly_and_a_restart_converges(
     .unwrap();
     let env = TestEnv::new(&sim.base_url(), KEY, 600_000);
     let mut daemon = env.start_daemon();
-    wait_for("the first pass to be under way", Duration::from_secs(60), || {
-        env.db.exists() && tickets_cached(&env.db) >= 200
-    })
+    wait_for(
+        "the first pass to be under way",
+        Duration::from_secs(60),
+        || env.db.exists() && tickets_cached(&env.db) >= 200,
+    )
     .await;
     daemon.sigterm();
     let (status, took) = daemon.exit_within(STOP_LIMIT).await;
-    assert!(status.success(), "syncrod run exited with {status} on SIGTERM");
+    assert!(
+        status.success(),
+        "syncrod run exited with {status} on SIGTERM"
+    );
     let cached = tickets_cached(&env.db);
     assert!(
         cached < TICKETS,
@@ -140,18 +145,29 @@ async fn sigterm_during_an_outbox_send_exits_cleanly_and_nothing_is_lost_or_sent
     let second = store.enqueue(comment("Driver updated too")).unwrap();
 
     let mut daemon = env.start_daemon();
-    wait_for("the first comment to be on the wire", Duration::from_secs(30), || {
-        store.outbox_item(first).unwrap().unwrap().state == State::Sending
-    })
+    wait_for(
+        "the first comment to be on the wire",
+        Duration::from_secs(30),
+        || store.outbox_item(first).unwrap().unwrap().state == State::Sending,
+    )
     .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     daemon.sigterm();
     let (status, took) = daemon.exit_within(STOP_LIMIT).await;
-    assert!(status.success(), "syncrod run exited with {status} on SIGTERM");
+    assert!(
+        status.success(),
+        "syncrod run exited with {status} on SIGTERM"
+    );
     eprintln!("stopped {took:?} after SIGTERM with a send in flight");
     // Nothing lost: the in-flight item kept its state, the next one waits.
-    assert_eq!(store.outbox_item(first).unwrap().unwrap().state, State::Sending);
-    assert_eq!(store.outbox_item(second).unwrap().unwrap().state, State::Queued);
+    assert_eq!(
+        store.outbox_item(first).unwrap().unwrap().state,
+        State::Sending
+    );
+    assert_eq!(
+        store.outbox_item(second).unwrap().unwrap().state,
+        State::Queued
+    );
 
     let out = env
         .command("syncrod")

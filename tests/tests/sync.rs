@@ -105,6 +105,7 @@ async fn another_pass_converges_after_changes_by_another_technician() {
         store
             .search("\"Brand new printer\"", &Default::default())
             .unwrap()
+            .hits
             .len()
             == 1
     );
@@ -273,8 +274,9 @@ async fn the_api_key_never_appears_in_trace_logs_or_the_cache() {
             t["number"].as_i64().unwrap(),
         ))
         .unwrap();
-    let mut daemon =
-        syncro_e2e::RunningDaemon::spawn(env.command("syncrod").arg("run").env("RUST_LOG", "trace"));
+    let mut daemon = syncro_e2e::RunningDaemon::spawn(
+        env.command("syncrod").arg("run").env("RUST_LOG", "trace"),
+    );
     let started = std::time::Instant::now();
     while store.outbox_counts().unwrap().done < 1 && started.elapsed() < Duration::from_secs(20) {
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use syncro_store::{SearchFilter, StoreError};
+use syncro_store::{SearchFilter, StoreError, RANK_WINDOW};
 
 use crate::args::SearchArgs;
 use crate::commands::tickets::canonical;
@@ -38,12 +38,14 @@ pub fn run(ctx: &Ctx, args: SearchArgs) -> Result<ExitCode> {
         since: args.since.map(|s| s.0),
         limit: args.limit,
         mark: (mark.0.to_string(), mark.1.to_string()),
+        rank_window: (!args.rank_all).then_some(RANK_WINDOW),
     };
-    let hits = match store.search(&query, &filter) {
-        Ok(h) => h,
+    let found = match store.search(&query, &filter) {
+        Ok(f) => f,
         Err(StoreError::BadQuery(m)) => return Err(usage(format!("cannot search for that: {m}"))),
         Err(e) => return Err(e.into()),
     };
+    let hits = found.hits;
     if ctx.json {
         render::print_json(&hits)?;
         return Ok(ExitCode::SUCCESS);
@@ -64,5 +66,10 @@ pub fn run(ctx: &Ctx, args: SearchArgs) -> Result<ExitCode> {
         }
     }
     render::print(&out)?;
+    if found.windowed {
+        render::note(&format!(
+            "more than {RANK_WINDOW} tickets match; the best of the newest {RANK_WINDOW} are shown (add words or filters to narrow it, or --rank-all to rank every match)"
+        ));
+    }
     Ok(ExitCode::SUCCESS)
 }
