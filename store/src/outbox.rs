@@ -528,16 +528,23 @@ impl Store {
 
     /// Active items whose dependency ended badly: they cannot run until a
     /// human retries or cancels the step they wait on.
+    ///
+    /// Asked before every item the drainer sends, so it is one indexed
+    /// query that reads only the (rare) blocked rows, not every queued one.
     pub fn outbox_blocked(&self) -> StoreResult<Vec<(OutboxItem, OutboxItem)>> {
-        let waiting = self.outbox_items(&[State::Queued])?;
-        let mut out = Vec::new();
-        for item in waiting {
-            if let Some(dep) = item.depends_on {
-                if let Some(d) = self.outbox_item(dep)? {
-                    if matches!(d.state, State::Failed | State::Cancelled | State::Held) {
-                        out.push((item, d));
-                    }
-                }
+        let ids: Vec<(i64, i64)> = self
+            .conn
+            .prepare_cached(
+                "SELECT o.id, d.id FROM outbox o JOIN outbox d ON d.id = o.depends_on
+                 WHERE o.state = 'queued' AND d.state IN ('failed', 'cancelled', 'held')
+                 ORDER BY o.id",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::with_capacity(ids.len());
+        for (item, dep) in ids {
+            if let (Some(i), Some(d)) = (self.outbox_item(item)?, self.outbox_item(dep)?) {
+                out.push((i, d));
             }
         }
         Ok(out)
