@@ -7,6 +7,7 @@
 
 mod service;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -209,7 +210,14 @@ fn once(
             bar.finish_and_clear();
         }
         if json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            // A reader that stops early (`| head`) is not an error.
+            let mut out = std::io::stdout().lock();
+            match writeln!(out, "{}", serde_json::to_string_pretty(&report)?) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    return Err(anyhow::Error::new(e).context("cannot write the report"))
+                }
+                _ => {}
+            }
         } else {
             eprintln!(
                 "synced: {} listed, {} threads, {} deleted, {} requests; outbox: {} done, {} failed, {} held, {} still pending",
