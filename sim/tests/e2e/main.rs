@@ -8,7 +8,6 @@ mod comments;
 mod customers;
 mod faults;
 mod invoices;
-mod large;
 mod limits;
 mod support;
 mod tickets;
