@@ -593,3 +593,96 @@ async fn a_price_the_server_ignored_fails_verification() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_bill_step_holds_the_later_ones_and_says_what_landed() {
+    let sim = sim().await;
+    let env = env_for(&sim);
+    let (ticket, number, _, _) = prepared_ticket(&sim).await;
+    let status_before = ticket_of(&sim.dump(), ticket)["status"].clone();
+    // The line item will "succeed" at $0.00: its verification fails, and
+    // the invoice and the status change must then wait for a human.
+    sim.set_quirks(syncro_sim::Quirks {
+        ignore_price_retail: true,
+    });
+    let daemon = Daemon::open(env.config()).unwrap();
+    let mut store = env.store();
+    let on_ticket = |c: Command| NewItem::on_ticket(c, ticket, number);
+    let steps = store
+        .enqueue_group(
+            "bill",
+            vec![
+                on_ticket(Command::AddComment {
+                    subject: "Labor".into(),
+                    body: "Rebuilt the VPN profile".into(),
+                    hidden: false,
+                    do_not_email: false,
+                    tech: None,
+                }),
+                on_ticket(Command::AddLineItem {
+                    product_id: Some(9001),
+                    name: "Labor - Remote".into(),
+                    description: "Rebuilt the VPN profile".into(),
+                    quantity: 0.5,
+                    price_retail: 125.0,
+                }),
+                on_ticket(Command::CreateInvoice {}),
+                on_ticket(Command::UpdateTicket {
+                    fields: TicketFields {
+                        status: Some("Invoiced".into()),
+                        ..Default::default()
+                    },
+                }),
+            ],
+        )
+        .unwrap();
+    drain_until_settled(&daemon, Duration::from_secs(10)).await;
+
+    let item = |i: usize| store.outbox_item(steps[i]).unwrap().unwrap();
+    assert_eq!(item(0).state, State::Done, "the comment landed");
+    assert_eq!(item(1).state, State::Failed, "{:?}", item(1));
+    for later in [2, 3] {
+        let i = item(later);
+        assert_eq!(i.state, State::Held, "{i:?}");
+        let why = i.last_error.unwrap_or_default();
+        assert!(why.starts_with("waiting: step #"), "{why}");
+    }
+    let invoice_reason = item(2).last_error.unwrap();
+    assert!(
+        invoice_reason.contains(&format!("#{}", steps[1]))
+            && invoice_reason.contains("price is $0.00 but $125.00 was asked"),
+        "{invoice_reason}"
+    );
+
+    // On the server: the comment once, no invoice, the status untouched.
+    let dump = sim.dump();
+    let t = ticket_of(&dump, ticket);
+    let comments = t["comments"].as_array().unwrap();
+    assert_eq!(
+        comments
+            .iter()
+            .filter(|c| c["body"] == "Rebuilt the VPN profile")
+            .count(),
+        1
+    );
+    assert_eq!(t["status"], status_before);
+    let invoices = dump["invoices"].as_array().cloned().unwrap_or_default();
+    assert!(
+        !invoices.iter().any(|i| i["ticket_id"] == json!(ticket)),
+        "no invoice may be created after a failed step"
+    );
+
+    // And the technician is told, step by step.
+    let out = env.syncro(&["outbox"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("price is $0.00 but $125.00 was asked"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("#{} held: waiting: step #{}", steps[2], steps[1])),
+        "{text}"
+    );
+    sim.shutdown().await;
+}

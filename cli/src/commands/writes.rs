@@ -264,8 +264,10 @@ fn wait(ctx: &Ctx, store: &Store, ids: &[i64], timeout: Duration) -> Result<Exit
                 _ => "see `syncro outbox --all`".into(),
             };
             render::note(&format!(
-                "error: #{} {}: {reason}\n{fix}",
-                item.id, item.state
+                "error: #{} {}: {reason}\n{}{fix}",
+                item.id,
+                item.state,
+                steps_summary(&items)
             ));
             Ok(ExitCode::FAILURE)
         }
@@ -284,6 +286,31 @@ fn wait(ctx: &Ctx, store: &Store, ids: &[i64], timeout: Duration) -> Result<Exit
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// For a group (`bill`), where each step stands, so a failure in the
+/// middle says what already landed on the server and what never went.
+fn steps_summary(items: &[OutboxItem]) -> String {
+    if items.len() < 2 {
+        return String::new();
+    }
+    let mut out = String::new();
+    for i in items {
+        let stands = match i.state {
+            State::Done => "landed",
+            State::Failed => "failed",
+            State::Held => "held",
+            State::Cancelled => "cancelled",
+            State::Queued => "not sent",
+            State::Sending | State::Verifying => "in flight",
+        };
+        out.push_str(&format!(
+            "  #{:<4} {stands:<9}  {}\n",
+            i.id,
+            render::one_line(&i.command.describe())
+        ));
+    }
+    out
 }
 
 fn nonempty(value: &str, what: &str) -> Result<String> {
