@@ -44,7 +44,7 @@ export USER=${USER:-$(id -un)}
 sim_pid=""
 cleanup() {
     "$wineserver" -k 2>/dev/null || true
-    [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
+    if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null; wait "$sim_pid" 2>/dev/null || true; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -112,7 +112,8 @@ pass "$cached of $tickets tickets cached"
 step "syncro.exe answers from the cache"
 w "$syncro" tickets --limit 5
 w "$syncro" search "printer" --limit 3
-number=$(w "$syncro" tickets --limit 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["number"])')
+number=$(w "$syncro" tickets --limit 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["number"])') \
+    || fail "no open ticket in the cache to work on"
 w "$syncro" ticket "$number" >/dev/null || fail "syncro.exe ticket $number"
 pass "tickets, search and ticket $number"
 
@@ -153,7 +154,7 @@ pass "landed exactly once"
 step "stop and uninstall"
 w net stop syncrod || fail "net stop syncrod"
 w sc query syncrod | grep -q STOPPED || fail "the service did not stop"
-log=$(cat "$appdata/Local/syncro/logs/"syncrod.*.log)
+log=$(cat "$appdata/Local/syncro/logs/"syncrod.*.log) || fail "no service log in %LOCALAPPDATA%\\syncro\\logs"
 grep -q "stop asked by the service manager" <<<"$log" || fail "no clean stop in the service log"
 grep -q "$key" <<<"$log" && fail "the API key is in the service log"
 pass "stopped cleanly; the log (%LOCALAPPDATA%\\syncro\\logs) has no key"

@@ -130,8 +130,9 @@ pub struct SearchArgs {
     /// At most N results
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub limit: usize,
-    /// Rank every match, however many (by default a word found in more
-    /// than 5,000 tickets ranks the newest 5,000 of them, to stay instant)
+    /// Rank every match, however many (by default a search matching more
+    /// than 5,000 tickets, after filters, ranks the 5,000 with the highest
+    /// ids, the newest created, to stay instant)
     #[arg(long)]
     pub rank_all: bool,
 }

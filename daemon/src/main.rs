@@ -41,7 +41,8 @@ struct Args {
 #[derive(Subcommand)]
 enum Command {
     /// Run in the foreground: scheduled sync passes and the outbox drainer
-    /// (SIGTERM or Ctrl-C finishes the work in flight, then exits 0)
+    /// (SIGTERM or Ctrl-C stops within a few seconds and exits 0; a write
+    /// still on the wire is checked on the server at the next start)
     Run,
     /// One complete sync pass plus an outbox drain, then exit
     Once {
@@ -160,13 +161,13 @@ fn run(config: Option<PathBuf>, db: Option<PathBuf>) -> Result<ExitCode> {
         let _watchdog = notifier.spawn_watchdog();
         let shutdown = async move {
             let name = signals.recv().await;
-            tracing::info!(signal = name, "stopping: finishing the work in flight");
-            notifier.stopping("stopping: finishing the work in flight");
+            tracing::info!(signal = name, "stopping: the outbox step in flight gets a short grace");
+            notifier.stopping("stopping");
             tokio::spawn(async move {
                 let name = signals.recv().await;
                 tracing::warn!(
                     signal = name,
-                    "second stop signal: exiting without finishing the work in flight"
+                    "second stop signal: exiting at once (every outbox step is saved before it is sent)"
                 );
                 std::process::exit(1);
             });

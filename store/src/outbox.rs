@@ -529,8 +529,8 @@ impl Store {
     /// Active items whose dependency ended badly: they cannot run until a
     /// human retries or cancels the step they wait on.
     ///
-    /// Asked before every item the drainer sends, so it is one indexed
-    /// query that reads only the (rare) blocked rows, not every queued one.
+    /// Asked before every batch the drainer sends, so it is one indexed
+    /// join that decodes only the (rare) blocked rows, not every queued one.
     pub fn outbox_blocked(&self) -> StoreResult<Vec<(OutboxItem, OutboxItem)>> {
         let ids: Vec<(i64, i64)> = self
             .conn

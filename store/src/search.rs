@@ -42,12 +42,13 @@ pub struct SearchFilter {
     pub rank_window: Option<usize>,
 }
 
-/// Default cap on how many matches are ranked. bm25 must score every
-/// match (about a microsecond each), so a word found in a quarter of a
-/// 100k-ticket cache costs ~25 ms to rank; and for such a word the scores
-/// barely differ, so the newest matching tickets are the useful ones.
-/// Searches matching fewer tickets than this (nearly all of them) rank
-/// every match, exactly as before.
+/// Default cap on how many matches (of the whole query, after filters)
+/// are ranked: those with the highest ticket ids, i.e. the newest created.
+/// bm25 must score every match (about a microsecond each), so a word found
+/// in a quarter of a 100k-ticket cache costs ~25 ms to rank; and for such
+/// a word the scores barely differ, so the newest matching tickets are the
+/// useful ones. Searches matching fewer tickets than this (nearly all of
+/// them) rank every match, exactly as before.
 pub const RANK_WINDOW: usize = 5_000;
 
 /// What a search found.

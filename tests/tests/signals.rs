@@ -70,11 +70,14 @@ async fn sigterm_during_a_long_first_sync_exits_cleanly_and_a_restart_converges(
         "syncrod run exited with {status} on SIGTERM"
     );
     let cached = tickets_cached(&env.db);
+    let threads_left = env.store().tickets_needing_detail_count().unwrap();
     assert!(
-        cached < TICKETS,
-        "the pass finished before the signal ({cached} tickets): the test proves nothing"
+        cached < TICKETS || threads_left > 0,
+        "the pass finished before the signal: the test proves nothing"
     );
-    eprintln!("stopped {took:?} after SIGTERM with {cached} of {TICKETS} tickets cached");
+    eprintln!(
+        "stopped {took:?} after SIGTERM with {cached} of {TICKETS} tickets listed, {threads_left} threads to fetch"
+    );
     let conn = rusqlite::Connection::open(&env.db).unwrap();
     let integrity: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
@@ -145,13 +148,18 @@ async fn sigterm_during_an_outbox_send_exits_cleanly_and_nothing_is_lost_or_sent
     let second = store.enqueue(comment("Driver updated too")).unwrap();
 
     let mut daemon = env.start_daemon();
+    // On the wire: the server has applied it and is holding the answer.
     wait_for(
-        "the first comment to be on the wire",
+        "the first comment to reach the server",
         Duration::from_secs(30),
-        || store.outbox_item(first).unwrap().unwrap().state == State::Sending,
+        || {
+            store.outbox_item(first).unwrap().unwrap().state == State::Sending
+                && ticket_of(&sim.dump(), id)["comments"]
+                    .as_array()
+                    .is_some_and(|c| c.iter().any(|c| c["body"] == "Replaced the NIC"))
+        },
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
     daemon.sigterm();
     let (status, took) = daemon.exit_within(STOP_LIMIT).await;
     assert!(

@@ -46,8 +46,17 @@ pub fn run(ctx: &Ctx, args: SearchArgs) -> Result<ExitCode> {
         Err(e) => return Err(e.into()),
     };
     let hits = found.hits;
+    // On stderr, so it reaches a person without changing `--json`.
+    let window_note = || {
+        if found.windowed {
+            render::note(&format!(
+                "more than {RANK_WINDOW} tickets match; the best of the {RANK_WINDOW} newest (highest ids) are shown (add words or filters to narrow it, or --rank-all to rank every match)"
+            ));
+        }
+    };
     if ctx.json {
         render::print_json(&hits)?;
+        window_note();
         return Ok(ExitCode::SUCCESS);
     }
     if hits.is_empty() {
@@ -66,10 +75,6 @@ pub fn run(ctx: &Ctx, args: SearchArgs) -> Result<ExitCode> {
         }
     }
     render::print(&out)?;
-    if found.windowed {
-        render::note(&format!(
-            "more than {RANK_WINDOW} tickets match; the best of the newest {RANK_WINDOW} are shown (add words or filters to narrow it, or --rank-all to rank every match)"
-        ));
-    }
+    window_note();
     Ok(ExitCode::SUCCESS)
 }

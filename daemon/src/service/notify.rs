@@ -24,7 +24,7 @@ impl Notifier {
         self.send(&[imp::State::Ready, imp::State::Status(status)]);
     }
 
-    /// A stop was asked; the work in flight is being finished.
+    /// A stop was asked; syncrod exits within a few seconds.
     pub fn stopping(&self, status: &str) {
         self.send(&[imp::State::Stopping, imp::State::Status(status)]);
     }

@@ -4,7 +4,8 @@
 //! Manager (automatic start, restart on failure, running as LocalSystem);
 //! the SCM then starts `syncrod --config <file> --db <cache> service`, whose
 //! entry point reports to the SCM, runs the daemon, and on Stop or system
-//! shutdown finishes the work in flight before reporting Stopped. The
+//! shutdown gives the outbox step in flight a short grace (its state is
+//! saved either way) before reporting Stopped. The
 //! config and cache paths are recorded at install time because
 //! LocalSystem's own %APPDATA% is not the installing user's.
 
@@ -141,7 +142,7 @@ fn serve(
             r = &mut run => return r,
             _ = stop.cancelled() => {}
         }
-        tracing::info!("stop asked by the service manager; finishing the work in flight");
+        tracing::info!("stop asked by the service manager; stopping");
         let _ = report(
             status,
             ServiceState::StopPending,
@@ -215,14 +216,14 @@ pub fn install(plan: &Plan) -> Result<()> {
         .map_err(|e| explain(e, "describe the syncrod service"))?;
     // The restart policy is a comfort, not a requirement: where the
     // service manager refuses it (Wine's does), the service still runs.
-    let restart_note = match set_restart_policy(&service) {
-        Ok(()) => String::new(),
-        Err(e) => format!(
-            "\nwarning: {e:#}; the service is registered but will not restart by itself after a crash"
-        ),
-    };
+    let restart = set_restart_policy(&service);
 
-    println!("{verb} the Windows service `{SERVICE_NAME}` (starts at boot, as LocalSystem){restart_note}");
+    println!("{verb} the Windows service `{SERVICE_NAME}` (starts at boot, as LocalSystem)");
+    if let Err(e) = restart {
+        eprintln!(
+            "warning: {e:#}; the service is registered but will not restart by itself after a crash"
+        );
+    }
     println!("  command: {}", plan.display_command());
     for note in &plan.notes {
         println!("note: {note}");
@@ -284,7 +285,7 @@ pub fn uninstall() -> Result<()> {
                 .stop()
                 .map_err(|e| explain(e, "stop the syncrod service"))?;
         }
-        println!("stopping the running service (it finishes the work in flight)...");
+        println!("stopping the running service...");
         let start = Instant::now();
         while start.elapsed() < STOP_WAIT_HINT + Duration::from_secs(10) {
             match service.query_status() {
