@@ -90,6 +90,26 @@ impl TestEnv {
         Store::open(&self.db).expect("open cache")
     }
 
+    /// Runs `syncrod once ARGS` to the end and fails the test, showing its
+    /// log, unless it exits 0.
+    #[track_caller]
+    pub fn syncrod_once(&self, args: &[&str]) -> Output {
+        let out = self
+            .command("syncrod")
+            .arg("once")
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run syncrod once");
+        assert!(
+            out.status.success(),
+            "syncrod once {args:?} exited with {}:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
     /// Starts `syncrod run` on this environment, its output discarded.
     pub fn start_daemon(&self) -> RunningDaemon {
         RunningDaemon::spawn(self.command("syncrod").arg("run"))

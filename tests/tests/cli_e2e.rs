@@ -49,18 +49,6 @@ fn json(what: &str, o: Output) -> Value {
         .unwrap_or_else(|e| panic!("{what}: not JSON ({e}):\n{}", text(&o)))
 }
 
-fn syncrod_once(env: &TestEnv, args: &[&str]) {
-    ok(
-        "syncrod once",
-        env.command("syncrod")
-            .arg("once")
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run syncrod"),
-    );
-}
-
 fn server_ticket(dump: &Value, id: i64) -> Value {
     dump["tickets"]
         .as_array()
@@ -99,7 +87,7 @@ async fn queued_writes_show_as_pending_then_land_exactly_once() {
     let started = Instant::now();
     let sim = sim().await;
     let env = TestEnv::new(&sim.base_url(), KEY, 600_000);
-    syncrod_once(&env, &[]);
+    env.syncrod_once(&[]);
 
     // An open ticket, as the CLI lists it, not already waiting on the
     // customer (so the status change is a real change).
@@ -220,7 +208,7 @@ async fn queued_writes_show_as_pending_then_land_exactly_once() {
     assert_eq!(count_bodies(&server_ticket(&sim.dump(), id), COMMENT), 0);
 
     // The daemon sends everything.
-    syncrod_once(&env, &["--quick"]);
+    env.syncrod_once(&["--quick"]);
     // Each write reached the server once (the status change and the bill's
     // final status are the two ticket updates).
     assert_eq!(
@@ -349,7 +337,7 @@ async fn wait_returns_once_a_running_daemon_has_verified() {
     let started = Instant::now();
     let sim = sim().await;
     let env = TestEnv::new(&sim.base_url(), KEY, 600_000);
-    syncrod_once(&env, &[]);
+    env.syncrod_once(&[]);
     let open = json("syncro tickets --json", env.syncro(&["tickets", "--json"]));
     let first = &open.as_array().expect("a list")[0];
     let (id, number) = (

@@ -81,16 +81,7 @@ async fn a_daemon_killed_while_sending_resumes_without_a_duplicate() {
         State::Sending
     );
 
-    let out = env
-        .command("syncrod")
-        .args(["once", "--quick"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    env.syncrod_once(&["--quick"]);
     let done = store.outbox_item(item).unwrap().unwrap();
     assert_eq!(done.state, State::Done, "{done:?}");
     let comments = ticket_of(&sim.dump(), id)["comments"]
@@ -177,16 +168,7 @@ async fn a_bill_group_survives_a_kill_between_every_pair_of_steps() {
         }
     }
     assert!(kills >= 2);
-    let out = env
-        .command("syncrod")
-        .args(["once", "--quick"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    env.syncrod_once(&["--quick"]);
     for s in &steps {
         let item = store.outbox_item(*s).unwrap().unwrap();
         assert_eq!(item.state, State::Done, "{item:?}");

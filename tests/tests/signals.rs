@@ -85,12 +85,7 @@ async fn sigterm_during_a_long_first_sync_exits_cleanly_and_a_restart_converges(
     assert_eq!(integrity, "ok");
     drop(conn);
 
-    let out = env.command("syncrod").arg("once").output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    env.syncrod_once(&[]);
     let diffs = compare(&env.store(), &sim.dump());
     assert!(
         diffs.is_empty(),
@@ -177,16 +172,7 @@ async fn sigterm_during_an_outbox_send_exits_cleanly_and_nothing_is_lost_or_sent
         State::Queued
     );
 
-    let out = env
-        .command("syncrod")
-        .args(["once", "--quick"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    env.syncrod_once(&["--quick"]);
     for item in [first, second] {
         let i = store.outbox_item(item).unwrap().unwrap();
         assert_eq!(i.state, State::Done, "{i:?}");

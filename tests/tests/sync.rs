@@ -200,12 +200,7 @@ async fn a_kill_during_the_first_pass_resumes_and_converges_without_duplicates()
         kills += 1;
     }
     assert!(kills >= 1, "the first pass ended before any kill");
-    let out = env.command("syncrod").arg("once").output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    env.syncrod_once(&[]);
     let store = env.store();
     let diffs = compare(&store, &sim.dump());
     assert!(
