@@ -133,8 +133,12 @@ pub fn init(db_path: Option<&Path>, log_level: Option<&str>, mode: Mode) -> Dest
         Destination::Journald => false,
     };
     if stderr {
+        // Colour only for a person at a terminal: escape codes in a
+        // redirected log or a CI capture are noise.
+        let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         layers.push(
             tracing_subscriber::fmt::layer()
+                .with_ansi(colour)
                 .with_writer(std::io::stderr)
                 .boxed(),
         );
