@@ -116,6 +116,15 @@ impl TestEnv {
     }
 }
 
+/// Polls `done` every 20 ms until it holds, failing the test after `limit`.
+pub async fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// A `syncrod run` process that is killed and reaped however the test
 /// ends: a failing test would otherwise leave it running, holding the test
 /// harness's output pipes open.

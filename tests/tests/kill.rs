@@ -1,10 +1,10 @@
 //! Real daemon processes killed (SIGKILL) at the worst moments: nothing is
 //! lost and nothing is sent twice on restart.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
-use syncro_e2e::{ticket_of, TestEnv};
+use syncro_e2e::{ticket_of, wait_for, TestEnv};
 use syncro_sim::{FaultConfig, FaultKind, QueuedFault, SimConfig, SimHandle};
 use syncro_store::outbox::{Command, NewItem, State, TicketFields};
 
@@ -34,14 +34,6 @@ async fn sim(latency: bool) -> SimHandle {
     .unwrap()
 }
 
-async fn wait_for(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !f() {
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_daemon_killed_while_sending_resumes_without_a_duplicate() {
     let sim = sim(false).await;
@@ -50,11 +42,10 @@ async fn a_daemon_killed_while_sending_resumes_without_a_duplicate() {
     let (id, number) = (t["id"].as_i64().unwrap(), t["number"].as_i64().unwrap());
     // The comment lands at once but its answer takes 20 s: the daemon sits
     // in `sending` while we kill it.
-    let mut q = QueuedFault::new(FaultKind::ApplyThenSlowAnswer)
+    sim.queue_faults(vec![QueuedFault::new(FaultKind::ApplyThenSlowAnswer)
         .method("POST")
-        .path_contains("/comment");
-    q.delay_ms = Some(20_000);
-    sim.queue_faults(vec![q]);
+        .path_contains("/comment")
+        .delay_ms(20_000)]);
     let mut store = env.store();
     let item = store
         .enqueue(NewItem::on_ticket(

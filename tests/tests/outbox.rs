@@ -291,7 +291,7 @@ async fn scenario(kind: Kind, fault: Option<FaultKind>) -> Result<(), String> {
     if let Some(fault) = fault {
         let mut q = QueuedFault::new(fault).method(method).path_contains(path);
         if fault == FaultKind::ApplyThenSlowAnswer {
-            q.delay_ms = Some(2500);
+            q = q.delay_ms(2500);
         }
         sim.queue_faults(vec![q]);
     }

@@ -4,9 +4,9 @@
 //! nothing and send nothing twice.
 #![cfg(unix)]
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use syncro_e2e::{compare, ticket_of, TestEnv};
+use syncro_e2e::{compare, ticket_of, wait_for, TestEnv};
 use syncro_sim::{FaultConfig, FaultKind, QueuedFault, SimConfig};
 use syncro_store::outbox::{Command, NewItem, State};
 
@@ -15,14 +15,6 @@ const KEY: &str = "test-key";
 /// Longest acceptable stop: the outbox grace (3 s), the runtime's
 /// shutdown (2 s) and slack for a loaded machine.
 const STOP_LIMIT: Duration = Duration::from_secs(8);
-
-async fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 fn count(db: &std::path::Path, sql: &str) -> i64 {
     let conn = rusqlite::Connection::open(db).expect("open cache");
@@ -119,11 +111,10 @@ async fn sigterm_during_an_outbox_send_exits_cleanly_and_nothing_is_lost_or_sent
     let (id, number) = (t["id"].as_i64().unwrap(), t["number"].as_i64().unwrap());
     // The first comment lands at once but its answer takes 30 s: the
     // daemon is in the middle of that send when the signal comes.
-    let mut slow = QueuedFault::new(FaultKind::ApplyThenSlowAnswer)
+    sim.queue_faults(vec![QueuedFault::new(FaultKind::ApplyThenSlowAnswer)
         .method("POST")
-        .path_contains("/comment");
-    slow.delay_ms = Some(30_000);
-    sim.queue_faults(vec![slow]);
+        .path_contains("/comment")
+        .delay_ms(30_000)]);
     let mut store = env.store();
     let comment = |body: &str| {
         NewItem::on_ticket(
