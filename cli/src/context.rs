@@ -224,7 +224,7 @@ pub fn resolve_target(store: &Store, r: TicketRef) -> Result<Target> {
                     "@{id}: creating that ticket {}; nothing can be added to it",
                     item.state
                 ),
-                State::Done => {
+                State::Done | State::Differs => {
                     // Created already: act on the real ticket.
                     let (Some(tid), Some(num)) = (item.ticket_id, item.ticket_number) else {
                         bail!("@{id}: the ticket was created but its number is not recorded yet; try again after `syncro sync`");

@@ -323,7 +323,11 @@ pub fn outbox_marker(item: &OutboxItem, style: Style) -> String {
         (State::Queued, Some(e)) => format!("[pending #{}, retrying: {}]", item.id, one_line(e)),
         (State::Queued, None) => format!("[pending #{}]", item.id),
         (State::Sending | State::Verifying, _) => format!("[{} #{}]", item.state, item.id),
-        (State::Held | State::Failed, e) => format!(
+        (State::Probing, _) => format!(
+            "[#{}: answer lost, looking for it on the server before anything is resent]",
+            item.id
+        ),
+        (State::Held | State::Failed | State::Differs | State::Uncertain, e) => format!(
             "[{} #{}: {}]",
             item.state,
             item.id,
@@ -333,7 +337,7 @@ pub fn outbox_marker(item: &OutboxItem, style: Style) -> String {
         (State::Done | State::Cancelled, _) => format!("[{} #{}]", item.state, item.id),
     };
     match item.state {
-        State::Held | State::Failed => style.red(&text),
+        State::Held | State::Failed | State::Differs | State::Uncertain => style.red(&text),
         State::Done => style.green(&text),
         _ => style.yellow(&text),
     }

@@ -1529,13 +1529,16 @@ fn outbox_cancel_release_retry() {
     let (queued, held, failed, done) = outbox_fixture(&fx);
     let out = fx.run(&["outbox", "release", &held.to_string()]);
     assert_eq!(code(&out), 0, "{}", fx.show(&out));
-    assert_eq!(stdout(&out), "released #2: update status -> Resolved\n");
+    assert_eq!(
+        stdout(&out),
+        "#2 update status -> Resolved: released: it goes ahead\n"
+    );
     let out = fx.run(&["outbox", "retry", &failed.to_string(), "--json"]);
     assert_eq!(json_out(&out)["state"], "queued");
     let out = fx.run(&["outbox", "cancel", &queued.to_string()]);
     assert_eq!(
         stdout(&out),
-        "cancelled #1: comment \"Update\": Client confirmed.\n"
+        "#1 comment \"Update\": Client confirmed.: cancelled: nothing more will be sent\n"
     );
     let store = fx.store();
     assert_eq!(
@@ -1555,7 +1558,7 @@ fn outbox_cancel_release_retry() {
     insta::assert_snapshot!("outbox_cancel_done", fx.show(&out));
     let out = fx.run(&["outbox", "release", &done.to_string()]);
     assert_eq!(code(&out), 1);
-    assert!(stderr(&out).contains("only held items can be released"));
+    assert!(stderr(&out).contains("only held, differing or uncertain items can be released"));
     let out = fx.run(&["outbox", "retry", "99"]);
     assert_eq!(code(&out), 1);
     assert!(stderr(&out).contains("there is no outbox item 99"));

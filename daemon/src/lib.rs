@@ -70,6 +70,15 @@ impl Daemon {
         })
     }
 
+    /// The outbox drainer, with the config's policy for unknown outcomes.
+    pub fn outbox(&self) -> Outbox {
+        Outbox::new(
+            self.client.clone(),
+            self.db.clone(),
+            outbox::Policy::from_config(&self.config),
+        )
+    }
+
     async fn heartbeat(&self, started_at: &str, running: bool) {
         let beat = DaemonHeartbeat {
             pid: std::process::id(),
@@ -103,7 +112,7 @@ pub async fn once(
 ) -> Result<OnceReport> {
     let started = tokio::time::Instant::now();
     let shutdown = CancellationToken::new();
-    let outbox = Outbox::new(daemon.client.clone(), daemon.db.clone());
+    let outbox = daemon.outbox();
     let syncer = Syncer::new(daemon.client.clone(), daemon.db.clone()).with_progress(progress);
     let mut report = OnceReport::default();
     let first = outbox.drain(&shutdown).await?;
@@ -140,12 +149,9 @@ pub async fn once(
     report.outbox = first;
     loop {
         let r = outbox.drain(&shutdown).await?;
-        report.outbox.processed += r.processed;
-        report.outbox.done += r.done;
-        report.outbox.failed += r.failed;
-        report.outbox.held += r.held;
+        report.outbox.add(&r);
         let counts = daemon.db.call(|s| s.outbox_counts()).await?;
-        report.outbox_pending = counts.queued + counts.sending + counts.verifying;
+        report.outbox_pending = counts.active();
         if report.outbox_pending == 0 || started.elapsed() >= deadline {
             break;
         }
@@ -184,10 +190,7 @@ pub async fn run(daemon: Daemon, shutdown: impl Future<Output = ()> + Send) -> R
     let wake_file = daemon.db.call(|s| Ok(s.wake_file())).await?;
     let _watcher = wake::watch(&wake_file, vec![outbox_wake.clone(), sync_wake.clone()]);
 
-    let drainer = tokio::spawn(
-        Outbox::new(daemon.client.clone(), daemon.db.clone())
-            .run(outbox_wake.clone(), stop.clone()),
-    );
+    let drainer = tokio::spawn(daemon.outbox().run(outbox_wake.clone(), stop.clone()));
 
     let (tx, mut rx) = mpsc::channel::<Trigger>(1);
     let mut scheduler = schedule(&daemon.config, tx.clone()).await?;

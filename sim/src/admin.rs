@@ -113,9 +113,10 @@ async fn get_quirks(State(app): State<Arc<App>>) -> Json<Value> {
 }
 
 /// PUT /admin/quirks: switch deliberate misbehaviour on or off, e.g.
-/// `{"ignore_price_retail": true}`.
+/// `{"ignore_price_retail": true, "comment_crlf": true}`. Replaces the whole
+/// set: quirks left out are off.
 async fn put_quirks(State(app): State<Arc<App>>, body: Bytes) -> Answer {
-    let q: crate::state::Quirks = parse(&body)?;
+    let q: crate::quirks::Quirks = parse(&body)?;
     app.write().quirks = q;
     Ok(ok(json!(q)))
 }

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::faults::FaultConfig;
+use crate::quirks::Quirks;
 
 /// Everything a simulator is started with. `Default` is the small data set
 /// the other crates' tests use; the binary has its own, larger defaults.
@@ -20,6 +21,10 @@ pub struct SimConfig {
     /// Requests per sliding 60 s window per client IP; 0 disables the limit.
     pub rate_limit_per_minute: u32,
     pub faults: FaultConfig,
+    /// Deliberate misbehaviour on from the start (all off by default), so a
+    /// test can run against a server that rewrites comment bodies without
+    /// racing a `set_quirks` call.
+    pub quirks: Quirks,
     /// Port to bind on 127.0.0.1; 0 picks a free one.
     pub port: u16,
     /// The generated history ends just before this instant. `None` means
@@ -41,6 +46,7 @@ impl Default for SimConfig {
             api_key: "test-key".to_string(),
             rate_limit_per_minute: 180,
             faults: FaultConfig::default(),
+            quirks: Quirks::default(),
             port: 0,
             anchor: None,
             log_capacity: 1000,

@@ -35,10 +35,21 @@ pub enum FaultKind {
     ApplyThenSlowAnswer,
     /// The request is applied and answered 200 with the JSON cut in half.
     TruncatedJson,
+    /// The request is held for `hang_commit_ms` (or the queued `delay_ms`)
+    /// and only then applied and answered: a server that commits late. The
+    /// write lands even if the client timed out and hung up meanwhile, so a
+    /// client that reads back right after its timeout sees nothing yet, and
+    /// the write appears later.
+    HangThenCommit,
+    /// The request is applied, then answered 504 with an HTML gateway page:
+    /// the proxy gave up waiting although the write landed.
+    // snake_case alone would spell it "commit_then504".
+    #[serde(rename = "commit_then_504")]
+    CommitThen504,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 8] = [
+    pub const ALL: [FaultKind; 10] = [
         FaultKind::ServerError,
         FaultKind::BadGateway,
         FaultKind::TooManyRequests,
@@ -47,6 +58,8 @@ impl FaultKind {
         FaultKind::ApplyThenDrop,
         FaultKind::ApplyThenSlowAnswer,
         FaultKind::TruncatedJson,
+        FaultKind::HangThenCommit,
+        FaultKind::CommitThen504,
     ];
 
     pub fn name(self) -> &'static str {
@@ -59,6 +72,8 @@ impl FaultKind {
             FaultKind::ApplyThenDrop => "apply_then_drop",
             FaultKind::ApplyThenSlowAnswer => "apply_then_slow_answer",
             FaultKind::TruncatedJson => "truncated_json",
+            FaultKind::HangThenCommit => "hang_then_commit",
+            FaultKind::CommitThen504 => "commit_then_504",
         }
     }
 }
@@ -101,6 +116,10 @@ pub struct FaultConfig {
     pub latency_max_ms: u64,
     /// Delay before answering for `apply_then_slow_answer`.
     pub slow_answer_ms: u64,
+    /// How long `hang_then_commit` holds a request before applying it.
+    /// Longer than a typical client timeout (a few seconds), so by default
+    /// the client has given up before the write lands.
+    pub hang_commit_ms: u64,
     /// `Retry-After` of a spurious 429. Small by default so clients that
     /// honour it don't slow the tests down.
     pub retry_after_secs: u64,
@@ -116,6 +135,7 @@ impl Default for FaultConfig {
             latency_min_ms: 50,
             latency_max_ms: 500,
             slow_answer_ms: 10_000,
+            hang_commit_ms: 8_000,
             retry_after_secs: 1,
         }
     }
@@ -132,7 +152,8 @@ pub struct QueuedFault {
     #[serde(default)]
     pub path_contains: Option<String>,
     pub fault: FaultKind,
-    /// Overrides the delay of `latency` / `apply_then_slow_answer`.
+    /// Overrides the delay of `latency` / `apply_then_slow_answer` /
+    /// `hang_then_commit`.
     #[serde(default)]
     pub delay_ms: Option<u64>,
 }
@@ -180,7 +201,8 @@ impl QueuedFault {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Chosen {
     pub kind: FaultKind,
-    /// For `latency` and `apply_then_slow_answer`; 0 otherwise.
+    /// For `latency`, `apply_then_slow_answer` and `hang_then_commit`; 0
+    /// otherwise.
     pub delay_ms: u64,
     /// `Retry-After` for `too_many_requests`.
     pub retry_after_secs: u64,
@@ -280,6 +302,7 @@ impl FaultEngine {
                 self.rng.random_range(lo..=hi)
             }
             FaultKind::ApplyThenSlowAnswer => self.config.slow_answer_ms,
+            FaultKind::HangThenCommit => self.config.hang_commit_ms,
             _ => 0,
         }
     }
@@ -351,6 +374,51 @@ mod tests {
     }
 
     #[test]
+    fn hang_then_commit_waits_hang_commit_ms_unless_queued_with_a_delay() {
+        let mut e = FaultEngine::new(FaultConfig {
+            hang_commit_ms: 1234,
+            ..FaultConfig::default()
+        });
+        e.enqueue([
+            QueuedFault::new(FaultKind::HangThenCommit),
+            QueuedFault::new(FaultKind::HangThenCommit).delay_ms(2500),
+            QueuedFault::new(FaultKind::CommitThen504),
+        ]);
+        let delays: Vec<_> = (0..3)
+            .filter_map(|_| e.select("POST", "/api/v1/tickets/1/comment"))
+            .map(|c| (c.kind, c.delay_ms))
+            .collect();
+        assert_eq!(
+            delays,
+            [
+                (FaultKind::HangThenCommit, 1234),
+                (FaultKind::HangThenCommit, 2500),
+                (FaultKind::CommitThen504, 0)
+            ]
+        );
+    }
+
+    #[test]
+    fn every_kind_has_a_distinct_name_that_parses_back_and_a_default_weight() {
+        let names: std::collections::BTreeSet<_> =
+            FaultKind::ALL.iter().map(|k| k.name()).collect();
+        assert_eq!(names.len(), FaultKind::ALL.len());
+        for k in FaultKind::ALL {
+            assert_eq!(k.name().parse::<FaultKind>(), Ok(k));
+            assert_eq!(
+                serde_json::to_value(k).ok(),
+                Some(serde_json::json!(k.name()))
+            );
+        }
+        let weights = FaultConfig::default().weights;
+        assert!(FaultKind::ALL.iter().all(|k| weights.get(k) == Some(&1)));
+        assert_eq!(
+            "commit_then_504".parse::<FaultKind>(),
+            Ok(FaultKind::CommitThen504)
+        );
+    }
+
+    #[test]
     fn rate_one_single_weight_always_picks_it() {
         let mut e = engine(1.0, &[(FaultKind::BadGateway, 3)]);
         for _ in 0..100 {
@@ -415,6 +483,7 @@ mod tests {
         assert_eq!(cfg.rate, 0.1);
         assert_eq!(cfg.weights.get(&FaultKind::ApplyThenDrop), Some(&2));
         assert_eq!(cfg.slow_answer_ms, 10_000);
+        assert_eq!(cfg.hang_commit_ms, 8_000);
         assert_eq!("latency".parse::<FaultKind>(), Ok(FaultKind::Latency));
         assert!("nope".parse::<FaultKind>().is_err());
     }

@@ -17,12 +17,19 @@ use axum::Json;
 use serde_json::json;
 use tokio::time::Instant;
 
+use crate::api::Refusal;
 use crate::app::App;
 use crate::faults::FaultKind;
 use crate::observe::{endpoint, redact};
 use crate::server::ConnControl;
 
 const BAD_GATEWAY_PAGE: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n";
+const GATEWAY_TIMEOUT_PAGE: &str = "<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n<center><h1>504 Gateway Time-out</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n";
+
+/// Largest body `hang_then_commit` buffers; the same as axum's default
+/// limit for the handlers' `Bytes` extractor, so the fault refuses nothing
+/// the handler would have accepted.
+const MAX_BODY: usize = 2 * 1024 * 1024;
 
 fn is_api(path: &str) -> bool {
     path == "/api/v1" || path.starts_with("/api/v1/")
@@ -85,6 +92,15 @@ fn bad_gateway() -> Response {
         .into_response()
 }
 
+fn gateway_timeout() -> Response {
+    (
+        StatusCode::GATEWAY_TIMEOUT,
+        [(CONTENT_TYPE, "text/html")],
+        GATEWAY_TIMEOUT_PAGE,
+    )
+        .into_response()
+}
+
 /// A 200 whose JSON is cut in half: the write happened, the answer is junk.
 async fn truncate(resp: Response) -> Response {
     let (mut parts, body) = resp.into_parts();
@@ -125,6 +141,67 @@ async fn apply(app: &App, method: &Method, path: &str, req: Request, next: Next)
             .count_write(format!("{method} {}", endpoint(path)));
     }
     resp
+}
+
+/// `hang_then_commit`: waits `delay`, then applies the request and answers,
+/// whether or not the client is still there.
+///
+/// When a client gives up and closes the connection, hyper drops the future
+/// serving its request; a sleep-then-apply in that future would be
+/// cancelled and the write lost, which is not what a server that commits
+/// late does. So the body is read in full first (after a hang-up it could
+/// not be read any more), and the wait and the apply run in a task of
+/// their own, which the hang-up cannot cancel; this future merely awaits
+/// it. The task logs the request itself, since nobody may be left here to
+/// do it.
+async fn hang_then_commit(
+    app: &Arc<App>,
+    req: Request,
+    next: Next,
+    delay: Duration,
+    logged: String,
+    client: String,
+) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(e) => {
+            // Too large, or the client left mid-upload: nothing to apply.
+            app.observer.log(
+                method.as_str(),
+                logged,
+                Some(400),
+                Some(FaultKind::HangThenCommit),
+                client,
+            );
+            return Refusal::BadBody(format!("The request body could not be read: {e}"))
+                .into_response();
+        }
+    };
+    let req = Request::from_parts(parts, Body::from(bytes));
+    let app = app.clone();
+    let task = tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        let resp = apply(&app, &method, &path, req, next).await;
+        tracing::debug!(%method, path = %logged, status = resp.status().as_u16(), "late commit");
+        app.observer.log(
+            method.as_str(),
+            logged,
+            Some(resp.status().as_u16()),
+            Some(FaultKind::HangThenCommit),
+            client,
+        );
+        resp
+    });
+    match task.await {
+        Ok(resp) => resp,
+        Err(e) => {
+            tracing::warn!(error = %e, "late commit task failed");
+            server_error()
+        }
+    }
 }
 
 pub(crate) async fn gate(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
@@ -209,6 +286,15 @@ pub(crate) async fn gate(State(app): State<Arc<App>>, req: Request, next: Next) 
             let resp = apply(&app, &method, &path, req, next).await;
             log(Some(200), fault);
             truncate(resp).await
+        }
+        FaultKind::HangThenCommit => {
+            hang_then_commit(&app, req, next, delay, logged.clone(), client.clone()).await
+        }
+        FaultKind::CommitThen504 => {
+            let resp = apply(&app, &method, &path, req, next).await;
+            drop(resp);
+            log(Some(504), fault);
+            gateway_timeout()
         }
     }
 }

@@ -368,7 +368,7 @@ pub fn generate(config: &SimConfig) -> State {
         ids,
         last_stamp: end,
         duplicate_comments: BTreeMap::new(),
-        quirks: Default::default(),
+        quirks: config.quirks,
     }
 }
 

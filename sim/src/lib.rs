@@ -4,9 +4,11 @@
 //! It serves the `/api/v1` endpoints the project uses over real HTTP with
 //! generated, deterministic data; reproduces the real service's quirks
 //! (query-string API key, 180 requests/minute per IP, flat comment bodies,
-//! `price_retail`-only prices, no idempotency, ...); injects faults on
-//! demand (including "the write landed but the connection died"); and
-//! exposes `/admin` routes to inspect and steer it.
+//! `price_retail`-only prices, no idempotency, ...); on demand stores
+//! comment bodies the way the live service may (CRLF, `<br>`, entities,
+//! trimmed: see `Quirks`); injects faults on demand (including "the write
+//! landed but the connection died" and "the write landed late, after the
+//! client gave up"); and exposes `/admin` routes to inspect and steer it.
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
@@ -25,8 +27,10 @@ mod faults;
 mod gate;
 mod generate;
 mod model;
+mod normalise;
 mod observe;
 mod params;
+mod quirks;
 mod ratelimit;
 mod server;
 mod state;
@@ -46,7 +50,8 @@ pub use config::SimConfig;
 pub use faults::{FaultConfig, FaultKind, QueuedFault};
 pub use generate::{generate, FIRST_TICKET_ID, FIRST_TICKET_NUMBER, LABOR_PRODUCTS};
 pub use model::{OPEN_STATUSES, STATUSES};
-pub use state::{Quirks, State};
+pub use quirks::Quirks;
+pub use state::State;
 
 use app::App;
 

@@ -14,7 +14,9 @@ use crate::model::{
     Comment, Customer, Invoice, InvoiceLineItem, Product, Qty, Ticket, TicketContext,
     TicketLineItem, Timer, Ts, User, STATUSES,
 };
+use crate::normalise;
 use crate::params::{self, Body};
+use crate::quirks::Quirks;
 
 /// Why a query or mutation was refused; `Invalid` carries the exact 422 body
 /// the real endpoint answers (its shape differs from endpoint to endpoint).
@@ -172,16 +174,6 @@ pub struct State {
     pub(crate) duplicate_comments: BTreeMap<u64, u64>,
     /// Deliberate misbehaviour switched on from /admin/quirks.
     pub(crate) quirks: Quirks,
-}
-
-/// Server behaviours worse than the real service's usual ones, for
-/// proving that clients notice them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Quirks {
-    /// add_line_item / update_line_item ignore `price_retail` too, as if
-    /// the field had been renamed: every price lands at $0.00 with a 200.
-    pub ignore_price_retail: bool,
 }
 
 impl State {
@@ -691,6 +683,13 @@ impl State {
 
     /// Appends a comment, bumps the ticket, and counts it as a duplicate if
     /// its body repeats an earlier one on the ticket.
+    ///
+    /// Every way a comment is created goes through here (POST /comment,
+    /// `comments_attributes` of POST/PUT /tickets, and /admin/mutate's
+    /// `add_comment`/`create_ticket`, since the web UI is the same server),
+    /// so the comment quirks rewrite subject and body here, before the
+    /// duplicate check: a duplicate is judged on what was stored, and two
+    /// identical posts are stored identically.
     pub(crate) fn push_comment(
         &mut self,
         ticket_id: u64,
@@ -703,6 +702,7 @@ impl State {
         if !self.tickets.contains_key(&ticket_id) {
             return Err(Reject::NotFound);
         }
+        let (subject, body) = normalise::comment(&self.quirks, subject, body);
         let now = self.stamp();
         let id = Ids::take(&mut self.ids.comment);
         let user_id = self.api_user_id();

@@ -101,6 +101,23 @@ impl Default for Schedule {
     }
 }
 
+/// How the outbox treats a write whose outcome is unknown (a timeout, a
+/// reset, a 5xx, an unreadable answer): it waits `grace` for a slow server
+/// to commit, then looks for the write `probes` times, `grace / 2` apart,
+/// before concluding it did not land and sending it again.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxSettings {
+    /// Seconds after the send before the first look; default twice
+    /// `request_timeout_secs` (a gateway gives up long before the backend).
+    pub unknown_outcome_grace_secs: Option<u64>,
+    /// Looks that must all miss before a resend; default 3.
+    pub unknown_outcome_probes: Option<u32>,
+}
+
+/// Default number of looks for a write whose outcome is unknown.
+pub const DEFAULT_UNKNOWN_OUTCOME_PROBES: u32 = 3;
+
 /// The file as written (every key optional).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -121,6 +138,8 @@ struct RawConfig {
     schedule: Schedule,
     #[serde(default)]
     labor: BTreeMap<String, Labor>,
+    #[serde(default)]
+    outbox: OutboxSettings,
 }
 
 /// Where the API key comes from (the key itself is only read on demand).
@@ -186,6 +205,7 @@ pub struct Config {
     pub log_level: Option<String>,
     pub schedule: Schedule,
     pub labor: BTreeMap<String, Labor>,
+    pub outbox: OutboxSettings,
     /// Things worth telling the user (e.g. a world-readable key file).
     pub warnings: Vec<String>,
 }
@@ -323,6 +343,12 @@ impl Config {
         if request_timeout_secs == 0 {
             return Err(invalid("request_timeout_secs", "must be at least 1".into()));
         }
+        if raw.outbox.unknown_outcome_probes == Some(0) {
+            return Err(invalid(
+                "outbox.unknown_outcome_probes",
+                "must be at least 1 (a write whose outcome is unknown is always looked for)".into(),
+            ));
+        }
         if raw.schedule.sync_interval_secs == 0 {
             return Err(invalid(
                 "schedule.sync_interval_secs",
@@ -362,8 +388,25 @@ impl Config {
             log_level: raw.log_level,
             schedule: raw.schedule,
             labor: raw.labor,
+            outbox: raw.outbox,
             warnings,
         })
+    }
+
+    /// How long after a send whose outcome is unknown the first look waits.
+    pub fn unknown_outcome_grace(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(
+            self.outbox
+                .unknown_outcome_grace_secs
+                .unwrap_or(2 * self.request_timeout_secs),
+        )
+    }
+
+    /// How many looks must miss before such a write is sent again.
+    pub fn unknown_outcome_probes(&self) -> u32 {
+        self.outbox
+            .unknown_outcome_probes
+            .unwrap_or(DEFAULT_UNKNOWN_OUTCOME_PROBES)
     }
 
     /// The server's API base URL, or a message saying how to set one.

@@ -13,7 +13,7 @@ mod embedded {
 
 /// The newest migration this build knows. A database stamped with a newer
 /// one was written by a newer syncro and is refused rather than misread.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// How long a statement waits for another process's write lock. The daemon
 /// commits one page at a time, so real waits are milliseconds; this bound
@@ -139,6 +139,24 @@ impl Store {
         tx.commit()?;
         Ok(out)
     }
+
+    /// Like [`Store::write`], but the commit is on disk when this returns
+    /// (`synchronous = FULL` for this transaction): an outbox step must
+    /// survive an OS crash or a power cut, or a write could be resent
+    /// without the probe its `sending` row asks for. The cache's own
+    /// writes stay at `NORMAL` (the WAL keeps them consistent; a lost
+    /// page of cache is refetched), which is why this is per transaction.
+    pub(crate) fn write_durable<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        self.conn.execute_batch("PRAGMA synchronous = FULL")?;
+        let out = self.write(f);
+        let restored = self.conn.execute_batch("PRAGMA synchronous = NORMAL");
+        let out = out?;
+        restored?;
+        Ok(out)
+    }
 }
 
 /// Creates the cache file owner-only before SQLite does, because SQLite
@@ -169,6 +187,20 @@ mod tests {
     use super::*;
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    #[test]
+    fn outbox_transactions_are_durable_and_cache_writes_stay_cheap() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let mut store = Store::open(dir.path().join("cache.db"))?;
+        let level = |tx: &rusqlite::Transaction<'_>| -> StoreResult<i64> {
+            Ok(tx.query_row("PRAGMA synchronous", [], |r| r.get(0))?)
+        };
+        // 2 = FULL: the commit is fsynced before it returns.
+        assert_eq!(store.write_durable(level)?, 2);
+        // 1 = NORMAL again for everything else.
+        assert_eq!(store.write(level)?, 1);
+        Ok(())
+    }
 
     #[test]
     fn migrates_an_empty_file_and_is_idempotent_on_reopen() -> TestResult {

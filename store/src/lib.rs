@@ -11,6 +11,7 @@ mod db;
 mod error;
 mod invoices;
 pub mod json;
+pub mod matching;
 mod meta;
 pub mod model;
 pub mod outbox;

@@ -309,6 +309,9 @@ pub struct TicketWithChildren {
     pub line_items: Vec<LineItem>,
     pub timers: Vec<Timer>,
     pub customer: Option<Customer>,
+    /// When (our clock) the request that returned this detail was sent, if
+    /// the caller recorded it: an older fetch never replaces a newer one.
+    pub fetched_at: Option<String>,
 }
 
 impl TicketWithChildren {
@@ -335,7 +338,14 @@ impl TicketWithChildren {
                 .filter(|c| c.is_object())
                 .and_then(|c| Customer::from_json(c).ok()),
             ticket,
+            fetched_at: None,
         })
+    }
+
+    /// Records when the request that returned this detail was sent.
+    pub fn fetched_at(mut self, sent_at: String) -> Self {
+        self.fetched_at = Some(sent_at);
+        self
     }
 }
 

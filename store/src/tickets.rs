@@ -391,6 +391,22 @@ pub(crate) fn placeholders(n: usize) -> String {
 
 fn store_detail(tx: &Transaction<'_>, d: &TicketWithChildren) -> StoreResult<()> {
     let id = d.ticket.id;
+    // The sync engine and the outbox's read-back fetch threads
+    // concurrently: a thread requested before the one stored is older,
+    // and storing it would drop a comment we just verified.
+    if let Some(fetched) = &d.fetched_at {
+        let stored: Option<String> = tx
+            .query_row(
+                "SELECT detail_fetched_at FROM tickets WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        if stored.is_some_and(|s| s > *fetched) {
+            return Ok(());
+        }
+    }
     upsert_ticket_row(tx, &d.ticket)?;
     if let Some(c) = &d.customer {
         upsert_customer(tx, c)?;
@@ -413,8 +429,10 @@ fn store_detail(tx: &Transaction<'_>, d: &TicketWithChildren) -> StoreResult<()>
         upsert_timer(tx, t)?;
     }
     tx.execute(
-        "UPDATE tickets SET detail_updated_at = COALESCE(updated_at, '') WHERE id = ?1",
-        [id],
+        "UPDATE tickets SET detail_updated_at = COALESCE(updated_at, ''),
+                            detail_fetched_at = COALESCE(?2, detail_fetched_at)
+         WHERE id = ?1",
+        params![id, d.fetched_at],
     )?;
     reindex_ticket(tx, id)
 }

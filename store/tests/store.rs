@@ -589,3 +589,162 @@ fn an_unusable_data_dir_or_cache_path_is_a_clear_error_naming_it() {
     let err = Store::open(&as_dir).err().unwrap().to_string();
     assert!(err.contains("cache.db"), "{err}");
 }
+
+#[test]
+fn an_older_thread_never_replaces_a_newer_one() {
+    let (_dir, mut store) = temp_store();
+    let base = ticket(1, 100, "Printer", "New", "Acme");
+    // The outbox's read-back, requested at 10:00:05, holds our new comment.
+    let fresh = detail(
+        base.clone(),
+        json!([{"id": 1, "body": "first"}, {"id": 2, "body": "ours, just verified"}]),
+    )
+    .fetched_at("2026-12-01T10:00:05.000Z".into());
+    store.upsert_ticket_detail(&fresh).unwrap();
+    // The sync engine's fetch, requested at 10:00:01, arrives afterwards.
+    let stale = detail(base.clone(), json!([{"id": 1, "body": "first"}]))
+        .fetched_at("2026-12-01T10:00:01.000Z".into());
+    store.upsert_ticket_detail(&stale).unwrap();
+    let d = store.ticket_detail(100).unwrap().unwrap();
+    assert_eq!(d.comments.len(), 2, "the stale thread dropped our comment");
+    // A later fetch does replace it.
+    let later = detail(base, json!([{"id": 1, "body": "first"}]))
+        .fetched_at("2026-12-01T10:00:09.000Z".into());
+    store.upsert_ticket_detail(&later).unwrap();
+    assert_eq!(store.ticket_detail(100).unwrap().unwrap().comments.len(), 1);
+}
+
+#[test]
+fn a_version_2_cache_with_queued_writes_migrates_to_the_new_states() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.db");
+    {
+        // Build a version-2 file by hand: the V1 and V2 scripts, their
+        // history rows, and an outbox row in every old state.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations");
+        for f in ["V1__initial.sql", "V2__open_tickets_index.sql"] {
+            conn.execute_batch(&std::fs::read_to_string(format!("{root}/{f}")).unwrap())
+                .unwrap();
+        }
+        conn.execute_batch(
+            "CREATE TABLE refinery_schema_history (version INTEGER PRIMARY KEY, name TEXT,
+                 applied_on TEXT, checksum TEXT);
+             INSERT INTO refinery_schema_history VALUES (1, 'initial', '', '0'), (2, 'open_tickets_index', '', '0');",
+        )
+        .unwrap();
+        for (i, state) in [
+            "queued",
+            "sending",
+            "verifying",
+            "done",
+            "failed",
+            "held",
+            "cancelled",
+        ]
+        .iter()
+        .enumerate()
+        {
+            conn.execute(
+                "INSERT INTO outbox (kind, payload, state, result, created_at, updated_at)
+                 VALUES ('add_comment', ?1, ?2, ?3, '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z')",
+                rusqlite::params![
+                    serde_json::to_string(&comment(&format!("old {i}"))).unwrap(),
+                    state,
+                    r#"{"before_max_id": 7, "ticket_updated_at": "2026-11-01T00:00:00.000Z"}"#
+                ],
+            )
+            .unwrap();
+        }
+    }
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(
+        store.applied_version().unwrap(),
+        Some(syncro_store::SCHEMA_VERSION)
+    );
+    let items = store.outbox_items(&[]).unwrap();
+    assert_eq!(items.len(), 7);
+    assert!(items.iter().all(|i| i.result.before_max_id == Some(7)));
+    // The new states are accepted by the rebuilt table.
+    store
+        .outbox_transition(
+            items[1].id,
+            &[State::Sending],
+            State::Probing,
+            Change::default(),
+        )
+        .unwrap();
+    store
+        .outbox_transition(
+            items[2].id,
+            &[State::Verifying],
+            State::Uncertain,
+            Change::default(),
+        )
+        .unwrap();
+    store
+        .outbox_transition(
+            items[3].id,
+            &[State::Done],
+            State::Differs,
+            Change::default(),
+        )
+        .unwrap();
+}
+
+#[test]
+fn retry_does_what_is_safe_for_what_is_known() {
+    use syncro_store::outbox::{ItemResult, RetryPlan};
+    let (_dir, mut store) = temp_store();
+    let mut make = |state: State, remote_id: Option<i64>, sent: bool| {
+        let id = store
+            .enqueue(NewItem::on_ticket(comment("x"), 1, 100))
+            .unwrap();
+        store
+            .outbox_transition(
+                id,
+                &[State::Queued],
+                state,
+                Change {
+                    remote_id,
+                    result: Some(ItemResult {
+                        sent_at: sent.then(|| "2026-12-01T10:00:00.000Z".to_string()),
+                        ..ItemResult::default()
+                    }),
+                    ..Change::default()
+                },
+            )
+            .unwrap();
+        id
+    };
+    let landed = make(State::Failed, Some(55), true);
+    let differs = make(State::Differs, Some(56), true);
+    let unknown = make(State::Uncertain, None, true);
+    let refused = make(State::Failed, None, false);
+    let held = make(State::Held, None, false);
+    let done = make(State::Done, Some(57), true);
+    let cases = [
+        (landed, RetryPlan::Reverify, State::Verifying),
+        (differs, RetryPlan::Reverify, State::Verifying),
+        (unknown, RetryPlan::Probe, State::Probing),
+        (refused, RetryPlan::Resend, State::Queued),
+        (held, RetryPlan::Resend, State::Queued),
+    ];
+    for (id, plan, state) in cases {
+        let (item, got) = store.outbox_retry(id).unwrap();
+        assert_eq!((got, item.state), (plan, state), "item {id}");
+    }
+    assert!(
+        store.outbox_retry(done).is_err(),
+        "a verified item is not retried"
+    );
+    // Release: a differing item is accepted as it is; an uncertain one is
+    // sent again without its lost send on record.
+    let differs = make(State::Differs, Some(58), true);
+    let (item, was) = store.outbox_release(differs).unwrap();
+    assert_eq!((was, item.state), (State::Differs, State::Done));
+    let unknown = make(State::Uncertain, None, true);
+    let (item, _) = store.outbox_release(unknown).unwrap();
+    assert_eq!(item.state, State::Queued);
+    assert_eq!(item.result.sent_at, None);
+}

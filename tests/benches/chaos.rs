@@ -129,6 +129,7 @@ async fn main() {
         latency_min_ms: 1,
         latency_max_ms: 30,
         slow_answer_ms: 1500,
+        hang_commit_ms: 2500,
         retry_after_secs: 1,
     });
 

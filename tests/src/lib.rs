@@ -492,13 +492,13 @@ pub async fn api(
 
 /// Drives the outbox in-process until no item is active (or `limit`).
 pub async fn drain_until_settled(daemon: &syncrod::Daemon, limit: std::time::Duration) {
-    let outbox = syncrod::outbox::Outbox::new(daemon.client.clone(), daemon.db.clone());
+    let outbox = daemon.outbox();
     let token = tokio_util::sync::CancellationToken::new();
     let start = std::time::Instant::now();
     loop {
         outbox.drain(&token).await.expect("drain");
         let counts = daemon.db.call(|s| s.outbox_counts()).await.expect("counts");
-        if counts.queued + counts.sending + counts.verifying == 0 || start.elapsed() > limit {
+        if counts.active() == 0 || start.elapsed() > limit {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;

@@ -13,7 +13,9 @@ use syncrod::Daemon;
 const KEY: &str = "test-key";
 
 /// The faults a write can meet, each queued for the write's request.
-const FAULTS: [FaultKind; 7] = [
+const FAULTS: [FaultKind; 9] = [
+    FaultKind::HangThenCommit,
+    FaultKind::CommitThen504,
     FaultKind::ApplyThenDrop,
     FaultKind::ResetBeforeApply,
     FaultKind::ApplyThenSlowAnswer,
@@ -58,6 +60,7 @@ async fn sim() -> SimHandle {
         customers: 5,
         invoices: 0,
         rate_limit_per_minute: 0,
+        quirks: syncro_sim::Quirks::realistic(),
         ..SimConfig::default()
     })
     .await
@@ -290,7 +293,12 @@ async fn scenario(kind: Kind, fault: Option<FaultKind>) -> Result<(), String> {
     let (cmd, method, path) = command(kind, customer, line, timer);
     if let Some(fault) = fault {
         let mut q = QueuedFault::new(fault).method(method).path_contains(path);
-        if fault == FaultKind::ApplyThenSlowAnswer {
+        // Past the client's 1 s timeout, and past the first look (at the
+        // 2 s grace) for a commit that comes late.
+        if matches!(
+            fault,
+            FaultKind::ApplyThenSlowAnswer | FaultKind::HangThenCommit
+        ) {
             q = q.delay_ms(2500);
         }
         sim.queue_faults(vec![q]);
@@ -559,7 +567,7 @@ async fn a_comment_on_a_ticket_created_offline_waits_for_it_and_uses_its_id() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_price_the_server_ignored_fails_verification() {
+async fn a_price_the_server_ignored_is_a_blocking_difference() {
     let sim = sim().await;
     let env = env_for(&sim);
     let (ticket, number, _, _) = prepared_ticket(&sim).await;
@@ -567,6 +575,7 @@ async fn a_price_the_server_ignored_fails_verification() {
     // $0.00, the silent billing trap.
     sim.set_quirks(syncro_sim::Quirks {
         ignore_price_retail: true,
+        ..Default::default()
     });
     let daemon = Daemon::open(env.config()).unwrap();
     let mut store = env.store();
@@ -585,12 +594,13 @@ async fn a_price_the_server_ignored_fails_verification() {
         .unwrap();
     drain_until_settled(&daemon, Duration::from_secs(10)).await;
     let item = store.outbox_item(id).unwrap().unwrap();
-    assert_eq!(item.state, State::Failed, "{item:?}");
+    // It landed (never to be resent), but not as asked.
+    assert_eq!(item.state, State::Differs, "{item:?}");
+    assert!(item.remote_id.is_some());
     let err = item.last_error.unwrap();
-    assert!(
-        err.contains("price is $0.00 but $125.00 was asked"),
-        "{err}"
-    );
+    assert!(err.contains(r#"is "$0.00", expected "$125.00""#), "{err}");
+    assert_eq!(item.result.differences.len(), 1, "{:?}", item.result);
+    assert!(item.result.differences[0].blocking);
     sim.shutdown().await;
 }
 
@@ -604,6 +614,7 @@ async fn a_failed_bill_step_holds_the_later_ones_and_says_what_landed() {
     // the invoice and the status change must then wait for a human.
     sim.set_quirks(syncro_sim::Quirks {
         ignore_price_retail: true,
+        ..Default::default()
     });
     let daemon = Daemon::open(env.config()).unwrap();
     let mut store = env.store();
@@ -640,7 +651,7 @@ async fn a_failed_bill_step_holds_the_later_ones_and_says_what_landed() {
 
     let item = |i: usize| store.outbox_item(steps[i]).unwrap().unwrap();
     assert_eq!(item(0).state, State::Done, "the comment landed");
-    assert_eq!(item(1).state, State::Failed, "{:?}", item(1));
+    assert_eq!(item(1).state, State::Differs, "{:?}", item(1));
     for later in [2, 3] {
         let i = item(later);
         assert_eq!(i.state, State::Held, "{i:?}");
@@ -650,7 +661,7 @@ async fn a_failed_bill_step_holds_the_later_ones_and_says_what_landed() {
     let invoice_reason = item(2).last_error.unwrap();
     assert!(
         invoice_reason.contains(&format!("#{}", steps[1]))
-            && invoice_reason.contains("price is $0.00 but $125.00 was asked"),
+            && invoice_reason.contains(r#"is "$0.00", expected "$125.00""#),
         "{invoice_reason}"
     );
 
@@ -676,10 +687,7 @@ async fn a_failed_bill_step_holds_the_later_ones_and_says_what_landed() {
     let out = env.syncro(&["outbox"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
-    assert!(
-        text.contains("price is $0.00 but $125.00 was asked"),
-        "{text}"
-    );
+    assert!(text.contains(r#"is "$0.00", expected "$125.00""#), "{text}");
     assert!(
         text.contains(&format!("#{} held: waiting: step #{}", steps[2], steps[1])),
         "{text}"

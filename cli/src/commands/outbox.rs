@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use syncro_store::outbox::{OutboxItem, State};
+use syncro_store::outbox::{OutboxItem, PossibleDuplicate, State};
 use syncro_store::{Store, StoreError};
 
 use crate::args::{OutboxArgs, OutboxCommand};
@@ -60,22 +60,46 @@ enum Action {
 
 pub fn run(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
-    let (id, action, result) = match args.command {
+    let (id, action) = match &args.command {
         None => return list(ctx, &store, args.all),
-        Some(OutboxCommand::Cancel(a)) => (a.id, Action::Cancel, store.outbox_cancel(a.id)),
-        Some(OutboxCommand::Release(a)) => (a.id, Action::Release, store.outbox_release(a.id)),
-        Some(OutboxCommand::Retry(a)) => (a.id, Action::Retry, store.outbox_retry(a.id)),
+        Some(OutboxCommand::Cancel(a)) => (a.id, Action::Cancel),
+        Some(OutboxCommand::Release(a)) => (a.id, Action::Release),
+        Some(OutboxCommand::Retry(a)) => (a.id, Action::Retry),
     };
-    let item = match result {
-        Ok(item) => item,
+    // Each action says what it did, because "retry" means three different
+    // things depending on what is known about whether the write landed.
+    let result = match action {
+        Action::Cancel => store
+            .outbox_cancel(id)
+            .map(|i| (i, "cancelled: nothing more will be sent".to_string())),
+        Action::Release => store.outbox_release(id).map(|(i, was)| {
+            let what = match was {
+                State::Differs => "accepted as it landed; the steps after it may go",
+                State::Uncertain => "sending it again, as you checked it is not on the server",
+                _ => "released: it goes ahead",
+            };
+            (i, what.to_string())
+        }),
+        Action::Retry => store
+            .outbox_retry(id)
+            .map(|(i, plan)| (i, format!("retrying: {}", plan.describe()))),
+    };
+    let (item, what) = match result {
+        Ok(r) => r,
         Err(StoreError::WrongState { actual, .. }) => {
             let why = match (action, actual.as_str()) {
-                (Action::Cancel, "sending" | "verifying") => {
-                    "it is being sent right now and may already have reached the server"
+                (Action::Cancel, "sending" | "probing" | "verifying") => {
+                    "it is on its way and may already have reached the server"
                 }
-                (Action::Cancel, _) => "only queued, held or failed items can be cancelled",
-                (Action::Release, _) => "only held items can be released",
-                (Action::Retry, _) => "only failed or held items can be retried",
+                (Action::Cancel, "differs") => {
+                    "it landed on the server and cannot be unsent; `syncro outbox release` accepts it as it is"
+                }
+                (Action::Cancel, _) => "only queued, held, failed or uncertain items can be cancelled",
+                (Action::Release, _) => "only held, differing or uncertain items can be released",
+                (Action::Retry, "done") => "it landed and was verified; there is nothing to retry",
+                (Action::Retry, _) => {
+                    "only failed, held, differing or uncertain items can be retried; the daemon is still working on this one"
+                }
             };
             anyhow::bail!("outbox item {id} is {actual}: {why}");
         }
@@ -87,13 +111,8 @@ pub fn run(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
     if ctx.json {
         render::print_json(&item)?;
     } else {
-        let done = match action {
-            Action::Cancel => "cancelled",
-            Action::Release => "released",
-            Action::Retry => "queued again",
-        };
         render::print(&format!(
-            "{done} #{}: {}\n",
+            "#{} {}: {what}\n",
             item.id,
             item.command.describe()
         ))?;
@@ -119,21 +138,38 @@ pub fn run(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
 
 fn list(ctx: &Ctx, store: &Store, all: bool) -> Result<ExitCode> {
     // Done items pile up over months: only read them when asked.
-    let states: &[State] = if all {
-        &[]
+    let states: Vec<State> = if all {
+        Vec::new()
     } else {
-        &[
-            State::Queued,
-            State::Sending,
-            State::Verifying,
-            State::Held,
-            State::Failed,
-        ]
+        State::ACTIVE
+            .into_iter()
+            .chain(State::NEEDS_HUMAN)
+            .collect()
     };
-    let items = store.outbox_items(states)?;
+    let mut items = store.outbox_items(&states)?;
+    // A done comment with copies behind it needs attention too: list it.
+    let duplicates = store.outbox_possible_duplicates()?;
+    for d in &duplicates {
+        for id in &d.item_ids {
+            if !items.iter().any(|i| i.id == *id) {
+                items.extend(store.outbox_item(*id)?);
+            }
+        }
+    }
+    items.sort_by_key(|i| i.id);
     let shown: Vec<&OutboxItem> = items.iter().collect();
     if ctx.json {
-        render::print_json(&shown)?;
+        let rows = shown
+            .iter()
+            .map(|i| {
+                let mut v = serde_json::to_value(i)?;
+                if let Some(d) = duplicates.iter().find(|d| d.item_ids.contains(&i.id)) {
+                    v["possible_duplicates"] = serde_json::json!(d.extra_comment_ids);
+                }
+                Ok(v)
+            })
+            .collect::<Result<Vec<_>, serde_json::Error>>()?;
+        render::print_json(&rows)?;
         return Ok(ExitCode::SUCCESS);
     }
     if shown.is_empty() {
@@ -170,15 +206,17 @@ fn list(ctx: &Ctx, store: &Store, all: bool) -> Result<ExitCode> {
     let mut problems = Vec::new();
     for i in &shown {
         match i.state {
-            State::Held | State::Failed => problems.push(format!(
-                "  #{} {}: {}",
-                i.id,
-                i.state,
-                i.last_error
-                    .as_deref()
-                    .map(render::one_line)
-                    .unwrap_or_else(|| "no reason recorded".into())
-            )),
+            State::Held | State::Failed | State::Differs | State::Uncertain => {
+                problems.push(format!(
+                    "  #{} {}: {}",
+                    i.id,
+                    i.state,
+                    i.last_error
+                        .as_deref()
+                        .map(render::one_line)
+                        .unwrap_or_else(|| "no reason recorded".into())
+                ))
+            }
             State::Queued => {
                 if let Some(err) = &i.last_error {
                     problems.push(format!(
@@ -192,7 +230,7 @@ fn list(ctx: &Ctx, store: &Store, all: bool) -> Result<ExitCode> {
                     ));
                 }
                 if let Some(dep) = i.depends_on.and_then(|d| lookup.get(d)) {
-                    if matches!(dep.state, State::Held | State::Failed | State::Cancelled) {
+                    if dep.state.needs_human() || dep.state == State::Cancelled {
                         problems.push(format!(
                             "  #{} waits on #{}, which is {}",
                             i.id, dep.id, dep.state
@@ -200,8 +238,49 @@ fn list(ctx: &Ctx, store: &Store, all: bool) -> Result<ExitCode> {
                     }
                 }
             }
+            State::Probing => problems.push(format!(
+                "  #{} answer lost: looking for it on the server {} before anything is resent",
+                i.id,
+                i.next_attempt_at
+                    .as_deref()
+                    .map(|t| render::age(Some(t)))
+                    .unwrap_or_else(|| "now".into()),
+            )),
+            State::Done => {
+                if let Some(d) = i.result.describe_differences() {
+                    problems.push(format!(
+                        "  #{} landed with differences: {}",
+                        i.id,
+                        render::one_line(&d)
+                    ));
+                }
+            }
             _ => {}
         }
+    }
+    for d in &duplicates {
+        problems.push(format!(
+            "  #{} posted comment {} on {}; comment(s) {} look like copies: {}",
+            d.item_ids
+                .iter()
+                .map(|i| format!("#{i}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            d.ours
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            d.ticket_number
+                .map(|n| format!("ticket #{n}"))
+                .unwrap_or_else(|| format!("ticket id {}", d.ticket_id)),
+            d.extra_comment_ids
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            PossibleDuplicate::advice()
+        ));
     }
     if !problems.is_empty() {
         out.push_str(&format!("\n{}\n", ctx.style.bold("Needs attention")));

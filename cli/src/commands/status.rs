@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use serde::Serialize;
-use syncro_store::outbox::OutboxCounts;
+use syncro_store::outbox::{OutboxCounts, PossibleDuplicate};
 use syncro_store::{DaemonHeartbeat, SyncState};
 
 use crate::context::{daemon_alive, Ctx};
@@ -25,6 +25,8 @@ struct StatusJson<'a> {
     schema_version: Option<i64>,
     resources: &'a [SyncState],
     outbox: &'a OutboxCounts,
+    /// Comments that look like extra copies of ones we posted.
+    possible_duplicates: &'a [PossibleDuplicate],
     daemon: DaemonJson<'a>,
 }
 
@@ -63,6 +65,7 @@ pub fn status(ctx: &Ctx) -> Result<ExitCode> {
     let store = ctx.store()?;
     let states = store.sync_states()?;
     let counts = store.outbox_counts()?;
+    let duplicates = store.outbox_possible_duplicates()?;
     let beat = store.heartbeat()?;
     let alive = daemon_alive(ctx, beat.as_ref());
     let version = store.applied_version()?;
@@ -72,6 +75,7 @@ pub fn status(ctx: &Ctx) -> Result<ExitCode> {
             schema_version: version,
             resources: &states,
             outbox: &counts,
+            possible_duplicates: &duplicates,
             daemon: DaemonJson {
                 alive,
                 heartbeat: beat.as_ref(),
@@ -104,13 +108,44 @@ pub fn status(ctx: &Ctx) -> Result<ExitCode> {
     if counts.sending + counts.verifying > 0 {
         outbox.push(format!("{} sending", counts.sending + counts.verifying));
     }
-    for (n, what) in [(counts.held, "held"), (counts.failed, "failed")] {
-        let text = format!("{n} {what}");
-        outbox.push(if n > 0 { style.red(&text) } else { text });
+    if counts.probing > 0 {
+        outbox.push(format!("{} looking for a lost answer", counts.probing));
+    }
+    for (n, what) in [
+        (counts.held, "held"),
+        (counts.failed, "failed"),
+        (counts.differs, "landed but differ"),
+        (counts.uncertain, "uncertain"),
+    ] {
+        if n > 0 || matches!(what, "held" | "failed") {
+            let text = format!("{n} {what}");
+            outbox.push(if n > 0 { style.red(&text) } else { text });
+        }
     }
     outbox.push(format!("{} done", counts.done));
     out.push_str(&format!("{:<8} {}\n", "outbox", outbox.join(", ")));
-    if counts.held + counts.failed > 0 {
+    for d in &duplicates {
+        let text = format!(
+            "{} on {}: comment(s) {} look like copies of ours ({}): {}",
+            style.red("possible duplicate"),
+            d.ticket_number
+                .map(|n| format!("ticket #{n}"))
+                .unwrap_or_else(|| format!("ticket id {}", d.ticket_id)),
+            d.extra_comment_ids
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            d.ours
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            PossibleDuplicate::advice()
+        );
+        out.push_str(&format!("         {text}\n"));
+    }
+    if counts.needs_human() > 0 {
         out.push_str("         see `syncro outbox` for the reasons\n");
     }
     out.push('\n');

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use serde::Serialize;
-use syncro_store::outbox::{Command, OutboxItem};
+use syncro_store::outbox::{Command, OutboxItem, PossibleDuplicate};
 use syncro_store::TicketDetail;
 
 use crate::args::{CommentCount, TicketArgs};
@@ -19,6 +19,8 @@ struct TicketJson<'a> {
     detail: &'a TicketDetail,
     /// Queued, in-flight, held or failed writes on this ticket.
     outbox: &'a [OutboxItem],
+    /// Comments on this ticket that look like extra copies of ours.
+    possible_duplicates: &'a [PossibleDuplicate],
 }
 
 pub fn run(ctx: &Ctx, args: TicketArgs) -> Result<ExitCode> {
@@ -28,13 +30,19 @@ pub fn run(ctx: &Ctx, args: TicketArgs) -> Result<ExitCode> {
         return Err(not_cached(number));
     };
     let pending = store.outbox_for_ticket(detail.ticket.id)?;
+    let duplicates = store.possible_duplicates_on_ticket(detail.ticket.id)?;
     if ctx.json {
         render::print_json(&TicketJson {
             detail: &detail,
             outbox: &pending,
+            possible_duplicates: &duplicates,
         })?;
     } else {
-        render::print(&render_detail(&detail, &pending, args.comments, ctx.style))?;
+        let view = Shown {
+            pending: &pending,
+            duplicates: &duplicates,
+        };
+        render::print(&render_detail(&detail, view, args.comments, ctx.style))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -58,12 +66,20 @@ fn indent(text: &str, by: &str) -> String {
         .join("\n")
 }
 
+/// What the outbox knows about a ticket, shown alongside its cache.
+#[derive(Clone, Copy)]
+pub struct Shown<'a> {
+    pub pending: &'a [OutboxItem],
+    pub duplicates: &'a [PossibleDuplicate],
+}
+
 pub fn render_detail(
     d: &TicketDetail,
-    pending: &[OutboxItem],
+    view: Shown<'_>,
     comments: CommentCount,
     style: Style,
 ) -> String {
+    let pending = view.pending;
     let t = &d.ticket;
     let mut out = String::new();
     out.push_str(&format!(
@@ -159,16 +175,45 @@ pub fn render_detail(
             ));
         }
     }
+    let is_copy = |id: i64| {
+        view.duplicates
+            .iter()
+            .any(|dup| dup.extra_comment_ids.contains(&id))
+    };
     for c in d.comments.iter().rev().take(shown) {
         any = true;
+        let copy = if is_copy(c.id) {
+            format!(
+                "  {}",
+                style.red(&format!("[{}]", PossibleDuplicate::advice()))
+            )
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "  {}  {}  {}{}\n{}\n",
+            "  {}  {}  {}{}{copy}\n{}\n",
             style.dim(&render::time(c.created_at.as_deref())),
             c.tech.as_deref().unwrap_or("-"),
             c.subject.as_deref().unwrap_or(""),
             if c.hidden { "  (hidden)" } else { "" },
             indent(c.body.trim_end(), "    ")
         ));
+    }
+    for dup in view.duplicates {
+        let hidden: Vec<String> = dup
+            .extra_comment_ids
+            .iter()
+            .filter(|id| !d.comments.iter().rev().take(shown).any(|c| c.id == **id))
+            .map(i64::to_string)
+            .collect();
+        if !hidden.is_empty() {
+            out.push_str(&format!(
+                "  {} comment(s) {} (not shown): {}\n",
+                style.red("note:"),
+                hidden.join(", "),
+                PossibleDuplicate::advice()
+            ));
+        }
     }
     if !any {
         out.push_str("  none\n");

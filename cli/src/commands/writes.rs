@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _, Result};
 use chrono::{DateTime, Local, NaiveDateTime, NaiveTime, TimeZone, Utc};
-use syncro_store::outbox::{Command, NewItem, OutboxItem, State, TicketFields};
+use syncro_store::outbox::{Command, NewItem, OutboxItem, RetryPlan, State, TicketFields};
 use syncro_store::Store;
 
 use crate::args::{
@@ -202,16 +202,14 @@ fn wait(ctx: &Ctx, store: &Store, ids: &[i64], timeout: Duration) -> Result<Exit
     let started = Instant::now();
     let (items, ended) = loop {
         let items = load_items(store, ids)?;
-        let mut bad = items
-            .iter()
-            .find(|i| matches!(i.state, State::Failed | State::Held | State::Cancelled))
-            .cloned();
+        let ended_badly = |s: State| s.needs_human() || s == State::Cancelled;
+        let mut bad = items.iter().find(|i| ended_badly(i.state)).cloned();
         if bad.is_none() {
             // Something outside the group this waits on (`@ID`) may have failed.
             for i in &items {
                 if let Some(dep) = i.depends_on.filter(|d| !ids.contains(d)) {
                     if let Some(d) = store.outbox_item(dep)? {
-                        if matches!(d.state, State::Failed | State::Held | State::Cancelled) {
+                        if ended_badly(d.state) {
                             bad = Some(d);
                             break;
                         }
@@ -243,6 +241,13 @@ fn wait(ctx: &Ctx, store: &Store, ids: &[i64], timeout: Duration) -> Result<Exit
                         .collect::<Vec<_>>()
                         .join(", ")
                 ))?;
+                // Landed, with differences that do not hold anything up
+                // (a reworded comment): worth knowing, not an error.
+                for i in &items {
+                    if let Some(d) = i.result.describe_differences() {
+                        render::note(&format!("note: #{} landed with differences: {d}", i.id));
+                    }
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -258,9 +263,12 @@ fn wait(ctx: &Ctx, store: &Store, ids: &[i64], timeout: Duration) -> Result<Exit
                     item.id
                 ),
                 State::Failed => format!(
-                    "retry it with `syncro outbox retry {0}` or cancel it with `syncro outbox cancel {0}`",
-                    item.id
+                    "`syncro outbox retry {0}` ({1}), or `syncro outbox cancel {0}`",
+                    item.id,
+                    RetryPlan::for_item(&item).describe()
                 ),
+                // The daemon's sentence already names the commands.
+                State::Differs | State::Uncertain => String::new(),
                 _ => "see `syncro outbox --all`".into(),
             };
             render::note(&format!(
@@ -303,6 +311,9 @@ fn steps_summary(items: &[OutboxItem]) -> String {
             State::Cancelled => "cancelled",
             State::Queued => "not sent",
             State::Sending | State::Verifying => "in flight",
+            State::Probing => "looking",
+            State::Differs => "differs",
+            State::Uncertain => "uncertain",
         };
         out.push_str(&format!(
             "  #{:<4} {stands:<9}  {}\n",

@@ -25,12 +25,15 @@ enum Detail {
 }
 
 impl Detail {
-    fn parse(r: Resource, body: &Value) -> Result<Detail, ModelError> {
+    /// `requested` is when the request went out: a ticket thread older
+    /// than the one stored (say, the outbox's read-back of a comment it
+    /// just verified) does not replace it.
+    fn parse(r: Resource, body: &Value, requested: String) -> Result<Detail, ModelError> {
         match r {
             Resource::Invoices => InvoiceWithLines::from_json(single(body, "invoice"))
                 .map(|i| Detail::Invoice(Box::new(i))),
             _ => TicketWithChildren::from_json(single(body, "ticket"))
-                .map(|t| Detail::Ticket(Box::new(t))),
+                .map(|t| Detail::Ticket(Box::new(t.fetched_at(requested)))),
         }
     }
 
@@ -93,13 +96,16 @@ impl Syncer {
             let mut results = stream::iter(ids)
                 .map(|id| {
                     let url = format!("{path}/{id}");
-                    async move { (id, self.get(&url, &[]).await) }
+                    async move {
+                        let requested = syncro_store::time::now();
+                        (id, self.get(&url, &[]).await, requested)
+                    }
                 })
                 .buffer_unordered(DETAIL_CONCURRENCY);
             let mut batch = Vec::with_capacity(DETAIL_BATCH);
             let (mut stored, mut gone, mut first_error) = (0u64, Vec::new(), None);
-            while let Some((id, answer)) = results.next().await {
-                match answer.map(|body| Detail::parse(r, &body)) {
+            while let Some((id, answer, requested)) = results.next().await {
+                match answer.map(|body| Detail::parse(r, &body, requested)) {
                     Ok(Ok(d)) if d.id() == id => batch.push(d),
                     Ok(Ok(d)) => {
                         tracing::warn!(

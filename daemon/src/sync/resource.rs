@@ -156,10 +156,11 @@ impl Syncer {
             .await?;
         let mut gone = Vec::new();
         for id in cached.into_iter().filter(|id| !seen.contains(id)) {
+            let requested = syncro_store::time::now();
             match self.get(&format!("{}/{id}", r.path()), &[]).await {
                 Err(ApiError::NotFound(_)) => gone.push(id),
                 Ok(body) => {
-                    self.store_detail(r, &body).await?;
+                    self.store_detail(r, &body, requested).await?;
                     report.details += 1;
                 }
                 Err(e) => return Err(e.into()),
@@ -182,7 +183,12 @@ impl Syncer {
 
     /// Stores one record's detail answer; a malformed one is logged and
     /// left alone (the cache keeps what it had).
-    async fn store_detail(&self, r: Resource, body: &Value) -> Result<(), SyncError> {
+    async fn store_detail(
+        &self,
+        r: Resource,
+        body: &Value,
+        requested: String,
+    ) -> Result<(), SyncError> {
         let body = body.clone();
         let malformed = self
             .db
@@ -191,7 +197,7 @@ impl Syncer {
                     Resource::Customers => Customer::from_json(single(&body, "customer"))
                         .map(|c| s.upsert_customers(&[c])),
                     Resource::Tickets => TicketWithChildren::from_json(single(&body, "ticket"))
-                        .map(|d| s.upsert_ticket_detail(&d)),
+                        .map(|d| s.upsert_ticket_detail(&d.fetched_at(requested))),
                     Resource::Invoices => InvoiceWithLines::from_json(single(&body, "invoice"))
                         .map(|d| s.upsert_invoice_detail(&d)),
                 };

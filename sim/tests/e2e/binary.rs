@@ -60,3 +60,19 @@ async fn binary_prints_its_url_serves_and_stops_on_sigterm() {
         "clean exit on SIGTERM: {status:?}"
     );
 }
+
+#[tokio::test]
+async fn an_unknown_quirk_is_a_usage_error_with_exit_code_2() {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_syncro-sim"))
+        .args(["--quirks", "comment_crlf,comment_bold", "--tickets", "1"])
+        .output()
+        .await
+        .expect("binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(
+        stderr.contains("unknown quirk \"comment_bold\""),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty(), "nothing served, nothing printed");
+}

@@ -7,7 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use syncro_sim::{FaultConfig, FaultKind, QueuedFault};
 
-use crate::support::{id_of, start};
+use crate::support::{id_of, start, wait_until};
 
 fn comment_fault(kind: FaultKind) -> QueuedFault {
     QueuedFault::new(kind)
@@ -277,4 +277,130 @@ async fn queue_over_admin_route_and_bad_config_is_refused() {
         .admin(Method::PUT, "/faults", Some(json!({"rate": 3.0})))
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+fn bodies_equal(sim: &crate::support::Sim, id: u64, body: &str) -> usize {
+    sim.ticket_in_dump(id)["comments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["body"] == body)
+        .count()
+}
+
+#[tokio::test]
+async fn hang_then_commit_lands_the_comment_after_the_client_gave_up() {
+    let sim = start().await;
+    let id = id_of(&sim.some_ticket());
+    let body = "Committed late, exactly once";
+    sim.handle.queue_faults(vec![
+        comment_fault(FaultKind::HangThenCommit).delay_ms(2_500)
+    ]);
+    let sent = Instant::now();
+    let res = sim
+        .request(Method::POST, &format!("/tickets/{id}/comment"))
+        .timeout(Duration::from_secs(1))
+        .json(&json!({"subject": "Update", "body": body}))
+        .send()
+        .await;
+    assert!(res.as_ref().is_err_and(|e| e.is_timeout()), "{res:?}");
+    // The client gave up and hung up: nothing is there yet...
+    assert_eq!(
+        bodies_equal(&sim, id, body),
+        0,
+        "not committed before the delay"
+    );
+    // ...and the write lands anyway, once the server gets round to it.
+    let landed = wait_until(Duration::from_secs(5), || bodies_equal(&sim, id, body) > 0).await;
+    let at = sent.elapsed();
+    assert!(landed, "the comment never landed");
+    assert!(at >= Duration::from_millis(2_500), "landed after {at:?}");
+    assert_eq!(bodies_equal(&sim, id, body), 1);
+    let c = sim.handle.counters();
+    assert_eq!(c["faults"]["hang_then_commit"], 1);
+    assert_eq!(c["writes"]["POST /tickets/{id}/comment"], 1);
+    let (_, log) = sim.admin(Method::GET, "/log", None).await;
+    let entry = log["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["fault"] == "hang_then_commit")
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(entry["status"], 200, "{log}");
+}
+
+#[tokio::test]
+async fn hang_then_commit_answers_a_patient_client_late() {
+    let sim = start().await;
+    let id = id_of(&sim.some_ticket());
+    sim.handle
+        .queue_faults(vec![comment_fault(FaultKind::HangThenCommit).delay_ms(300)]);
+    let t0 = Instant::now();
+    let (s, v) = sim
+        .post(
+            &format!("/tickets/{id}/comment"),
+            json!({"subject": "Update", "body": "Slow but fine"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(t0.elapsed() >= Duration::from_millis(300));
+    assert!(v["comment"]["id"].as_u64().is_some(), "{v}");
+    assert_eq!(bodies_equal(&sim, id, "Slow but fine"), 1);
+}
+
+#[tokio::test]
+async fn commit_then_504_answers_an_html_gateway_page_but_the_write_landed_once() {
+    let sim = start().await;
+    let id = id_of(&sim.some_ticket());
+    let body = "Landed behind a 504";
+    sim.handle
+        .queue_faults(vec![comment_fault(FaultKind::CommitThen504)]);
+    let resp = sim
+        .request(Method::POST, &format!("/tickets/{id}/comment"))
+        .json(&json!({"subject": "Update", "body": body}))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(resp.status(), StatusCode::GATEWAY_TIMEOUT);
+    let ct = resp
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert!(ct.starts_with("text/html"), "{ct}");
+    let page = resp.text().await.unwrap_or_default();
+    assert!(page.contains("504 Gateway Time-out"), "{page}");
+    assert!(serde_json::from_str::<Value>(&page).is_err());
+    assert_eq!(bodies_equal(&sim, id, body), 1);
+    let c = sim.handle.counters();
+    assert_eq!(c["faults"]["commit_then_504"], 1);
+    assert_eq!(c["writes"]["POST /tickets/{id}/comment"], 1);
+}
+
+#[tokio::test]
+async fn apply_then_drop_on_a_put_is_a_lost_reply_to_an_applied_update() {
+    let sim = start().await;
+    let t = sim.some_ticket();
+    let id = id_of(&t);
+    let status = if t["status"] == "Waiting for Parts" {
+        "Scheduled"
+    } else {
+        "Waiting for Parts"
+    };
+    sim.handle
+        .queue_faults(vec![QueuedFault::new(FaultKind::ApplyThenDrop)
+            .method("PUT")
+            .path_contains(&format!("/tickets/{id}"))]);
+    let res = sim
+        .request(Method::PUT, &format!("/tickets/{id}"))
+        .json(&json!({"status": status}))
+        .send()
+        .await;
+    assert!(res.is_err(), "no answer expected, got {res:?}");
+    assert_eq!(sim.ticket_in_dump(id)["status"], status);
+    let c = sim.handle.counters();
+    assert_eq!(c["faults"]["apply_then_drop"], 1);
+    assert_eq!(c["writes"]["PUT /tickets/{id}"], 1);
 }

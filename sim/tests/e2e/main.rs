@@ -9,5 +9,6 @@ mod customers;
 mod faults;
 mod invoices;
 mod limits;
+mod quirks;
 mod support;
 mod tickets;

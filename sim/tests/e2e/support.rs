@@ -124,3 +124,19 @@ pub fn is_api_timestamp(v: &Value) -> bool {
 pub fn id_of(v: &Value) -> u64 {
     v["id"].as_u64().expect("an id")
 }
+
+/// Polls `done` every 20 ms until it holds or `limit` has passed; whether
+/// it held. For effects that land late (a server that commits after its
+/// client gave up) without sleeping longer than needed.
+pub async fn wait_until(limit: std::time::Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if done() {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

@@ -1,29 +1,42 @@
 //! The outbox: writes queued by the CLI, sent and verified by the daemon.
 //!
-//! Each item is a small state machine whose state is committed *before*
-//! every network step, so a crash at any instant leaves a row that says
-//! exactly what may have happened:
+//! Each item is a small state machine whose state is committed, durably
+//! (`synchronous = FULL`), *before* every network step, so a crash or a
+//! power loss at any instant leaves a row that says exactly what may have
+//! happened:
 //!
 //! ```text
-//! queued -> sending -> verifying -> done
-//!    ^         |            |
-//!    +---------+------------+   retryable failure (back off, try again)
-//! any active state -> failed (permanent) | held (needs a human) | cancelled
+//! queued -> sending -> verifying -> done | differs
+//!   ^          |   \        ^
+//!   |          |    +-> probing --(found)--+
+//!   +----------+--------(proven absent)      \-> uncertain (ambiguous: a human decides)
+//! sending -> failed (refused by the server) ; queued -> held (conflict, blocked step)
+//! queued | held | failed | uncertain -> cancelled
 //! ```
 //!
-//! `attempts > 0` means a request may already have reached the server, so
-//! the daemon must look for its effect before sending again: the API has no
+//! Identity first: once the server gave the record an id (`remote_id`),
+//! the write has landed and is never sent again; retrying such an item
+//! re-verifies it. A request whose outcome is unknown (timeout, reset,
+//! 5xx, unreadable answer, crash mid-send) is looked for (`probing`) after
+//! a grace and again, spaced, before it may be resent: the API has no
 //! idempotency and a duplicate comment cannot be deleted.
+
+mod command;
+mod duplicates;
+mod record;
 
 use std::fmt;
 use std::path::PathBuf;
 
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::error::{StoreError, StoreResult};
 use crate::{time, Store};
+
+pub use command::{Command, TicketFields};
+pub use duplicates::PossibleDuplicate;
+pub use record::{Difference, ExpectedLine, ItemResult};
 
 /// Where an outbox item is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -31,30 +44,55 @@ use crate::{time, Store};
 pub enum State {
     Queued,
     Sending,
+    /// The request may have reached the server; looking for it before
+    /// anything is resent.
+    Probing,
     Verifying,
     Done,
+    /// Landed, but not as asked in a way that matters for later steps.
+    Differs,
+    /// Probing could not tell whether it landed: parked for a human.
+    Uncertain,
     Failed,
     Held,
     Cancelled,
 }
 
 impl State {
-    pub const ALL: [State; 7] = [
+    pub const ALL: [State; 10] = [
         State::Queued,
         State::Sending,
+        State::Probing,
         State::Verifying,
         State::Done,
+        State::Differs,
+        State::Uncertain,
         State::Failed,
         State::Held,
         State::Cancelled,
     ];
 
+    /// States the daemon works on.
+    pub const ACTIVE: [State; 4] = [
+        State::Queued,
+        State::Sending,
+        State::Probing,
+        State::Verifying,
+    ];
+
+    /// States that wait for a human (`syncro outbox` lists them).
+    pub const NEEDS_HUMAN: [State; 4] =
+        [State::Held, State::Failed, State::Differs, State::Uncertain];
+
     pub fn as_str(self) -> &'static str {
         match self {
             State::Queued => "queued",
             State::Sending => "sending",
+            State::Probing => "probing",
             State::Verifying => "verifying",
             State::Done => "done",
+            State::Differs => "differs",
+            State::Uncertain => "uncertain",
             State::Failed => "failed",
             State::Held => "held",
             State::Cancelled => "cancelled",
@@ -67,219 +105,28 @@ impl State {
 
     /// States the daemon still has to move forward.
     pub fn is_active(self) -> bool {
-        matches!(self, State::Queued | State::Sending | State::Verifying)
+        State::ACTIVE.contains(&self)
     }
 
     /// States nothing will change without a human.
     pub fn is_final(self) -> bool {
         matches!(self, State::Done | State::Failed | State::Cancelled)
     }
+
+    /// States that need a human to move on.
+    pub fn needs_human(self) -> bool {
+        State::NEEDS_HUMAN.contains(&self)
+    }
+
+    /// Whether the server holds this write (so nothing may send it again).
+    pub fn has_landed(self) -> bool {
+        matches!(self, State::Done | State::Differs)
+    }
 }
 
 impl fmt::Display for State {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// Ticket fields an update may change; `None` leaves a field alone (the
-/// request sends only what changes, since some Syncro PUTs reset omitted
-/// fields).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TicketFields {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub priority: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub problem_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<i64>,
-}
-
-/// What a queued write asks the server to do.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Command {
-    AddComment {
-        subject: String,
-        body: String,
-        #[serde(default)]
-        hidden: bool,
-        #[serde(default)]
-        do_not_email: bool,
-        #[serde(default)]
-        tech: Option<String>,
-    },
-    UpdateTicket {
-        fields: TicketFields,
-    },
-    CreateTicket {
-        customer_id: i64,
-        subject: String,
-        #[serde(default)]
-        problem_type: Option<String>,
-        #[serde(default)]
-        priority: Option<String>,
-        #[serde(default)]
-        status: Option<String>,
-        /// The initial comment's body.
-        #[serde(default)]
-        body: Option<String>,
-    },
-    AddLineItem {
-        #[serde(default)]
-        product_id: Option<i64>,
-        name: String,
-        description: String,
-        /// Decimal hours for labor (30 minutes = 0.5).
-        quantity: f64,
-        /// Dollars; sent as `price_retail`, the only field that sets a price.
-        price_retail: f64,
-    },
-    UpdateLineItem {
-        line_item_id: i64,
-        #[serde(default)]
-        quantity: Option<f64>,
-        #[serde(default)]
-        price_retail: Option<f64>,
-        #[serde(default)]
-        name: Option<String>,
-        #[serde(default)]
-        description: Option<String>,
-    },
-    RemoveLineItem {
-        line_item_id: i64,
-    },
-    AddTimer {
-        start_at: String,
-        end_at: String,
-        #[serde(default)]
-        notes: Option<String>,
-        #[serde(default)]
-        billable: bool,
-        #[serde(default)]
-        product_id: Option<i64>,
-    },
-    UpdateTimer {
-        timer_id: i64,
-        #[serde(default)]
-        start_at: Option<String>,
-        #[serde(default)]
-        end_at: Option<String>,
-        #[serde(default)]
-        notes: Option<String>,
-        #[serde(default)]
-        billable: Option<bool>,
-        #[serde(default)]
-        product_id: Option<i64>,
-    },
-    DeleteTimer {
-        timer_id: i64,
-    },
-    ChargeTimer {
-        timer_id: i64,
-    },
-    /// Invoice the ticket's uninvoiced line items, then verify they arrived.
-    CreateInvoice {},
-}
-
-impl Command {
-    /// The `kind` column value (the serde tag).
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Command::AddComment { .. } => "add_comment",
-            Command::UpdateTicket { .. } => "update_ticket",
-            Command::CreateTicket { .. } => "create_ticket",
-            Command::AddLineItem { .. } => "add_line_item",
-            Command::UpdateLineItem { .. } => "update_line_item",
-            Command::RemoveLineItem { .. } => "remove_line_item",
-            Command::AddTimer { .. } => "add_timer",
-            Command::UpdateTimer { .. } => "update_timer",
-            Command::DeleteTimer { .. } => "delete_timer",
-            Command::ChargeTimer { .. } => "charge_timer",
-            Command::CreateInvoice {} => "create_invoice",
-        }
-    }
-
-    /// A one-line human description for lists and previews.
-    pub fn describe(&self) -> String {
-        match self {
-            Command::AddComment {
-                subject,
-                body,
-                hidden,
-                ..
-            } => {
-                let first = body.lines().next().unwrap_or("");
-                format!(
-                    "comment{} \"{subject}\": {}",
-                    if *hidden { " (hidden)" } else { "" },
-                    truncate(first, 60)
-                )
-            }
-            Command::UpdateTicket { fields } => {
-                let mut parts = Vec::new();
-                if let Some(s) = &fields.status {
-                    parts.push(format!("status -> {s}"));
-                }
-                if let Some(p) = &fields.priority {
-                    parts.push(format!("priority -> {p}"));
-                }
-                if let Some(s) = &fields.subject {
-                    parts.push(format!("subject -> {s}"));
-                }
-                if let Some(p) = &fields.problem_type {
-                    parts.push(format!("problem type -> {p}"));
-                }
-                if let Some(u) = fields.user_id {
-                    parts.push(format!("assign -> user {u}"));
-                }
-                format!("update {}", parts.join(", "))
-            }
-            Command::CreateTicket {
-                subject,
-                customer_id,
-                ..
-            } => {
-                format!("create ticket \"{subject}\" for customer {customer_id}")
-            }
-            Command::AddLineItem {
-                name,
-                quantity,
-                price_retail,
-                ..
-            } => {
-                format!("line item {name}: {quantity} x ${price_retail:.2}")
-            }
-            Command::UpdateLineItem { line_item_id, .. } => {
-                format!("update line item {line_item_id}")
-            }
-            Command::RemoveLineItem { line_item_id } => format!("remove line item {line_item_id}"),
-            Command::AddTimer {
-                start_at, end_at, ..
-            } => format!("timer {start_at} .. {end_at}"),
-            Command::UpdateTimer { timer_id, .. } => format!("update timer {timer_id}"),
-            Command::DeleteTimer { timer_id } => format!("delete timer {timer_id}"),
-            Command::ChargeTimer { timer_id } => format!("charge timer {timer_id}"),
-            Command::CreateInvoice {} => "invoice the ticket's line items".to_string(),
-        }
-    }
-
-    /// Field updates can conflict with someone else's edit; appends
-    /// (comments, line items, timers) cannot.
-    pub fn can_conflict(&self) -> bool {
-        matches!(self, Command::UpdateTicket { .. })
-    }
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(max - 1).collect::<String>())
     }
 }
 
@@ -327,7 +174,7 @@ pub struct OutboxItem {
     pub group_seq: Option<i64>,
     pub base_updated_at: Option<String>,
     pub remote_id: Option<i64>,
-    pub result: Option<Value>,
+    pub result: ItemResult,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -359,7 +206,13 @@ impl OutboxItem {
             group_seq: r.get(11)?,
             base_updated_at: r.get(12)?,
             remote_id: r.get(13)?,
-            result: result.and_then(|s| serde_json::from_str(&s).ok()),
+            // A record this version cannot read (newer, damaged) reads as
+            // empty rather than hiding the item: its state still says
+            // what is safe, and an empty record only makes the daemon
+            // more careful (no baseline: probe finds nothing to rule out).
+            result: result
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default(),
             created_at: r.get(15)?,
             updated_at: r.get(16)?,
         })
@@ -371,17 +224,32 @@ impl OutboxItem {
 pub struct OutboxCounts {
     pub queued: i64,
     pub sending: i64,
+    pub probing: i64,
     pub verifying: i64,
     pub done: i64,
+    pub differs: i64,
+    pub uncertain: i64,
     pub failed: i64,
     pub held: i64,
     pub cancelled: i64,
 }
 
+impl OutboxCounts {
+    /// Items the daemon still has to move.
+    pub fn active(&self) -> i64 {
+        self.queued + self.sending + self.probing + self.verifying
+    }
+
+    /// Items waiting for a human.
+    pub fn needs_human(&self) -> i64 {
+        self.held + self.failed + self.differs + self.uncertain
+    }
+}
+
 impl Store {
     /// Queues one write and pokes the daemon.
     pub fn enqueue(&mut self, item: NewItem) -> StoreResult<i64> {
-        let id = self.write(|tx| insert(tx, &item, None, None))?;
+        let id = self.write_durable(|tx| insert(tx, &item, None, None))?;
         self.wake_daemon();
         Ok(id)
     }
@@ -393,7 +261,7 @@ impl Store {
         group_name: &str,
         items: Vec<NewItem>,
     ) -> StoreResult<Vec<i64>> {
-        let ids = self.write(|tx| {
+        let ids = self.write_durable(|tx| {
             let mut ids: Vec<i64> = Vec::with_capacity(items.len());
             let mut group_id = None;
             for (seq, mut item) in items.into_iter().enumerate() {
@@ -472,8 +340,11 @@ impl Store {
             match State::parse(&state) {
                 Some(State::Queued) => counts.queued = n,
                 Some(State::Sending) => counts.sending = n,
+                Some(State::Probing) => counts.probing = n,
                 Some(State::Verifying) => counts.verifying = n,
                 Some(State::Done) => counts.done = n,
+                Some(State::Differs) => counts.differs = n,
+                Some(State::Uncertain) => counts.uncertain = n,
                 Some(State::Failed) => counts.failed = n,
                 Some(State::Held) => counts.held = n,
                 Some(State::Cancelled) => counts.cancelled = n,
@@ -485,18 +356,19 @@ impl Store {
 
     /// Active items the daemon may work on now, in queue order: due, with
     /// their dependency done, and with no earlier unfinished item on the
-    /// same ticket (items on one ticket run in the order queued).
+    /// same ticket (items on one ticket run in the order queued; an item
+    /// held or uncertain stops the ones after it, a landed one does not).
     pub fn outbox_ready(&self, now: &str) -> StoreResult<Vec<OutboxItem>> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {COLUMNS} FROM outbox o
-             WHERE o.state IN ('queued', 'sending', 'verifying')
+             WHERE o.state IN ('queued', 'sending', 'probing', 'verifying')
                AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?1)
                AND (o.depends_on IS NULL
                     OR (SELECT d.state FROM outbox d WHERE d.id = o.depends_on) = 'done')
                AND (o.ticket_id IS NULL OR NOT EXISTS (
                     SELECT 1 FROM outbox e
                     WHERE e.ticket_id = o.ticket_id AND e.id < o.id
-                      AND e.state IN ('queued', 'sending', 'verifying', 'held')))
+                      AND e.state IN ('queued', 'sending', 'probing', 'verifying', 'held', 'uncertain')))
              ORDER BY o.id"
         ))?;
         let items = stmt
@@ -506,9 +378,11 @@ impl Store {
     }
 
     /// Makes every waiting item due now: the server just came back, so the
-    /// backoff earned while it was away should not delay the queue.
+    /// backoff earned while it was away should not delay the queue. Items
+    /// probing keep their wait: it is the grace a slow server needs to
+    /// commit, not a backoff.
     pub fn outbox_due_now(&mut self) -> StoreResult<usize> {
-        self.write(|tx| {
+        self.write_durable(|tx| {
             Ok(tx.execute(
                 "UPDATE outbox SET next_attempt_at = NULL
                  WHERE state IN ('queued', 'verifying') AND next_attempt_at IS NOT NULL",
@@ -520,7 +394,7 @@ impl Store {
     /// The earliest `next_attempt_at` among active items (when to wake).
     pub fn outbox_next_due(&self) -> StoreResult<Option<String>> {
         Ok(self.conn.query_row(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE state IN ('queued', 'sending', 'verifying')",
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE state IN ('queued', 'sending', 'probing', 'verifying')",
             [],
             |r| r.get(0),
         )?)
@@ -536,7 +410,7 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT o.id, d.id FROM outbox o JOIN outbox d ON d.id = o.depends_on
-                 WHERE o.state = 'queued' AND d.state IN ('failed', 'cancelled', 'held')
+                 WHERE o.state = 'queued' AND d.state IN ('failed', 'cancelled', 'held', 'differs', 'uncertain')
                  ORDER BY o.id",
             )?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -559,7 +433,7 @@ impl Store {
         to: State,
         change: Change,
     ) -> StoreResult<OutboxItem> {
-        self.write(|tx| transition(tx, id, from, to, &change))
+        self.write_durable(|tx| transition(tx, id, from, to, &change))
     }
 
     /// Sets the ticket an item acts on, once a ticket created offline exists.
@@ -569,7 +443,7 @@ impl Store {
         ticket_id: i64,
         ticket_number: i64,
     ) -> StoreResult<()> {
-        self.write(|tx| {
+        self.write_durable(|tx| {
             tx.execute(
                 "UPDATE outbox SET ticket_id = ?2, ticket_number = ?3, updated_at = ?4 WHERE id = ?1",
                 params![id, ticket_id, ticket_number, time::now()],
@@ -587,7 +461,7 @@ impl Store {
         ticket_id: i64,
         number: i64,
     ) -> StoreResult<usize> {
-        self.write(|tx| {
+        self.write_durable(|tx| {
             Ok(tx.execute(
                 "WITH RECURSIVE deps(id) AS (
                      SELECT id FROM outbox WHERE depends_on = ?1
@@ -605,7 +479,7 @@ impl Store {
     pub fn outbox_own_last_update(&self, ticket_id: i64) -> StoreResult<Option<String>> {
         Ok(self.conn.query_row(
             "SELECT MAX(json_extract(result, '$.ticket_updated_at')) FROM outbox
-             WHERE ticket_id = ?1 AND state = 'done' AND result IS NOT NULL",
+             WHERE ticket_id = ?1 AND state IN ('done', 'differs') AND result IS NOT NULL",
             [ticket_id],
             |r| r.get(0),
         )?)
@@ -623,57 +497,93 @@ impl Store {
         Ok(ids)
     }
 
-    /// User action: stop an item that has not started sending.
+    /// User action: stop an item that is not on its way to the server. An
+    /// uncertain one may be cancelled once the technician has looked in
+    /// the web UI; a landed one (`differs`) cannot be unsent: release it.
     pub fn outbox_cancel(&mut self, id: i64) -> StoreResult<OutboxItem> {
         self.outbox_transition(
             id,
-            &[State::Queued, State::Held, State::Failed],
+            &[State::Queued, State::Held, State::Failed, State::Uncertain],
             State::Cancelled,
             Change::default(),
         )
     }
 
-    /// User action: let a held item go ahead (skipping the conflict check
-    /// that held it).
-    pub fn outbox_release(&mut self, id: i64) -> StoreResult<OutboxItem> {
-        let item = self.outbox_transition(
-            id,
-            &[State::Held],
-            State::Queued,
-            Change {
-                clear_base: true,
-                next_attempt_at: Some(None),
-                ..Change::default()
-            },
-        )?;
+    /// User action: let an item go ahead despite what stopped it. A held
+    /// item is queued without the conflict check that held it; a landed
+    /// item that differs is accepted as it is (done); an uncertain one is
+    /// sent again, because the technician checked that it did not land.
+    /// Steps held behind it may go too.
+    pub fn outbox_release(&mut self, id: i64) -> StoreResult<(OutboxItem, State)> {
+        let out = self.write_durable(|tx| {
+            let before = item_in(tx, id)?;
+            let (to, change) = match before.state {
+                State::Differs => (State::Done, Change::default()),
+                State::Uncertain => {
+                    let result = ItemResult {
+                        sent_at: None,
+                        probes: 0,
+                        ..before.result.clone()
+                    };
+                    (
+                        State::Queued,
+                        Change {
+                            result: Some(result),
+                            next_attempt_at: Some(None),
+                            ..Change::default()
+                        },
+                    )
+                }
+                _ => (
+                    State::Queued,
+                    Change {
+                        clear_base: true,
+                        next_attempt_at: Some(None),
+                        ..Change::default()
+                    },
+                ),
+            };
+            let from = [State::Held, State::Differs, State::Uncertain];
+            let item = transition(tx, id, &from, to, &change)?;
+            requeue_held_steps(tx, &item)?;
+            Ok((item, before.state))
+        })?;
         self.wake_daemon();
-        Ok(item)
+        Ok(out)
     }
 
-    /// User action: try a failed item again. Its earlier attempts still
-    /// count, so the daemon looks for an earlier landing before resending.
-    pub fn outbox_retry(&mut self, id: i64) -> StoreResult<OutboxItem> {
-        let item = self.write(|tx| {
+    /// User action: try an item that needs a human again, doing only what
+    /// is safe for what is known about it (see [`RetryPlan`]).
+    pub fn outbox_retry(&mut self, id: i64) -> StoreResult<(OutboxItem, RetryPlan)> {
+        let out = self.write_durable(|tx| {
+            let before = item_in(tx, id)?;
+            let plan = RetryPlan::for_item(&before);
+            let to = match plan {
+                RetryPlan::Reverify => State::Verifying,
+                RetryPlan::Probe => State::Probing,
+                RetryPlan::Resend => State::Queued,
+            };
+            let result = ItemResult {
+                probes: 0,
+                ..before.result.clone()
+            };
+            let from = [State::Failed, State::Held, State::Differs, State::Uncertain];
             let item = transition(
                 tx,
                 id,
-                &[State::Failed, State::Held],
-                State::Queued,
+                &from,
+                to,
                 &Change {
                     next_attempt_at: Some(None),
+                    result: Some(result),
                     ..Change::default()
                 },
             )?;
-            // Steps held only because this one failed may go again too.
-            tx.execute(
-                "UPDATE outbox SET state = 'queued', last_error = NULL, updated_at = ?2
-                 WHERE state = 'held' AND group_id IS NOT NULL AND group_id = ?1 AND id > ?3",
-                params![item.group_id, time::now(), id],
-            )?;
-            Ok(item)
+            requeue_held_steps(tx, &item)?;
+            Ok((item, plan))
         })?;
         self.wake_daemon();
-        Ok(item)
+        Ok(out)
     }
 
     /// The file the CLI touches after queueing, which the daemon watches.
@@ -699,10 +609,71 @@ pub struct Change {
     pub last_error: Option<Option<String>>,
     pub next_attempt_at: Option<Option<String>>,
     pub remote_id: Option<i64>,
-    pub result: Option<Value>,
+    /// Replaces the whole record.
+    pub result: Option<ItemResult>,
     pub ticket: Option<(i64, i64)>,
     /// Drop the conflict baseline (a human released the item).
     pub clear_base: bool,
+}
+
+/// What `syncro outbox retry` does with an item, decided by what is known
+/// about whether it landed. Nothing that may have landed is ever resent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetryPlan {
+    /// It landed (the server gave it an id, or it differs): read it back
+    /// again, never resend.
+    Reverify,
+    /// A request may have reached the server: look for it first; resend
+    /// only if it is proven absent.
+    Probe,
+    /// It never reached the server, or the server refused it (it did not
+    /// land): send it.
+    Resend,
+}
+
+impl RetryPlan {
+    pub fn for_item(item: &OutboxItem) -> RetryPlan {
+        if item.remote_id.is_some() || item.state == State::Differs {
+            RetryPlan::Reverify
+        } else if item.result.sent_at.is_some() || item.state == State::Uncertain {
+            RetryPlan::Probe
+        } else {
+            RetryPlan::Resend
+        }
+    }
+
+    /// What the plan will do, for the technician.
+    pub fn describe(self) -> &'static str {
+        match self {
+            RetryPlan::Reverify => "it landed: reading it back again (it will not be resent)",
+            RetryPlan::Probe => {
+                "it may have landed: looking for it on the server first; sent again only if it is not there"
+            }
+            RetryPlan::Resend => "it is known not to have landed: sending it",
+        }
+    }
+}
+
+fn item_in(tx: &Transaction<'_>, id: i64) -> StoreResult<OutboxItem> {
+    tx.query_row(
+        &format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"),
+        [id],
+        OutboxItem::from_row,
+    )
+    .optional()?
+    .ok_or(StoreError::NoSuchItem(id))
+}
+
+/// Steps of the same group held only because `item` could not go on may
+/// go again now that a human moved it.
+fn requeue_held_steps(tx: &Transaction<'_>, item: &OutboxItem) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE outbox SET state = 'queued', last_error = NULL, updated_at = ?2
+         WHERE state = 'held' AND group_id IS NOT NULL AND group_id = ?1 AND id > ?3",
+        params![item.group_id, time::now(), item.id],
+    )?;
+    Ok(())
 }
 
 fn insert(
@@ -783,7 +754,7 @@ fn transition(
             set_next,
             next,
             c.remote_id,
-            c.result.as_ref().map(Value::to_string),
+            c.result.as_ref().map(serde_json::to_string).transpose()?,
             c.ticket.map(|t| t.0),
             c.ticket.map(|t| t.1),
             c.clear_base,

@@ -1,0 +1,271 @@
+//! Comments: `POST /tickets/{id}/comment`.
+//!
+//! The one write that can never be undone through the API, so the one
+//! that matters most. What is compared, and why:
+//! - **identity**: the id the POST answered (`.comment.id`); without one,
+//!   a comment newer than the baseline, with the same subject, body and
+//!   visibility, not claimed by another item (twins queued on purpose each
+//!   claim their own);
+//! - **subject and body** through [`same_text`]: the server may store CRLF,
+//!   add `<br>` or `<p>`, trim, or write entities. A body that differs
+//!   beyond that is reported but does not block later steps (a bill's
+//!   line item does not depend on the comment's wording);
+//! - **hidden**: reported when different (a customer may have been
+//!   emailed an internal note, or not emailed a reply), not blocking;
+//! - `do_not_email` is write-only (never returned), so it cannot be checked.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+use syncro_store::matching::{normalize_text, same_text};
+use syncro_store::model::Comment;
+use syncro_store::outbox::{Command, Difference, ItemResult, OutboxItem};
+
+use super::{before, landed, max_id, nested_id, Family, Probe, ReadBack, Request, Snapshot};
+
+pub struct Comments;
+
+struct Asked<'a> {
+    subject: &'a str,
+    body: &'a str,
+    hidden: bool,
+}
+
+fn asked(cmd: &Command) -> Option<Asked<'_>> {
+    match cmd {
+        Command::AddComment {
+            subject,
+            body,
+            hidden,
+            ..
+        } => Some(Asked {
+            subject,
+            body,
+            hidden: *hidden,
+        }),
+        _ => None,
+    }
+}
+
+impl Asked<'_> {
+    fn matches(&self, c: &Comment) -> bool {
+        same_text(c.subject.as_deref().unwrap_or(""), self.subject)
+            && same_text(&c.body, self.body)
+            && c.hidden == self.hidden
+    }
+
+    fn differences(&self, c: &Comment) -> Vec<Difference> {
+        let mut out = Vec::new();
+        let what = |f: &str| format!("comment {}: {f}", c.id);
+        let subject = c.subject.as_deref().unwrap_or("");
+        if !same_text(subject, self.subject) {
+            out.push(Difference::new(
+                what("subject"),
+                self.subject,
+                subject,
+                false,
+            ));
+        }
+        if !same_text(&c.body, self.body) {
+            out.push(Difference::new(
+                what("body"),
+                normalize_text(self.body),
+                normalize_text(&c.body),
+                false,
+            ));
+        }
+        if c.hidden != self.hidden {
+            out.push(Difference::new(
+                what("hidden"),
+                self.hidden,
+                c.hidden,
+                false,
+            ));
+        }
+        out
+    }
+}
+
+/// The oldest comment that could be this item's landing.
+fn candidate<'a>(
+    comments: &'a [Comment],
+    asked: &Asked<'_>,
+    after: i64,
+    claimed: &[i64],
+) -> Option<&'a Comment> {
+    comments
+        .iter()
+        .find(|c| c.id > after && !claimed.contains(&c.id) && asked.matches(c))
+}
+
+impl Family for Comments {
+    fn baseline(&self, item: &OutboxItem, snap: &Snapshot) -> Result<ItemResult, String> {
+        let t = snap.ticket(item.ticket_id);
+        Ok(before(max_id(
+            t.iter().flat_map(|t| t.comments.iter().map(|c| c.id)),
+        )))
+    }
+
+    fn request(&self, item: &OutboxItem, _snap: &Snapshot) -> Request {
+        let t = item.ticket_id.unwrap_or_default();
+        let mut body = Value::Null;
+        if let Command::AddComment {
+            subject,
+            body: text,
+            hidden,
+            do_not_email,
+            tech,
+        } = &item.command
+        {
+            // Flat: Syncro refuses a wrapped comment with "Body can't be blank".
+            body = json!({"subject": subject, "body": text, "hidden": hidden, "do_not_email": do_not_email});
+            if let Some(tech) = tech {
+                body["tech"] = json!(tech);
+            }
+        }
+        Request::new(Method::POST, format!("/tickets/{t}/comment"), body)
+    }
+
+    fn created_id(&self, _cmd: &Command, resp: &Value) -> Option<i64> {
+        nested_id(resp, &["comment"])
+    }
+
+    fn probe(&self, item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> Probe {
+        let (Some(asked), Some(t)) = (asked(&item.command), snap.ticket(item.ticket_id)) else {
+            return Probe::Absent;
+        };
+        let Some(after) = item.result.before_max_id else {
+            // No baseline (a row from an older version): an identical
+            // older comment cannot be told from our landing.
+            return match candidate(&t.comments, &asked, 0, claimed) {
+                Some(c) => Probe::Ambiguous(format!(
+                    "comment {} on the ticket has the same text, but there is no record of what the ticket held before the send",
+                    c.id
+                )),
+                None => Probe::Absent,
+            };
+        };
+        // Two copies mean the server committed twice; the first is ours
+        // and the duplicate report names the other.
+        match candidate(&t.comments, &asked, after, claimed) {
+            Some(c) => Probe::Landed(Some(c.id)),
+            None => Probe::Absent,
+        }
+    }
+
+    fn read_back(&self, item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> ReadBack {
+        let (Some(asked), Some(t)) = (asked(&item.command), snap.ticket(item.ticket_id)) else {
+            return ReadBack::Missing("the ticket could not be read".into());
+        };
+        let found = match item.remote_id {
+            Some(id) => t.comments.iter().find(|c| c.id == id),
+            None => {
+                let after = item.result.before_max_id.unwrap_or(0);
+                candidate(&t.comments, &asked, after, claimed)
+            }
+        };
+        match found {
+            Some(c) => landed(Some(c.id), asked.differences(c), Some(t)),
+            None => ReadBack::Missing(match item.remote_id {
+                Some(id) => format!("comment {id} is not on the ticket"),
+                None => "the comment is not on the ticket".into(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{item, snapshot, ticket};
+    use super::*;
+
+    fn cmd(body: &str) -> Command {
+        Command::AddComment {
+            subject: "Update".into(),
+            body: body.into(),
+            hidden: false,
+            do_not_email: true,
+            tech: Some("Tess".into()),
+        }
+    }
+
+    #[test]
+    fn the_request_is_flat_and_the_id_comes_from_the_right_path() {
+        let it = item(cmd("Fixed"));
+        let r = Comments.request(&it, &Snapshot::default());
+        assert_eq!(
+            (r.method, r.path.as_str()),
+            (Method::POST, "/tickets/1000/comment")
+        );
+        assert!(r.body.get("comment").is_none());
+        assert_eq!(r.body["body"], "Fixed");
+        assert_eq!(
+            Comments.created_id(&it.command, &json!({"comment": {"id": 42}})),
+            Some(42)
+        );
+        assert_eq!(
+            Comments.created_id(&it.command, &json!({"success": true})),
+            None
+        );
+    }
+
+    #[test]
+    fn a_normalised_body_is_found_and_judged_as_asked() {
+        let it = item(cmd("Line one\nLine two"));
+        let snap = snapshot(ticket(json!({"comments": [
+            {"id": 9, "subject": "Update", "body": "Line one\nLine two"},
+            {"id": 11, "subject": "Update ", "body": "<p>Line one<br>\r\nLine two</p>"}
+        ]})));
+        assert_eq!(Comments.probe(&it, &snap, &[]), Probe::Landed(Some(11)));
+        match Comments.read_back(&it, &snap, &[]) {
+            ReadBack::Landed {
+                remote_id,
+                differences,
+                ..
+            } => {
+                assert_eq!(remote_id, Some(11));
+                assert!(differences.is_empty(), "{differences:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn claimed_older_or_different_comments_are_not_our_landing() {
+        let it = item(cmd("same"));
+        let snap = snapshot(ticket(json!({"comments": [
+            {"id": 5, "subject": "Update", "body": "same"},
+            {"id": 12, "subject": "Update", "body": "same"},
+            {"id": 13, "subject": "Update", "body": "other"}
+        ]})));
+        assert_eq!(Comments.probe(&it, &snap, &[12]), Probe::Absent);
+        assert_eq!(Comments.probe(&it, &snap, &[]), Probe::Landed(Some(12)));
+    }
+
+    #[test]
+    fn without_a_baseline_an_identical_comment_is_ambiguous() {
+        let mut it = item(cmd("same"));
+        it.result.before_max_id = None;
+        let snap = snapshot(ticket(
+            json!({"comments": [{"id": 5, "subject": "Update", "body": "same"}]}),
+        ));
+        assert!(matches!(
+            Comments.probe(&it, &snap, &[]),
+            Probe::Ambiguous(_)
+        ));
+    }
+
+    #[test]
+    fn a_reworded_body_is_reported_but_does_not_block() {
+        let mut it = item(cmd("Replaced the toner"));
+        it.remote_id = Some(11);
+        let snap = snapshot(ticket(json!({"comments": [
+            {"id": 11, "subject": "Update", "body": "Replaced the drum", "hidden": true}
+        ]})));
+        let ReadBack::Landed { differences, .. } = Comments.read_back(&it, &snap, &[]) else {
+            panic!("should have landed");
+        };
+        assert_eq!(differences.len(), 2, "{differences:?}");
+        assert!(differences.iter().all(|d| !d.blocking));
+        assert_eq!(differences[0].field, "comment 11: body");
+    }
+}

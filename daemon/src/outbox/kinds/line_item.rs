@@ -1,0 +1,332 @@
+//! Ticket line items: `add_line_item`, `update_line_item`,
+//! `remove_line_item`.
+//!
+//! Billing lives here, so the read-back is strict where money is: the
+//! price (in cents, which catches Syncro's silent $0.00 when a price rides
+//! in a field it ignores), the quantity (as a decimal, whether the server
+//! answers `"0.5"` or `0.5`) and the product block later steps when they
+//! differ. Name and description are compared through [`same_text`] and
+//! only reported. A new line is identified by its id, else as the first
+//! line above the baseline with the same name (tolerantly), quantity and
+//! product, unclaimed. Updates and removals are idempotent: a removal
+//! that finds the line gone has landed.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+use syncro_store::matching::{same_decimal, same_text};
+use syncro_store::model::LineItem;
+use syncro_store::outbox::{Command, Difference, ItemResult, OutboxItem};
+
+use super::{
+    before, cents, landed, max_id, money, nested_id, ticket_label, Family, Probe, ReadBack,
+    Request, Snapshot,
+};
+
+pub struct LineItems;
+
+/// Fields a command asks of a line, `None` where it leaves them alone.
+struct Asked<'a> {
+    quantity: Option<f64>,
+    price: Option<f64>,
+    product: Option<i64>,
+    name: Option<&'a str>,
+    description: Option<&'a str>,
+}
+
+fn asked(cmd: &Command) -> Asked<'_> {
+    match cmd {
+        Command::AddLineItem {
+            quantity,
+            price_retail,
+            product_id,
+            name,
+            description,
+        } => Asked {
+            quantity: Some(*quantity),
+            price: Some(*price_retail),
+            product: *product_id,
+            name: Some(name),
+            description: Some(description),
+        },
+        Command::UpdateLineItem {
+            quantity,
+            price_retail,
+            name,
+            description,
+            ..
+        } => Asked {
+            quantity: *quantity,
+            price: *price_retail,
+            product: None,
+            name: name.as_deref(),
+            description: description.as_deref(),
+        },
+        _ => Asked {
+            quantity: None,
+            price: None,
+            product: None,
+            name: None,
+            description: None,
+        },
+    }
+}
+
+impl Asked<'_> {
+    /// Whether `l` could be this write's new line (identity, not judgement:
+    /// the price is left to the read-back, which reports it).
+    fn could_be(&self, l: &LineItem) -> bool {
+        self.name
+            .is_none_or(|n| same_text(l.name.as_deref().unwrap_or(""), n))
+            && self.quantity.is_none_or(|q| same_decimal(l.quantity, q))
+            && self.product.is_none_or(|p| l.product_id == Some(p))
+    }
+
+    fn differences(&self, l: &LineItem) -> Vec<Difference> {
+        let mut out = Vec::new();
+        let what = |f: &str| format!("line item {}: {f}", l.id);
+        if let Some(q) = self.quantity {
+            if !same_decimal(l.quantity, q) {
+                out.push(Difference::new(what("quantity"), q, l.quantity, true));
+            }
+        }
+        if let Some(p) = self.price {
+            let want = cents(p);
+            if l.retail_cents != want {
+                out.push(Difference::new(
+                    what("price (the server ignored or changed it)"),
+                    money(want),
+                    money(l.retail_cents),
+                    true,
+                ));
+            }
+        }
+        if let Some(p) = self.product {
+            if l.product_id != Some(p) {
+                let got = l.product_id.map(|p| p.to_string()).unwrap_or_default();
+                out.push(Difference::new(what("product"), p, got, true));
+            }
+        }
+        if let Some(n) = self.name {
+            let got = l.name.as_deref().unwrap_or("");
+            if !same_text(got, n) {
+                out.push(Difference::new(what("name"), n, got, false));
+            }
+        }
+        if let Some(d) = self.description {
+            let got = l.description.as_deref().unwrap_or("");
+            if !same_text(got, d) {
+                out.push(Difference::new(what("description"), d, got, false));
+            }
+        }
+        out
+    }
+}
+
+fn target(cmd: &Command) -> Option<i64> {
+    match cmd {
+        Command::UpdateLineItem { line_item_id, .. } | Command::RemoveLineItem { line_item_id } => {
+            Some(*line_item_id)
+        }
+        _ => None,
+    }
+}
+
+impl Family for LineItems {
+    fn baseline(&self, item: &OutboxItem, snap: &Snapshot) -> Result<ItemResult, String> {
+        let t = snap.ticket(item.ticket_id);
+        if let (Some(id), Some(t)) = (target(&item.command), t) {
+            if !t.line_items.iter().any(|l| l.id == id) {
+                return Err(format!("line item {id} is not on {}", ticket_label(item)));
+            }
+        }
+        Ok(before(max_id(
+            t.iter().flat_map(|t| t.line_items.iter().map(|l| l.id)),
+        )))
+    }
+
+    fn request(&self, item: &OutboxItem, _snap: &Snapshot) -> Request {
+        let t = item.ticket_id.unwrap_or_default();
+        match &item.command {
+            Command::AddLineItem {
+                product_id,
+                name,
+                description,
+                quantity,
+                price_retail,
+            } => {
+                // `price_retail` is the only field that sets a price; `price`,
+                // `rate` and friends are silently dropped by the server.
+                let mut b = json!({"name": name, "description": description, "quantity": quantity,
+                                   "price_retail": price_retail, "taxable": false});
+                if let Some(p) = product_id {
+                    b["product_id"] = json!(p);
+                }
+                Request::new(Method::POST, format!("/tickets/{t}/add_line_item"), b)
+            }
+            Command::UpdateLineItem {
+                line_item_id,
+                quantity,
+                price_retail,
+                name,
+                description,
+            } => {
+                let mut b = json!({"ticket_line_item_id": line_item_id});
+                if let Some(q) = quantity {
+                    b["quantity"] = json!(q);
+                }
+                if let Some(p) = price_retail {
+                    b["price_retail"] = json!(p);
+                }
+                if let Some(n) = name {
+                    b["name"] = json!(n);
+                }
+                if let Some(d) = description {
+                    b["description"] = json!(d);
+                }
+                Request::new(Method::PUT, format!("/tickets/{t}/update_line_item"), b)
+            }
+            cmd => Request::new(
+                Method::POST,
+                format!("/tickets/{t}/remove_line_item"),
+                json!({"ticket_line_item_id": target(cmd)}),
+            ),
+        }
+    }
+
+    fn created_id(&self, cmd: &Command, resp: &Value) -> Option<i64> {
+        match cmd {
+            Command::AddLineItem { .. } => nested_id(resp, &["line_item", "ticket_line_item"]),
+            _ => None,
+        }
+    }
+
+    fn idempotent(&self, cmd: &Command) -> bool {
+        !matches!(cmd, Command::AddLineItem { .. })
+    }
+
+    fn probe(&self, item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> Probe {
+        let Some(t) = snap.ticket(item.ticket_id) else {
+            return Probe::Absent;
+        };
+        let asked = asked(&item.command);
+        match &item.command {
+            Command::AddLineItem { .. } => {
+                let Some(after) = item.result.before_max_id else {
+                    return match t.line_items.iter().find(|l| asked.could_be(l)) {
+                        Some(l) => Probe::Ambiguous(format!(
+                            "line item {} looks the same, but there is no record of the ticket's lines before the send",
+                            l.id
+                        )),
+                        None => Probe::Absent,
+                    };
+                };
+                t.line_items
+                    .iter()
+                    .find(|l| l.id > after && !claimed.contains(&l.id) && asked.could_be(l))
+                    .map_or(Probe::Absent, |l| Probe::Landed(Some(l.id)))
+            }
+            Command::UpdateLineItem { line_item_id, .. } => {
+                match t.line_items.iter().find(|l| l.id == *line_item_id) {
+                    Some(l) if asked.differences(l).is_empty() => Probe::Landed(None),
+                    _ => Probe::Absent,
+                }
+            }
+            Command::RemoveLineItem { line_item_id } => {
+                if t.line_items.iter().any(|l| l.id == *line_item_id) {
+                    Probe::Absent
+                } else {
+                    Probe::Landed(None)
+                }
+            }
+            _ => Probe::Absent,
+        }
+    }
+
+    fn read_back(&self, item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> ReadBack {
+        let Some(t) = snap.ticket(item.ticket_id) else {
+            return ReadBack::Missing("the ticket could not be read".into());
+        };
+        let asked = asked(&item.command);
+        let found = match (&item.command, &item.remote_id) {
+            (Command::RemoveLineItem { line_item_id }, _) => {
+                return if t.line_items.iter().any(|l| l.id == *line_item_id) {
+                    ReadBack::Missing(format!("line item {line_item_id} is still on the ticket"))
+                } else {
+                    landed(None, Vec::new(), Some(t))
+                };
+            }
+            (Command::UpdateLineItem { line_item_id, .. }, _) | (_, Some(line_item_id)) => {
+                t.line_items.iter().find(|l| l.id == *line_item_id)
+            }
+            (_, None) => {
+                let after = item.result.before_max_id.unwrap_or(0);
+                t.line_items
+                    .iter()
+                    .find(|l| l.id > after && !claimed.contains(&l.id) && asked.could_be(l))
+            }
+        };
+        match found {
+            Some(l) => {
+                let id = matches!(item.command, Command::AddLineItem { .. }).then_some(l.id);
+                landed(id, asked.differences(l), Some(t))
+            }
+            None => ReadBack::Missing("the line item is not on the ticket".into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{item, snapshot, ticket};
+    use super::*;
+
+    fn labor() -> Command {
+        Command::AddLineItem {
+            product_id: Some(9001),
+            name: "Labor - Remote".into(),
+            description: "Remote labor, 30 min".into(),
+            quantity: 0.5,
+            price_retail: 125.0,
+        }
+    }
+
+    #[test]
+    fn the_zero_dollar_trap_blocks_and_a_string_quantity_does_not() {
+        let mut it = item(labor());
+        it.remote_id = Some(11);
+        let snap = snapshot(ticket(json!({"line_items": [
+            {"id": 11, "product_id": 9001, "name": "Labor - Remote", "description": "Remote labor, 30 min",
+             "quantity": "0.5", "price_retail": "0.0"}
+        ]})));
+        let ReadBack::Landed { differences, .. } = LineItems.read_back(&it, &snap, &[]) else {
+            panic!("the line is there");
+        };
+        assert_eq!(differences.len(), 1, "{differences:?}");
+        assert!(differences[0].blocking);
+        assert_eq!(
+            (
+                differences[0].expected.as_str(),
+                differences[0].actual.as_str()
+            ),
+            ("$125.00", "$0.00")
+        );
+    }
+
+    #[test]
+    fn a_new_line_is_found_above_the_baseline_unclaimed() {
+        let it = item(labor());
+        let line = |id| json!({"id": id, "product_id": 9001, "name": "Labor -  Remote ", "quantity": 0.5, "price_retail": 125});
+        let snap = snapshot(ticket(json!({"line_items": [line(9), line(12), line(13)]})));
+        assert_eq!(LineItems.probe(&it, &snap, &[12]), Probe::Landed(Some(13)));
+        assert_eq!(LineItems.probe(&it, &snap, &[12, 13]), Probe::Absent);
+    }
+
+    #[test]
+    fn a_removal_that_finds_the_line_gone_has_landed() {
+        let it = item(Command::RemoveLineItem { line_item_id: 4 });
+        let snap = snapshot(ticket(json!({"line_items": []})));
+        assert_eq!(LineItems.probe(&it, &snap, &[]), Probe::Landed(None));
+        assert!(LineItems.idempotent(&it.command));
+        assert!(LineItems.baseline(&it, &snap).is_err());
+    }
+}

@@ -1,0 +1,287 @@
+//! What each kind of write means: the request it becomes, where the
+//! answer keeps the new record's id, what must be read before sending, how
+//! an earlier landing is recognised (probe), and how the landed record is
+//! judged against what was asked (read-back).
+//!
+//! One file per family of writes, each owning all of that for its kinds,
+//! so a new kind touches its family and the one `match` in [`family`].
+//! Everything here is pure: the driver (`super::driver`) does the I/O the
+//! families ask for through [`Read`], and hands them a [`Snapshot`].
+
+mod comment;
+mod invoice;
+mod line_item;
+mod ticket;
+mod timer;
+
+use std::collections::HashMap;
+
+use reqwest::Method;
+use serde_json::Value;
+use syncro_store::json::int;
+use syncro_store::model::{Invoice, InvoiceWithLines, Ticket, TicketWithChildren};
+use syncro_store::outbox::{Command, Difference, ItemResult, OutboxItem};
+
+/// One request to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub method: Method,
+    pub path: String,
+    pub body: Value,
+}
+
+impl Request {
+    fn new(method: Method, path: String, body: Value) -> Request {
+        Request { method, path, body }
+    }
+}
+
+/// Something the server must be asked before a step can be decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Read {
+    /// `GET /tickets/{id}`: the thread, line items and timers.
+    Ticket(i64),
+    /// Every page of `GET /tickets?customer_id=`.
+    CustomerTickets(i64),
+    /// `GET /invoices?ticket_id=` (the server may ignore the filter).
+    TicketInvoices(i64),
+    /// `GET /invoices/{id}`: with its line items.
+    Invoice(i64),
+}
+
+/// What the driver read for a step, keyed the way families ask for it.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub tickets: HashMap<i64, TicketWithChildren>,
+    pub customer_tickets: HashMap<i64, Vec<Ticket>>,
+    pub ticket_invoices: HashMap<i64, Vec<Invoice>>,
+    pub invoices: HashMap<i64, InvoiceWithLines>,
+}
+
+impl Snapshot {
+    pub fn ticket(&self, id: Option<i64>) -> Option<&TicketWithChildren> {
+        id.and_then(|id| self.tickets.get(&id))
+    }
+}
+
+/// What a look for an earlier attempt found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Probe {
+    /// It is there: this record (`None` for effects without an id).
+    Landed(Option<i64>),
+    /// Not there (yet).
+    Absent,
+    /// Cannot be told apart from something else: a human must look.
+    Ambiguous(String),
+}
+
+/// Facts worth keeping from a read-back.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    pub ticket_updated_at: Option<String>,
+    /// A created ticket's id and number.
+    pub created_ticket: Option<(i64, i64)>,
+    /// A created invoice's id and number.
+    pub invoice: Option<(i64, String)>,
+}
+
+impl Facts {
+    pub fn apply(&self, r: &mut ItemResult) {
+        if self.ticket_updated_at.is_some() {
+            r.ticket_updated_at = self.ticket_updated_at.clone();
+        }
+        if let Some((id, number)) = self.created_ticket {
+            r.ticket_id = Some(id);
+            r.number = Some(number);
+        }
+        if let Some((id, number)) = &self.invoice {
+            r.invoice_id = Some(*id);
+            r.invoice_number = Some(number.clone());
+        }
+    }
+}
+
+/// What a read-back found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReadBack {
+    /// The server holds it; `differences` lists what is not as asked
+    /// (empty when it is exactly as asked, through the kind's tolerance).
+    Landed {
+        remote_id: Option<i64>,
+        differences: Vec<Difference>,
+        facts: Facts,
+    },
+    /// Not found where it should be.
+    Missing(String),
+}
+
+/// One family of writes. Every method gets the whole item (its command,
+/// ticket and recorded result) and only the reads it asked for.
+pub trait Family: Sync {
+    /// Reads needed before a send: the baseline, the conflict check and
+    /// the probe all work on them.
+    fn reads_before(&self, item: &OutboxItem) -> Vec<Read> {
+        item.ticket_id.map(Read::Ticket).into_iter().collect()
+    }
+
+    /// What must be recorded before the first send (newest existing id,
+    /// lines an invoice must hold), or why the write cannot go at all.
+    fn baseline(&self, item: &OutboxItem, snap: &Snapshot) -> Result<ItemResult, String>;
+
+    fn request(&self, item: &OutboxItem, snap: &Snapshot) -> Request;
+
+    /// The new record's id in a success answer, where the endpoint puts it.
+    fn created_id(&self, _cmd: &Command, _resp: &Value) -> Option<i64> {
+        None
+    }
+
+    /// Whether sending it twice leaves the server as sending it once did
+    /// (absolute field values, removals): then an unknown outcome needs no
+    /// grace before looking, and a miss may be resent at once.
+    fn idempotent(&self, _cmd: &Command) -> bool {
+        false
+    }
+
+    /// Looks for an earlier attempt's effect. `claimed` are records other
+    /// items of the same kind already landed as.
+    fn probe(&self, item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> Probe;
+
+    /// Reads needed to judge the landed write.
+    fn reads_after(&self, item: &OutboxItem) -> Vec<Read> {
+        item.ticket_id.map(Read::Ticket).into_iter().collect()
+    }
+
+    fn read_back(&self, item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> ReadBack;
+}
+
+/// The family that owns a command.
+pub fn family(cmd: &Command) -> &'static dyn Family {
+    match cmd {
+        Command::AddComment { .. } => &comment::Comments,
+        Command::UpdateTicket { .. } | Command::CreateTicket { .. } => &ticket::Tickets,
+        Command::AddLineItem { .. }
+        | Command::UpdateLineItem { .. }
+        | Command::RemoveLineItem { .. } => &line_item::LineItems,
+        Command::AddTimer { .. }
+        | Command::UpdateTimer { .. }
+        | Command::DeleteTimer { .. }
+        | Command::ChargeTimer { .. } => &timer::Timers,
+        Command::CreateInvoice {} => &invoice::Invoices,
+    }
+}
+
+/// The id of a created record: nested under one of `keys` or at the top.
+/// (A comment's is at `.comment.id`, not `.id`: reading the wrong path and
+/// concluding the post failed is how duplicates were made by hand.)
+fn nested_id(resp: &Value, keys: &[&str]) -> Option<i64> {
+    keys.iter()
+        .find_map(|k| resp.get(*k).and_then(|o| int(o, "id")))
+        .or_else(|| int(resp, "id"))
+}
+
+/// The newest id among `ids` (0 when there are none).
+fn max_id(ids: impl Iterator<Item = i64>) -> i64 {
+    ids.max().unwrap_or(0)
+}
+
+/// A baseline holding only the newest existing id.
+fn before(max: i64) -> ItemResult {
+    ItemResult {
+        before_max_id: Some(max),
+        ..ItemResult::default()
+    }
+}
+
+/// A read-back that found the record (or effect) as asked, or with
+/// `differences`; `ticket` supplies the `updated_at` our write produced.
+fn landed(
+    remote_id: Option<i64>,
+    differences: Vec<Difference>,
+    ticket: Option<&TicketWithChildren>,
+) -> ReadBack {
+    ReadBack::Landed {
+        remote_id,
+        differences,
+        facts: Facts {
+            ticket_updated_at: ticket.and_then(|t| t.ticket.updated_at.clone()),
+            ..Facts::default()
+        },
+    }
+}
+
+/// The label used in messages for a ticket the item acts on.
+fn ticket_label(item: &OutboxItem) -> String {
+    match item.ticket_number {
+        Some(n) => format!("ticket #{n}"),
+        None => "the ticket".to_string(),
+    }
+}
+
+/// Money for messages.
+fn money(cents: i64) -> String {
+    format!("${}.{:02}", cents / 100, (cents % 100).abs())
+}
+
+/// Money as the server would store it.
+fn cents(dollars: f64) -> i64 {
+    syncro_store::json::dollars_to_cents(dollars).unwrap_or(0)
+}
+
+/// Two instants the same to the second, whatever offsets they are written in.
+fn same_time(a: Option<&str>, b: &str) -> bool {
+    use syncro_store::time;
+    match (a.and_then(time::parse), time::parse(b)) {
+        (Some(x), Some(y)) => (x - y).num_seconds().abs() < 1,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Builders shared by the families' tests.
+
+    use serde_json::{json, Value};
+    use syncro_store::model::TicketWithChildren;
+    use syncro_store::outbox::{Command, ItemResult, OutboxItem, State};
+
+    pub fn item(command: Command) -> OutboxItem {
+        OutboxItem {
+            id: 1,
+            kind: command.kind().to_string(),
+            state: State::Sending,
+            command,
+            ticket_id: Some(1000),
+            ticket_number: Some(5000),
+            attempts: 1,
+            next_attempt_at: None,
+            last_error: None,
+            depends_on: None,
+            group_id: None,
+            group_seq: None,
+            base_updated_at: None,
+            remote_id: None,
+            result: ItemResult {
+                before_max_id: Some(10),
+                ..ItemResult::default()
+            },
+            created_at: "2026-12-01T10:00:00.000Z".into(),
+            updated_at: "2026-12-01T10:00:00.000Z".into(),
+        }
+    }
+
+    /// A ticket detail as the API embeds it, with `extra` fields merged.
+    pub fn ticket(extra: Value) -> TicketWithChildren {
+        let mut t = json!({"id": 1000, "number": 5000, "subject": "Printer", "status": "New",
+                           "customer_id": 7, "updated_at": "2026-12-01T10:00:00.000+01:00"});
+        if let (Some(t), Value::Object(e)) = (t.as_object_mut(), extra) {
+            t.extend(e);
+        }
+        TicketWithChildren::from_json(&t).expect("valid ticket")
+    }
+
+    pub fn snapshot(t: TicketWithChildren) -> super::Snapshot {
+        let mut s = super::Snapshot::default();
+        s.tickets.insert(t.ticket.id, t);
+        s
+    }
+}

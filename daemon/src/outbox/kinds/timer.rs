@@ -1,0 +1,332 @@
+//! Ticket timers: `timer_entry`, `update_timer_entry`,
+//! `delete_timer_entry`, `charge_timer_entry`.
+//!
+//! Start and end are compared as instants (the server answers in the
+//! account's local offset, we send UTC), to the second; billable and the
+//! product decide what gets charged, so they block later steps when they
+//! differ; notes go through [`same_text`] and are only reported. A new
+//! timer is identified by its id, else as the first one above the baseline
+//! starting at the same instant, unclaimed. Charging is identified by its
+//! effect: the timer is recorded and links a line item that exists.
+//! Updates and deletions are idempotent.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+use syncro_store::matching::same_text;
+use syncro_store::model::Timer;
+use syncro_store::outbox::{Command, Difference, ItemResult, OutboxItem};
+
+use super::{
+    before, landed, max_id, nested_id, same_time, ticket_label, Family, Probe, ReadBack, Request,
+    Snapshot,
+};
+
+pub struct Timers;
+
+struct Asked<'a> {
+    start: Option<&'a str>,
+    end: Option<&'a str>,
+    notes: Option<&'a str>,
+    billable: Option<bool>,
+    product: Option<i64>,
+}
+
+fn asked(cmd: &Command) -> Asked<'_> {
+    match cmd {
+        Command::AddTimer {
+            start_at,
+            end_at,
+            notes,
+            billable,
+            product_id,
+        } => Asked {
+            start: Some(start_at),
+            end: Some(end_at),
+            notes: notes.as_deref(),
+            billable: Some(*billable),
+            product: *product_id,
+        },
+        Command::UpdateTimer {
+            start_at,
+            end_at,
+            notes,
+            billable,
+            product_id,
+            ..
+        } => Asked {
+            start: start_at.as_deref(),
+            end: end_at.as_deref(),
+            notes: notes.as_deref(),
+            billable: *billable,
+            product: *product_id,
+        },
+        _ => Asked {
+            start: None,
+            end: None,
+            notes: None,
+            billable: None,
+            product: None,
+        },
+    }
+}
+
+impl Asked<'_> {
+    fn differences(&self, t: &Timer) -> Vec<Difference> {
+        let mut out = Vec::new();
+        let what = |f: &str| format!("timer {}: {f}", t.id);
+        let mut instant = |name: &str, want: Option<&str>, got: Option<&str>| {
+            if let Some(w) = want {
+                if !same_time(got, w) {
+                    out.push(Difference::new(what(name), w, got.unwrap_or(""), true));
+                }
+            }
+        };
+        instant("start", self.start, t.start_time.as_deref());
+        instant("end", self.end, t.end_time.as_deref());
+        if let Some(b) = self.billable {
+            if t.billable != b {
+                out.push(Difference::new(what("billable"), b, t.billable, true));
+            }
+        }
+        if let Some(p) = self.product {
+            if t.product_id != Some(p) {
+                let got = t.product_id.map(|p| p.to_string()).unwrap_or_default();
+                out.push(Difference::new(what("product"), p, got, true));
+            }
+        }
+        if let Some(n) = self.notes {
+            let got = t.notes.as_deref().unwrap_or("");
+            if !same_text(got, n) {
+                out.push(Difference::new(what("notes"), n, got, false));
+            }
+        }
+        out
+    }
+}
+
+fn target(cmd: &Command) -> Option<i64> {
+    match cmd {
+        Command::UpdateTimer { timer_id, .. }
+        | Command::DeleteTimer { timer_id }
+        | Command::ChargeTimer { timer_id } => Some(*timer_id),
+        _ => None,
+    }
+}
+
+/// The first timer above `after`, unclaimed, starting when asked.
+fn new_timer<'a>(
+    timers: &'a [Timer],
+    start: &str,
+    after: i64,
+    claimed: &[i64],
+) -> Option<&'a Timer> {
+    timers.iter().find(|t| {
+        t.id > after && !claimed.contains(&t.id) && same_time(t.start_time.as_deref(), start)
+    })
+}
+
+impl Family for Timers {
+    fn baseline(&self, item: &OutboxItem, snap: &Snapshot) -> Result<ItemResult, String> {
+        let t = snap.ticket(item.ticket_id);
+        if let (Some(id), Some(t)) = (target(&item.command), t) {
+            if !t.timers.iter().any(|x| x.id == id) {
+                return Err(format!("timer {id} is not on {}", ticket_label(item)));
+            }
+        }
+        Ok(before(max_id(
+            t.iter().flat_map(|t| t.timers.iter().map(|x| x.id)),
+        )))
+    }
+
+    fn request(&self, item: &OutboxItem, _snap: &Snapshot) -> Request {
+        let t = item.ticket_id.unwrap_or_default();
+        let set = |b: &mut Value, k: &str, v: Option<Value>| {
+            if let Some(v) = v {
+                b[k] = v;
+            }
+        };
+        match &item.command {
+            Command::AddTimer {
+                start_at,
+                end_at,
+                notes,
+                billable,
+                product_id,
+            } => {
+                let mut b = json!({"start_at": start_at, "end_at": end_at, "billable": billable});
+                set(&mut b, "notes", notes.as_ref().map(|n| json!(n)));
+                set(&mut b, "product_id", product_id.map(|p| json!(p)));
+                Request::new(Method::POST, format!("/tickets/{t}/timer_entry"), b)
+            }
+            Command::UpdateTimer {
+                timer_id,
+                start_at,
+                end_at,
+                notes,
+                billable,
+                product_id,
+            } => {
+                let mut b = json!({"timer_entry_id": timer_id});
+                set(&mut b, "start_at", start_at.as_ref().map(|s| json!(s)));
+                // A changed duration does not move end_time: send end_at itself.
+                set(&mut b, "end_at", end_at.as_ref().map(|e| json!(e)));
+                set(&mut b, "notes", notes.as_ref().map(|n| json!(n)));
+                set(&mut b, "billable", billable.map(|x| json!(x)));
+                set(&mut b, "product_id", product_id.map(|p| json!(p)));
+                Request::new(Method::PUT, format!("/tickets/{t}/update_timer_entry"), b)
+            }
+            Command::DeleteTimer { timer_id } => Request::new(
+                Method::POST,
+                format!("/tickets/{t}/delete_timer_entry"),
+                json!({"timer_entry_id": timer_id}),
+            ),
+            cmd => Request::new(
+                Method::POST,
+                format!("/tickets/{t}/charge_timer_entry"),
+                json!({"timer_entry_id": target(cmd)}),
+            ),
+        }
+    }
+
+    fn created_id(&self, cmd: &Command, resp: &Value) -> Option<i64> {
+        match cmd {
+            Command::AddTimer { .. } => nested_id(resp, &["timer_entry", "ticket_timer"]),
+            _ => None,
+        }
+    }
+
+    fn idempotent(&self, cmd: &Command) -> bool {
+        matches!(
+            cmd,
+            Command::UpdateTimer { .. } | Command::DeleteTimer { .. }
+        )
+    }
+
+    fn probe(&self, item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> Probe {
+        let Some(t) = snap.ticket(item.ticket_id) else {
+            return Probe::Absent;
+        };
+        let find = |id: i64| t.timers.iter().find(|x| x.id == id);
+        match &item.command {
+            Command::AddTimer { start_at, .. } => match item.result.before_max_id {
+                Some(after) => new_timer(&t.timers, start_at, after, claimed)
+                    .map_or(Probe::Absent, |x| Probe::Landed(Some(x.id))),
+                None => match new_timer(&t.timers, start_at, 0, claimed) {
+                    Some(x) => Probe::Ambiguous(format!(
+                        "timer {} starts at the same time, but there is no record of the ticket's timers before the send",
+                        x.id
+                    )),
+                    None => Probe::Absent,
+                },
+            },
+            Command::UpdateTimer { timer_id, .. } => match find(*timer_id) {
+                Some(x) if asked(&item.command).differences(x).is_empty() => Probe::Landed(None),
+                _ => Probe::Absent,
+            },
+            Command::DeleteTimer { timer_id } => match find(*timer_id) {
+                Some(_) => Probe::Absent,
+                None => Probe::Landed(None),
+            },
+            Command::ChargeTimer { timer_id } => match find(*timer_id) {
+                Some(x) if x.recorded => Probe::Landed(None),
+                _ => Probe::Absent,
+            },
+            _ => Probe::Absent,
+        }
+    }
+
+    fn read_back(&self, item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> ReadBack {
+        let Some(t) = snap.ticket(item.ticket_id) else {
+            return ReadBack::Missing("the ticket could not be read".into());
+        };
+        let find = |id: i64| t.timers.iter().find(|x| x.id == id);
+        let missing = |id: i64| ReadBack::Missing(format!("timer {id} is not on the ticket"));
+        match &item.command {
+            Command::AddTimer { start_at, .. } => {
+                let found = match item.remote_id {
+                    Some(id) => find(id),
+                    None => new_timer(
+                        &t.timers,
+                        start_at,
+                        item.result.before_max_id.unwrap_or(0),
+                        claimed,
+                    ),
+                };
+                match found {
+                    Some(x) => landed(Some(x.id), asked(&item.command).differences(x), Some(t)),
+                    None => ReadBack::Missing("the timer is not on the ticket".into()),
+                }
+            }
+            Command::UpdateTimer { timer_id, .. } => match find(*timer_id) {
+                Some(x) => landed(None, asked(&item.command).differences(x), Some(t)),
+                None => missing(*timer_id),
+            },
+            Command::DeleteTimer { timer_id } => match find(*timer_id) {
+                Some(_) => ReadBack::Missing(format!("timer {timer_id} is still on the ticket")),
+                None => landed(None, Vec::new(), Some(t)),
+            },
+            Command::ChargeTimer { timer_id } => match find(*timer_id) {
+                None => missing(*timer_id),
+                Some(x) if !x.recorded => {
+                    ReadBack::Missing(format!("timer {timer_id} is not charged"))
+                }
+                Some(x) => {
+                    let mut diffs = Vec::new();
+                    match x.ticket_line_item_id {
+                        Some(l) if t.line_items.iter().any(|li| li.id == l) => {}
+                        linked => diffs.push(Difference::new(
+                            format!("timer {timer_id}: charged line item"),
+                            "a line item on the ticket",
+                            linked
+                                .map_or("none".to_string(), |l| format!("{l}, not on the ticket")),
+                            true,
+                        )),
+                    }
+                    landed(None, diffs, Some(t))
+                }
+            },
+            _ => ReadBack::Missing("not a timer write".into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{item, snapshot, ticket};
+    use super::*;
+
+    #[test]
+    fn a_timer_is_found_by_its_start_in_any_offset() {
+        let it = item(Command::AddTimer {
+            start_at: "2026-11-02T09:00:00Z".into(),
+            end_at: "2026-11-02T09:45:00Z".into(),
+            notes: Some("remote session".into()),
+            billable: true,
+            product_id: Some(9001),
+        });
+        let snap = snapshot(ticket(json!({"ticket_timers": [
+            {"id": 12, "start_time": "2026-11-02T10:00:00.000+01:00", "end_time": "2026-11-02T10:45:00.000+01:00",
+             "billable": true, "product_id": 9001, "notes": "remote  session"}
+        ]})));
+        assert_eq!(Timers.probe(&it, &snap, &[]), Probe::Landed(Some(12)));
+        let ReadBack::Landed { differences, .. } = Timers.read_back(&it, &snap, &[]) else {
+            panic!("the timer is there");
+        };
+        assert!(differences.is_empty(), "{differences:?}");
+    }
+
+    #[test]
+    fn a_charge_is_recognised_by_its_effect() {
+        let it = item(Command::ChargeTimer { timer_id: 12 });
+        let snap = snapshot(ticket(json!({
+            "ticket_timers": [{"id": 12, "recorded": true, "ticket_line_item_id": 40}],
+            "line_items": [{"id": 40, "quantity": 1}]
+        })));
+        assert_eq!(Timers.probe(&it, &snap, &[]), Probe::Landed(None));
+        assert!(matches!(
+            Timers.read_back(&it, &snap, &[]),
+            ReadBack::Landed { ref differences, .. } if differences.is_empty()
+        ));
+        assert!(!Timers.idempotent(&it.command));
+    }
+}
