@@ -141,6 +141,12 @@ impl SimHandle {
         self.app.counters()
     }
 
+    /// As POST /admin/counters/reset: a test counts only what follows its
+    /// setup.
+    pub fn reset_counters(&self) {
+        self.app.reset_counters();
+    }
+
     /// As PUT /admin/rate_limit.
     pub fn set_rate_limit(&self, per_minute: u32) {
         self.app.limiter().set_per_minute(per_minute);

@@ -189,6 +189,52 @@ mod tests {
     type TestResult = Result<(), Box<dyn std::error::Error>>;
 
     #[test]
+    fn a_version_2_cache_with_queued_writes_migrates_to_the_new_states() -> TestResult {
+        use crate::outbox::{Change, State};
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("cache.db");
+        {
+            let mut conn = rusqlite::Connection::open(&path)?;
+            embedded::migrations::runner()
+                .set_target(refinery::Target::Version(2))
+                .run(&mut conn)?;
+            for state in [
+                "queued",
+                "sending",
+                "verifying",
+                "done",
+                "failed",
+                "held",
+                "cancelled",
+            ] {
+                conn.execute(
+                    "INSERT INTO outbox (kind, payload, state, result, created_at, updated_at)
+                     VALUES ('add_comment', ?1, ?2, ?3, '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z')",
+                    rusqlite::params![
+                        r#"{"kind": "add_comment", "subject": "Update", "body": "old"}"#,
+                        state,
+                        r#"{"before_max_id": 7, "ticket_updated_at": "2026-11-01T00:00:00.000Z"}"#
+                    ],
+                )?;
+            }
+        }
+        let mut store = Store::open(&path)?;
+        assert_eq!(store.applied_version()?, Some(SCHEMA_VERSION));
+        let items = store.outbox_items(&[])?;
+        assert_eq!(items.len(), 7);
+        assert!(items.iter().all(|i| i.result.before_max_id == Some(7)));
+        // The rebuilt table takes the new states.
+        for (item, from, to) in [
+            (&items[1], State::Sending, State::Probing),
+            (&items[2], State::Verifying, State::Uncertain),
+            (&items[3], State::Done, State::Differs),
+        ] {
+            store.outbox_transition(item.id, &[from], to, Change::default())?;
+        }
+        Ok(())
+    }
+
+    #[test]
     fn outbox_transactions_are_durable_and_cache_writes_stay_cheap() -> TestResult {
         let dir = tempfile::tempdir()?;
         let mut store = Store::open(dir.path().join("cache.db"))?;

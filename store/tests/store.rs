@@ -615,88 +615,10 @@ fn an_older_thread_never_replaces_a_newer_one() {
 }
 
 #[test]
-fn a_version_2_cache_with_queued_writes_migrates_to_the_new_states() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("cache.db");
-    {
-        // Build a version-2 file by hand: the V1 and V2 scripts, their
-        // history rows, and an outbox row in every old state.
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations");
-        for f in ["V1__initial.sql", "V2__open_tickets_index.sql"] {
-            conn.execute_batch(&std::fs::read_to_string(format!("{root}/{f}")).unwrap())
-                .unwrap();
-        }
-        conn.execute_batch(
-            "CREATE TABLE refinery_schema_history (version INTEGER PRIMARY KEY, name TEXT,
-                 applied_on TEXT, checksum TEXT);
-             INSERT INTO refinery_schema_history VALUES (1, 'initial', '', '0'), (2, 'open_tickets_index', '', '0');",
-        )
-        .unwrap();
-        for (i, state) in [
-            "queued",
-            "sending",
-            "verifying",
-            "done",
-            "failed",
-            "held",
-            "cancelled",
-        ]
-        .iter()
-        .enumerate()
-        {
-            conn.execute(
-                "INSERT INTO outbox (kind, payload, state, result, created_at, updated_at)
-                 VALUES ('add_comment', ?1, ?2, ?3, '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z')",
-                rusqlite::params![
-                    serde_json::to_string(&comment(&format!("old {i}"))).unwrap(),
-                    state,
-                    r#"{"before_max_id": 7, "ticket_updated_at": "2026-11-01T00:00:00.000Z"}"#
-                ],
-            )
-            .unwrap();
-        }
-    }
-    let mut store = Store::open(&path).unwrap();
-    assert_eq!(
-        store.applied_version().unwrap(),
-        Some(syncro_store::SCHEMA_VERSION)
-    );
-    let items = store.outbox_items(&[]).unwrap();
-    assert_eq!(items.len(), 7);
-    assert!(items.iter().all(|i| i.result.before_max_id == Some(7)));
-    // The new states are accepted by the rebuilt table.
-    store
-        .outbox_transition(
-            items[1].id,
-            &[State::Sending],
-            State::Probing,
-            Change::default(),
-        )
-        .unwrap();
-    store
-        .outbox_transition(
-            items[2].id,
-            &[State::Verifying],
-            State::Uncertain,
-            Change::default(),
-        )
-        .unwrap();
-    store
-        .outbox_transition(
-            items[3].id,
-            &[State::Done],
-            State::Differs,
-            Change::default(),
-        )
-        .unwrap();
-}
-
-#[test]
 fn retry_does_what_is_safe_for_what_is_known() {
     use syncro_store::outbox::{ItemResult, RetryPlan};
     let (_dir, mut store) = temp_store();
-    let mut make = |state: State, remote_id: Option<i64>, sent: bool| {
+    fn make(store: &mut Store, state: State, remote_id: Option<i64>, sent: bool) -> i64 {
         let id = store
             .enqueue(NewItem::on_ticket(comment("x"), 1, 100))
             .unwrap();
@@ -716,13 +638,13 @@ fn retry_does_what_is_safe_for_what_is_known() {
             )
             .unwrap();
         id
-    };
-    let landed = make(State::Failed, Some(55), true);
-    let differs = make(State::Differs, Some(56), true);
-    let unknown = make(State::Uncertain, None, true);
-    let refused = make(State::Failed, None, false);
-    let held = make(State::Held, None, false);
-    let done = make(State::Done, Some(57), true);
+    }
+    let landed = make(&mut store, State::Failed, Some(55), true);
+    let differs = make(&mut store, State::Differs, Some(56), true);
+    let unknown = make(&mut store, State::Uncertain, None, true);
+    let refused = make(&mut store, State::Failed, None, false);
+    let held = make(&mut store, State::Held, None, false);
+    let done = make(&mut store, State::Done, Some(57), true);
     let cases = [
         (landed, RetryPlan::Reverify, State::Verifying),
         (differs, RetryPlan::Reverify, State::Verifying),
@@ -740,10 +662,10 @@ fn retry_does_what_is_safe_for_what_is_known() {
     );
     // Release: a differing item is accepted as it is; an uncertain one is
     // sent again without its lost send on record.
-    let differs = make(State::Differs, Some(58), true);
+    let differs = make(&mut store, State::Differs, Some(58), true);
     let (item, was) = store.outbox_release(differs).unwrap();
     assert_eq!((was, item.state), (State::Differs, State::Done));
-    let unknown = make(State::Uncertain, None, true);
+    let unknown = make(&mut store, State::Uncertain, None, true);
     let (item, _) = store.outbox_release(unknown).unwrap();
     assert_eq!(item.state, State::Queued);
     assert_eq!(item.result.sent_at, None);
