@@ -97,6 +97,11 @@ impl Client {
         })
     }
 
+    /// The API base URL (it never holds the key: that rides per request).
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     pub fn limiter(&self) -> &Arc<Limiter> {
         &self.limiter
     }

@@ -101,22 +101,51 @@ pub struct OnceReport {
     pub outbox_pending: i64,
 }
 
+/// How `syncrod once` runs.
+#[derive(Debug, Clone, Copy)]
+pub struct OnceOptions {
+    /// Give up retrying transient failures after this long.
+    pub deadline: Duration,
+    /// Also run the deletion sweep (a full listing of every resource).
+    pub sweep: bool,
+    /// Give up after this many tries that could not reach the server at
+    /// all (backing off 1, 2, 4... s): a cron job must not hang offline.
+    pub offline_tries: u32,
+}
+
+impl Default for OnceOptions {
+    fn default() -> Self {
+        OnceOptions {
+            deadline: Duration::from_secs(600),
+            sweep: true,
+            offline_tries: 4,
+        }
+    }
+}
+
 /// One complete pass of every resource (every stale thread included, and
 /// with `sweep` the deletion sweep too) plus a drain of the outbox,
-/// retrying transient failures until `deadline`.
+/// retrying transient failures until the deadline, and giving up early
+/// when the server cannot be reached at all.
 pub async fn once(
     daemon: &Daemon,
-    deadline: Duration,
-    sweep: bool,
+    options: OnceOptions,
     progress: Option<indicatif::ProgressBar>,
 ) -> Result<OnceReport> {
+    let OnceOptions {
+        deadline,
+        sweep,
+        offline_tries,
+    } = options;
     let started = tokio::time::Instant::now();
     let shutdown = CancellationToken::new();
     let outbox = daemon.outbox();
-    let syncer = Syncer::new(daemon.client.clone(), daemon.db.clone()).with_progress(progress);
+    let syncer = Syncer::new(daemon.client.clone(), daemon.db.clone())
+        .with_progress(progress)
+        .with_open_refresh(daemon.config.schedule.open_refresh_per_pass);
     let mut report = OnceReport::default();
     let first = outbox.drain(&shutdown).await?;
-    let mut attempt = 0u32;
+    let (mut attempt, mut unreachable) = (0u32, 0u32);
     loop {
         let pass = async {
             let mut r = syncer.pass(usize::MAX).await?;
@@ -136,6 +165,24 @@ pub async fn once(
             }
             Err(e) if e.is_fatal() || started.elapsed() >= deadline => {
                 return Err(fatal_context(e))
+            }
+            Err(SyncError::Api(ApiError::Unreachable(m))) => {
+                unreachable += 1;
+                if unreachable >= offline_tries.max(1) {
+                    let queued = daemon.db.call(|s| s.outbox_counts()).await?.active();
+                    anyhow::bail!(
+                        "cannot reach the Syncro server at {} ({m}): gave up after {unreachable} tries over {} s; {}",
+                        daemon.client.base(),
+                        started.elapsed().as_secs(),
+                        match queued {
+                            0 => "nothing is waiting in the outbox".to_string(),
+                            n => format!("{n} write(s) still queued: they go out when syncrod next reaches the server"),
+                        }
+                    );
+                }
+                let wait = Duration::from_secs(1 << (unreachable - 1).min(5));
+                tracing::warn!(error = %m, retry_in_s = wait.as_secs(), "the Syncro server is unreachable; trying again");
+                tokio::time::sleep(wait).await;
             }
             Err(e) => {
                 attempt += 1;
@@ -195,10 +242,24 @@ pub async fn run(daemon: Daemon, shutdown: impl Future<Output = ()> + Send) -> R
     let (tx, mut rx) = mpsc::channel::<Trigger>(1);
     let mut scheduler = schedule(&daemon.config, tx.clone()).await?;
 
-    let syncer = Syncer::new(daemon.client.clone(), daemon.db.clone());
+    let syncer = Syncer::new(daemon.client.clone(), daemon.db.clone())
+        .with_open_refresh(daemon.config.schedule.open_refresh_per_pass);
     let history_batch = daemon.config.schedule.history_batch;
-    let mut heartbeat = tokio::time::interval(HEARTBEAT_INTERVAL);
-    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // Its own task: a first pass over a large account lasts longer than
+    // the staleness limit, and the daemon must not look dead meanwhile.
+    let beats = tokio::spawn({
+        let (daemon, stop, started_at) = (daemon.clone(), stop.clone(), started_at.clone());
+        async move {
+            let mut heartbeat = tokio::time::interval(HEARTBEAT_INTERVAL);
+            heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                tokio::select! {
+                    _ = heartbeat.tick() => daemon.heartbeat(&started_at, true).await,
+                    _ = stop.cancelled() => return,
+                }
+            }
+        }
+    });
     let mut handled_request = daemon.db.call(|s| s.sync_requested_at()).await?;
     let mut outage = false;
     let _ = tx.try_send(Trigger::Sync);
@@ -207,10 +268,6 @@ pub async fn run(daemon: Daemon, shutdown: impl Future<Output = ()> + Send) -> R
     loop {
         let trigger = tokio::select! {
             _ = &mut shutdown => break,
-            _ = heartbeat.tick() => {
-                daemon.heartbeat(&started_at, true).await;
-                continue;
-            }
             _ = sync_wake.notified() => {
                 // The CLI asks for a pass through the store (`syncro sync`).
                 let req = daemon.db.call(|s| s.sync_requested_at()).await?;
@@ -265,6 +322,7 @@ pub async fn run(daemon: Daemon, shutdown: impl Future<Output = ()> + Send) -> R
 
     tracing::info!("syncrod stopping");
     stop.cancel();
+    let _ = beats.await;
     let _ = scheduler.shutdown().await;
     // The drainer finishes the step in flight if it can within the grace;
     // otherwise its persisted state stands (see STOP_GRACE).

@@ -55,6 +55,10 @@ enum Command {
         /// Skip the deletion sweep (a full listing of every resource)
         #[arg(long)]
         quick: bool,
+        /// Give up (exit 1) after this many tries that cannot reach the
+        /// server at all, backing off 1, 2, 4... s between them
+        #[arg(long, default_value_t = 4, value_name = "N")]
+        offline_tries: u32,
     },
     /// Run syncrod as a service: a systemd user unit (--user) on Linux, a
     /// launchd agent (--user) on macOS, a Windows service (elevated prompt)
@@ -106,7 +110,15 @@ fn real_main(args: Args) -> Result<ExitCode> {
             timeout,
             json,
             quick,
-        } => once(config, db, Duration::from_secs(timeout), json, !quick),
+            offline_tries,
+        } => {
+            let options = syncrod::OnceOptions {
+                deadline: Duration::from_secs(timeout),
+                sweep: !quick,
+                offline_tries,
+            };
+            once(config, db, options, json)
+        }
         Command::Install { user } => {
             logging::init(None, None, Mode::Stderr);
             service::install::install(&Request { config, db, user })?;
@@ -187,9 +199,8 @@ fn run(config: Option<PathBuf>, db: Option<PathBuf>) -> Result<ExitCode> {
 fn once(
     config: Option<PathBuf>,
     db: Option<PathBuf>,
-    timeout: Duration,
+    options: syncrod::OnceOptions,
     json: bool,
-    sweep: bool,
 ) -> Result<ExitCode> {
     let config = service::load_config(config.as_deref(), db.as_deref());
     logging::init(
@@ -206,7 +217,7 @@ fn once(
     runtime.block_on(async move {
         let daemon = syncrod::Daemon::open(config)?;
         let bar = progress_bar();
-        let report = syncrod::once(&daemon, timeout, sweep, bar.clone()).await?;
+        let report = syncrod::once(&daemon, options, bar.clone()).await?;
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
@@ -221,7 +232,7 @@ fn once(
             }
         } else {
             eprintln!(
-                "synced: {} listed, {} threads, {} deleted, {} requests; outbox: {} done, {} failed, {} held, {} still pending",
+                "synced: {} listed, {} threads, {} deleted, {} requests; outbox: {} done, {} failed, {} held, {} differ, {} uncertain, {} still pending",
                 report.sync.listed,
                 report.sync.details,
                 report.sync.deleted,
@@ -229,6 +240,8 @@ fn once(
                 report.outbox.done,
                 report.outbox.failed,
                 report.outbox.held,
+                report.outbox.differs,
+                report.outbox.uncertain,
                 report.outbox_pending
             );
         }

@@ -203,15 +203,40 @@ impl Store {
 
     /// Tickets whose detail is missing or older than their list entry, open
     /// ones first, then most recently updated: the sync engine's work queue.
-    pub fn tickets_needing_detail(&self, limit: usize) -> StoreResult<Vec<i64>> {
-        let mut stmt = self.conn.prepare(
+    /// With `open_only`, only the open ones (what a technician needs first).
+    pub fn tickets_needing_detail(&self, limit: usize, open_only: bool) -> StoreResult<Vec<i64>> {
+        let mut stmt = self.conn.prepare_cached(
             "SELECT id FROM tickets
-             WHERE detail_updated_at IS NULL OR detail_updated_at <> COALESCE(updated_at, '')
+             WHERE (detail_updated_at IS NULL OR detail_updated_at <> COALESCE(updated_at, ''))
+               AND (NOT ?2 OR status NOT IN ('Resolved', 'Invoiced', 'Closed'))
              ORDER BY (status IN ('Resolved', 'Invoiced', 'Closed')), updated_at DESC
              LIMIT ?1",
         )?;
         let ids = stmt
-            .query_map([limit as i64], |r| r.get(0))?
+            .query_map(params![limit as i64, open_only], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
+    /// Open tickets whose cached thread is current by `updated_at` but was
+    /// fetched longest ago (and at least `min_age` ago), for the sync
+    /// engine's safety net: a comment that does not bump the ticket's
+    /// `updated_at` is still found within a bounded time.
+    pub fn open_tickets_stalest_threads(
+        &self,
+        limit: usize,
+        fetched_before: &str,
+    ) -> StoreResult<Vec<i64>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM tickets
+             WHERE status NOT IN ('Resolved', 'Invoiced', 'Closed')
+               AND detail_updated_at IS NOT NULL AND detail_updated_at = COALESCE(updated_at, '')
+               AND COALESCE(detail_fetched_at, '') < ?2
+             ORDER BY COALESCE(detail_fetched_at, '') ASC, id
+             LIMIT ?1",
+        )?;
+        let ids = stmt
+            .query_map(params![limit as i64, fetched_before], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         Ok(ids)
     }

@@ -203,11 +203,11 @@ fn detail_staleness_tracks_updated_at() {
     store
         .upsert_tickets(&[Ticket::from_json(&base).unwrap()], &[])
         .unwrap();
-    assert_eq!(store.tickets_needing_detail(10).unwrap(), vec![1]);
+    assert_eq!(store.tickets_needing_detail(10, false).unwrap(), vec![1]);
     store
         .upsert_ticket_detail(&detail(base.clone(), json!([])))
         .unwrap();
-    assert!(store.tickets_needing_detail(10).unwrap().is_empty());
+    assert!(store.tickets_needing_detail(10, false).unwrap().is_empty());
     base["updated_at"] = json!("2026-02-01T00:00:00Z");
     store
         .upsert_tickets(&[Ticket::from_json(&base).unwrap()], &[])
@@ -669,4 +669,80 @@ fn retry_does_what_is_safe_for_what_is_known() {
     let (item, _) = store.outbox_release(unknown).unwrap();
     assert_eq!(item.state, State::Queued);
     assert_eq!(item.result.sent_at, None);
+}
+
+#[test]
+fn an_overdue_item_blocked_behind_a_held_one_is_not_a_reason_to_wake() {
+    let (_dir, mut store) = temp_store();
+    let held = store
+        .enqueue(NewItem::on_ticket(comment("first"), 1, 101))
+        .unwrap();
+    store
+        .outbox_transition(held, &[State::Queued], State::Held, Change::default())
+        .unwrap();
+    let behind = store
+        .enqueue(NewItem::on_ticket(comment("second"), 1, 101))
+        .unwrap();
+    // It earned a backoff that has long expired.
+    store
+        .outbox_transition(
+            behind,
+            &[State::Queued],
+            State::Queued,
+            Change {
+                next_attempt_at: Some(Some("2026-01-01T00:00:00.000Z".into())),
+                ..Change::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(store.outbox_next_due().unwrap(), None);
+    // An item on another ticket that can go sets the wake-up time.
+    let other = store
+        .enqueue(NewItem::on_ticket(comment("elsewhere"), 2, 102))
+        .unwrap();
+    store
+        .outbox_transition(
+            other,
+            &[State::Queued],
+            State::Probing,
+            Change {
+                next_attempt_at: Some(Some("2030-01-01T00:00:00.000Z".into())),
+                ..Change::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        store.outbox_next_due().unwrap().as_deref(),
+        Some("2030-01-01T00:00:00.000Z")
+    );
+}
+
+#[test]
+fn the_open_thread_safety_net_picks_the_stalest_open_threads() {
+    let (_dir, mut store) = temp_store();
+    let at = |d: TicketWithChildren, when: &str| d.fetched_at(when.to_string());
+    let t = |id, status| detail(ticket(id, 100 + id, "s", status, "Acme"), json!([]));
+    store
+        .upsert_ticket_detail(&at(t(1, "New"), "2026-12-01T09:00:00.000Z"))
+        .unwrap();
+    store
+        .upsert_ticket_detail(&at(t(2, "In Progress"), "2026-12-01T08:00:00.000Z"))
+        .unwrap();
+    store
+        .upsert_ticket_detail(&at(t(3, "Closed"), "2026-12-01T07:00:00.000Z"))
+        .unwrap();
+    store
+        .upsert_ticket_detail(&at(t(4, "New"), "2026-12-01T11:59:00.000Z"))
+        .unwrap();
+    let ids = store
+        .open_tickets_stalest_threads(10, "2026-12-01T11:50:00.000Z")
+        .unwrap();
+    // Open only, stalest first, none read after the cut-off.
+    assert_eq!(ids, vec![2, 1]);
+    assert_eq!(
+        store
+            .open_tickets_stalest_threads(1, "2026-12-01T11:50:00.000Z")
+            .unwrap(),
+        vec![2]
+    );
 }

@@ -462,9 +462,12 @@ async fn a_conflicting_update_is_held_until_released() {
     let env = env_for(&sim);
     let (ticket, number, _, _) = prepared_ticket(&sim).await;
     let daemon = Daemon::open(env.config()).unwrap();
-    syncrod::once(&daemon, Duration::from_secs(30), false, None)
-        .await
-        .unwrap();
+    let options = syncrod::OnceOptions {
+        deadline: Duration::from_secs(30),
+        sweep: false,
+        ..Default::default()
+    };
+    syncrod::once(&daemon, options, None).await.unwrap();
     let mut store = env.store();
     let seen = store.ticket_updated_at(ticket).unwrap();
     let id = store

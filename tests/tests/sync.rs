@@ -21,9 +21,11 @@ fn sim_config(tickets: usize) -> SimConfig {
 
 async fn once(env: &TestEnv) -> syncrod::OnceReport {
     let daemon = Daemon::open(env.config()).expect("open daemon");
-    syncrod::once(&daemon, Duration::from_secs(120), true, None)
-        .await
-        .expect("once")
+    let options = syncrod::OnceOptions {
+        deadline: Duration::from_secs(120),
+        ..Default::default()
+    };
+    syncrod::once(&daemon, options, None).await.expect("once")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -139,7 +141,11 @@ async fn faults_slow_the_sync_but_never_corrupt_the_cache() {
     let daemon = Daemon::open(env.config()).unwrap();
     // Under a 30% fault rate a pass may fail; it must fail cleanly.
     for _ in 0..3 {
-        let _ = syncrod::once(&daemon, Duration::from_secs(20), true, None).await;
+        let options = syncrod::OnceOptions {
+            deadline: Duration::from_secs(20),
+            ..Default::default()
+        };
+        let _ = syncrod::once(&daemon, options, None).await;
     }
     let counters = sim.counters();
     assert!(

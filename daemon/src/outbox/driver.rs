@@ -112,7 +112,10 @@ impl Outbox {
             Ok(s) => s,
             Err(e) => return self.not_sent(&item, e).await,
         };
-        if let Some(reason) = self.conflict(&item, &snap).await? {
+        // Only before the first send: after one, a newer `updated_at` may
+        // be our own request committing late, not someone else's edit.
+        let first_send = item.attempts == 0;
+        if let Some(reason) = self.conflict(&item, &snap).await?.filter(|_| first_send) {
             tracing::warn!(item = item.id, %reason, "holding a conflicting update");
             return self.park(&item, State::Held, reason).await;
         }

@@ -28,6 +28,8 @@ pub use driver::MAX_UNKNOWN_SENDS;
 
 /// Safety-net poll in case a wake-up was missed.
 const POLL_INTERVAL: Duration = Duration::from_secs(30);
+/// Pause before draining again when an item that can go is already due.
+const DUE_AGAIN: Duration = Duration::from_millis(250);
 
 /// How writes whose outcome is unknown are looked for (from `[outbox]`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -134,13 +136,10 @@ impl Outbox {
                 tracing::error!(error = %e, "outbox drain failed");
             }
             let wait = match self.db.call(|s| s.outbox_next_due()).await {
+                // Due already (it became due while draining): go again soon.
                 Ok(Some(due)) => time::parse(&due)
-                    .map(|t| {
-                        (t - chrono::Utc::now())
-                            .to_std()
-                            .unwrap_or(Duration::from_millis(50))
-                    })
-                    .unwrap_or(POLL_INTERVAL)
+                    .and_then(|t| (t - chrono::Utc::now()).to_std().ok())
+                    .unwrap_or(DUE_AGAIN)
                     .min(POLL_INTERVAL),
                 _ => POLL_INTERVAL,
             };

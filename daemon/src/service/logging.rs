@@ -78,16 +78,13 @@ type Boxed = Box<dyn Layer<Layered<EnvFilter, Registry>> + Send + Sync>;
 /// Installs the global subscriber for the cache at `db_path`. Without one
 /// (the config failed to load) logs go to stderr, next to the error.
 pub fn init(db_path: Option<&Path>, log_level: Option<&str>, mode: Mode) -> Destination {
-    // refinery announces every migration check at info; only its warnings
-    // are news to an operator. An explicit RUST_LOG still decides.
+    // refinery announces every migration check, and the scheduler its
+    // inner life ("Uninited", "Job creator created"), at info; only their
+    // warnings are news to an operator. An explicit RUST_LOG still decides.
+    let quiet = "refinery_core=warn,tokio_cron_scheduler=warn";
     let filter = EnvFilter::try_from_env("RUST_LOG")
-        .or_else(|_| {
-            EnvFilter::try_new(format!(
-                "{},refinery_core=warn",
-                log_level.unwrap_or("info")
-            ))
-        })
-        .unwrap_or_else(|_| EnvFilter::new("info,refinery_core=warn"));
+        .or_else(|_| EnvFilter::try_new(format!("{},{quiet}", log_level.unwrap_or("info"))))
+        .unwrap_or_else(|_| EnvFilter::new(format!("info,{quiet}")));
 
     let mut layers: Vec<Boxed> = Vec::new();
     let mut problem = None;

@@ -4,6 +4,31 @@
 //! Every pass is resumable: a resource's cursor and watermark are saved
 //! only after the page they cover has been committed, and every upsert is
 //! idempotent, so a crash at any point at worst repeats one page.
+//!
+//! What it does not trust, because the real service has been seen (or may
+//! be) otherwise:
+//! - **Paging**: `per_page` may be ignored (tickets come 50 a page,
+//!   invoices 25) and `meta` may lack `total_entries`. A walk follows
+//!   `total_pages` when given, else goes on until an empty page or one
+//!   shorter than the largest it was served.
+//! - **Order and filters**: customers have no `since_updated_at`, so they
+//!   are read newest-updated first and the walk stops at the watermark,
+//!   but only while the pages really come in that order; a server that
+//!   ignores `sort` gets a full walk. `since_updated_at` is re-asked with a
+//!   2-minute overlap, so inclusive or exclusive makes no difference.
+//! - **Clocks**: a record stamped more than 10 minutes past our clock is
+//!   stored but does not move the watermark (one future stamp would
+//!   otherwise freeze incremental sync until the daily sweep).
+//! - **Comments bumping `updated_at`**: threads are re-fetched when a
+//!   ticket's `updated_at` changes. Whether the real service bumps it for
+//!   a comment added in the web UI is not documented, so as a safety net
+//!   each idle pass re-reads a few open tickets' threads (the ones read
+//!   longest ago, none more often than every 10 minutes;
+//!   `schedule.open_refresh_per_pass`, default 10 requests, under 7% of
+//!   the default budget). A new web-UI comment on an open ticket thus
+//!   reaches the cache within `open tickets / 10` passes at worst, and at
+//!   once if the server does bump `updated_at`. Closed tickets rely on the
+//!   bump and on the daily sweep.
 
 mod details;
 mod page;
@@ -30,6 +55,9 @@ pub const PER_PAGE: usize = 100;
 /// little behind (or a record saved while we paged) is not missed.
 /// Upserts are idempotent, so the overlap costs nothing but a few rows.
 const WATERMARK_OVERLAP: ChronoDuration = ChronoDuration::minutes(2);
+/// How far past our own clock a record's `updated_at` may be and still
+/// move a watermark (server clocks drift; an import can stamp the future).
+const FUTURE_TOLERANCE: ChronoDuration = ChronoDuration::minutes(10);
 /// Thread fetches in flight at once: enough to keep the rate budget busy
 /// despite round-trip latency, few enough to be gentle.
 const DETAIL_CONCURRENCY: usize = 8;
@@ -71,7 +99,21 @@ struct ListCursor {
     page: u32,
     /// Newest `updated_at` seen so far in this walk.
     max_seen: Option<String>,
+    /// The largest page the server has served in this walk.
+    #[serde(default)]
+    served: usize,
+    /// The server ignored the requested order (seen in this walk): the
+    /// walk cannot stop at the watermark and must read every page.
+    #[serde(default)]
+    unordered: bool,
+    /// `updated_at` of the last record of the previous page.
+    #[serde(default)]
+    prev_last: Option<String>,
 }
+
+/// A thread re-read by the open-ticket safety net is not re-read again
+/// before this long.
+const OPEN_REFRESH_MIN_AGE: ChronoDuration = ChronoDuration::minutes(10);
 
 /// Shared state of the engine.
 #[derive(Clone)]
@@ -80,6 +122,8 @@ pub struct Syncer {
     pub(crate) db: Db,
     requests: Arc<AtomicU64>,
     pub(crate) progress: Option<indicatif::ProgressBar>,
+    /// Open threads re-read per idle pass (see [`Syncer::refresh_open_threads`]).
+    open_refresh: usize,
 }
 
 impl Syncer {
@@ -89,7 +133,14 @@ impl Syncer {
             db,
             requests: Arc::new(AtomicU64::new(0)),
             progress: None,
+            open_refresh: 0,
         }
+    }
+
+    /// Re-reads up to `n` open threads per idle pass.
+    pub fn with_open_refresh(mut self, n: usize) -> Syncer {
+        self.open_refresh = n;
+        self
     }
 
     /// Shows a progress bar on a terminal (for the first, long pass).
@@ -103,22 +154,69 @@ impl Syncer {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// An incremental pass over every resource, then up to `detail_budget`
-    /// ticket threads from the backlog (open tickets first).
+    /// An incremental pass, in the order a technician needs things: the
+    /// customer list (small; tickets are indexed for search with their
+    /// customer's names), the ticket list and every open ticket's thread,
+    /// then the invoice list and invoice lines, then up to `detail_budget`
+    /// threads of closed tickets from the history backlog, then (when
+    /// idle) the open-thread safety net. On a fresh install the open
+    /// threads are thus in the cache after two lists plus one request per
+    /// open ticket, whatever the size of the history.
     pub async fn pass(&self, detail_budget: usize) -> Result<PassReport, SyncError> {
         let before = self.requests();
         let mut report = PassReport::default();
-        for resource in Resource::ALL {
-            let r = self.resource_pass(resource, detail_budget).await;
-            self.record_outcome(resource, &r).await?;
-            let r = r?;
+        let mut add = |r: &PassReport| {
             report.listed += r.listed;
             report.details += r.details;
             report.deleted += r.deleted;
             report.bad_records += r.bad_records;
+        };
+        let customers = self.resource_pass(Resource::Customers).await;
+        add(&self.finish(Resource::Customers, customers, true).await?);
+        let open = async {
+            let mut r = self.walk_list(Resource::Tickets).await?;
+            r.details += self
+                .sync_details(Resource::Tickets, usize::MAX, true)
+                .await?;
+            Ok(r)
         }
+        .await;
+        let open = self.finish(Resource::Tickets, open, false).await?;
+        add(&open);
+        let invoices = self.resource_pass(Resource::Invoices).await;
+        add(&self.finish(Resource::Invoices, invoices, true).await?);
+        let history = async {
+            let fetched = self
+                .sync_details(Resource::Tickets, detail_budget, false)
+                .await?;
+            let mut r = PassReport {
+                details: fetched,
+                ..PassReport::default()
+            };
+            // Only when idle: the backlog (and a first pass) come first.
+            if (fetched as usize) < detail_budget {
+                r.details += self.refresh_open_threads().await?;
+            }
+            Ok(r)
+        }
+        .await;
+        add(&self.finish(Resource::Tickets, history, true).await?);
         report.requests = self.requests() - before;
         Ok(report)
+    }
+
+    /// Records the outcome of a resource's work (`done`: its last step in
+    /// this pass, so success may be recorded) and passes it on.
+    async fn finish(
+        &self,
+        resource: Resource,
+        r: Result<PassReport, SyncError>,
+        done: bool,
+    ) -> Result<PassReport, SyncError> {
+        if done || r.is_err() {
+            self.record_outcome(resource, &r).await?;
+        }
+        r
     }
 
     /// The daily sweep: lists every record to find the ones deleted on the
@@ -138,24 +236,13 @@ impl Syncer {
         Ok(report)
     }
 
-    async fn resource_pass(
-        &self,
-        resource: Resource,
-        detail_budget: usize,
-    ) -> Result<PassReport, SyncError> {
-        match resource {
-            Resource::Customers => self.walk_list(resource).await,
-            Resource::Tickets => {
-                let mut r = self.walk_list(resource).await?;
-                r.details += self.sync_details(resource, detail_budget).await?;
-                Ok(r)
-            }
-            Resource::Invoices => {
-                let mut r = self.walk_list(resource).await?;
-                r.details += self.sync_details(resource, usize::MAX).await?;
-                Ok(r)
-            }
+    /// The list walk of customers or invoices, and invoice lines.
+    async fn resource_pass(&self, resource: Resource) -> Result<PassReport, SyncError> {
+        let mut r = self.walk_list(resource).await?;
+        if resource == Resource::Invoices {
+            r.details += self.sync_details(resource, usize::MAX, false).await?;
         }
+        Ok(r)
     }
 
     /// Records success or the error in the resource's sync_state.
@@ -228,14 +315,23 @@ impl Syncer {
     }
 }
 
-/// Whether `page` was the last one.
-fn is_last_page(items: usize, meta: &PageMeta, page: u32) -> bool {
+/// The latest `updated_at` that may move a watermark.
+fn horizon() -> String {
+    time::format(chrono::Utc::now() + FUTURE_TOLERANCE)
+}
+
+/// Whether `page` was the last one. `total_pages` decides when the server
+/// gives it. Without it, `per_page` may not have been honoured (tickets
+/// come 50 a page, invoices 25, whatever is asked), so a page is short
+/// only against the largest page this walk has been served (`served`);
+/// otherwise the walk goes on until an empty page.
+fn is_last_page(items: usize, meta: &PageMeta, page: u32, served: usize) -> bool {
     if items == 0 {
         return true;
     }
     match meta.total_pages {
         Some(total) => i64::from(page) >= total,
-        None => items < PER_PAGE,
+        None => served > 0 && items < served,
     }
 }
 
@@ -273,6 +369,7 @@ impl Syncer {
             since: st.watermark.as_deref().and_then(since),
             page: 1,
             max_seen: st.watermark.clone(),
+            ..ListCursor::default()
         });
         loop {
             let mut query = resource.list_query();
@@ -293,13 +390,37 @@ impl Syncer {
             report.listed += n as u64;
             report.bad_records += bad;
             st.rows_synced += n as i64;
+            if stored.future > 0 {
+                tracing::warn!(
+                    resource = resource.name(),
+                    records = stored.future,
+                    "records stamped in the future (server clock ahead?): stored, but they do not move the watermark"
+                );
+            }
             cursor.max_seen = newer(cursor.max_seen.take(), page_max.as_ref());
-            // Without a server-side filter the list comes newest-updated
-            // first: a record older than the watermark means everything
-            // after it is already mirrored.
+            let served_before = cursor.served;
+            cursor.served = cursor.served.max(items.len());
+            // Without a server-side filter the list is asked newest-updated
+            // first, and a record older than the watermark means everything
+            // after it is already mirrored: but only if the server really
+            // sorted (within the page and across pages). If it did not,
+            // this walk reads every page.
+            if !resource.has_since_filter() && !cursor.unordered {
+                let across = matches!((&cursor.prev_last, &stored.first), (Some(prev), Some(first)) if first > prev);
+                if !stored.descending || across {
+                    tracing::warn!(
+                        resource = resource.name(),
+                        "the server ignored the requested order; reading every page"
+                    );
+                    cursor.unordered = true;
+                }
+            }
+            cursor.prev_last = stored.last.clone().or(cursor.prev_last.take());
             let reached_watermark = !resource.has_since_filter()
+                && !cursor.unordered
                 && matches!((&cursor.since, &stored.oldest), (Some(since), Some(oldest)) if oldest < since);
-            let last = reached_watermark || is_last_page(items.len(), &meta, cursor.page);
+            let last =
+                reached_watermark || is_last_page(items.len(), &meta, cursor.page, served_before);
             if last {
                 st.watermark = cursor.max_seen.clone();
                 st.cursor = None;
@@ -326,11 +447,23 @@ mod tests {
             total_pages: Some(3),
             ..Default::default()
         };
-        assert!(!is_last_page(100, &meta, 2));
-        assert!(is_last_page(100, &meta, 3));
-        assert!(is_last_page(0, &meta, 1));
-        assert!(is_last_page(5, &PageMeta::default(), 1));
-        assert!(!is_last_page(100, &PageMeta::default(), 1));
+        assert!(!is_last_page(100, &meta, 2, 100));
+        assert!(is_last_page(100, &meta, 3, 100));
+        assert!(is_last_page(0, &meta, 1, 0));
+        let none = PageMeta::default();
+        // A server that ignores per_page=100 and serves 50: page 1 is not
+        // the end, a page of 50 after 50s is not either, 12 after 50 is.
+        assert!(!is_last_page(50, &none, 1, 0));
+        assert!(!is_last_page(50, &none, 2, 50));
+        assert!(is_last_page(12, &none, 3, 50));
+        assert!(is_last_page(0, &none, 2, 50));
+    }
+
+    #[test]
+    fn the_horizon_is_a_little_past_now() {
+        let h = time::parse(&horizon()).expect("a timestamp");
+        let ahead = h - chrono::Utc::now();
+        assert!(ahead > ChronoDuration::minutes(9) && ahead <= FUTURE_TOLERANCE);
     }
 
     #[test]

@@ -67,8 +67,18 @@ impl Resource {
 #[derive(Debug, Default)]
 pub(crate) struct StoredPage {
     pub ids: Vec<i64>,
+    /// The newest `updated_at` that may move a watermark: records stamped
+    /// beyond our clock plus [`super::FUTURE_TOLERANCE`] are stored but
+    /// ignored here, or one bad clock would freeze incremental sync.
     pub newest: Option<String>,
     pub oldest: Option<String>,
+    /// `updated_at` of the page's first and last records, in served order.
+    pub first: Option<String>,
+    pub last: Option<String>,
+    /// Whether the records came newest-updated first, as asked.
+    pub descending: bool,
+    /// Records stamped in the future (beyond the tolerance).
+    pub future: u64,
     /// Records that could not be parsed (skipped and logged).
     pub bad: u64,
 }
@@ -116,10 +126,17 @@ impl Syncer {
             }
         };
         let stamps: Vec<String> = stamps.into_iter().flatten().collect();
+        let horizon = super::horizon();
+        let (present, future): (Vec<&String>, Vec<&String>) =
+            stamps.iter().partition(|s| **s <= horizon);
         Ok(StoredPage {
             ids,
-            newest: stamps.iter().max().cloned(),
+            newest: present.into_iter().max().cloned(),
             oldest: stamps.iter().min().cloned(),
+            first: stamps.first().cloned(),
+            last: stamps.last().cloned(),
+            descending: stamps.windows(2).all(|w| w[0] >= w[1]),
+            future: future.len() as u64,
             bad,
         })
     }
@@ -132,7 +149,7 @@ impl Syncer {
     pub(crate) async fn reconcile_resource(&self, r: Resource) -> Result<PassReport, SyncError> {
         let mut report = PassReport::default();
         let mut seen = HashSet::new();
-        let mut page = 1;
+        let (mut page, mut served) = (1, 0);
         loop {
             let (items, meta) = self
                 .list_page(&r.path(), r.name(), r.list_query(), page)
@@ -141,9 +158,10 @@ impl Syncer {
             report.bad_records += stored.bad;
             report.listed += stored.ids.len() as u64;
             seen.extend(stored.ids);
-            if is_last_page(items.len(), &meta, page) {
+            if is_last_page(items.len(), &meta, page, served) {
                 break;
             }
+            served = served.max(items.len());
             page += 1;
         }
         let cached = self
@@ -176,7 +194,7 @@ impl Syncer {
             self.db.call(move |s| r.delete(s, &gone)).await?;
         }
         if r == Resource::Invoices {
-            report.details += self.sync_details(r, usize::MAX).await?;
+            report.details += self.sync_details(r, usize::MAX, false).await?;
         }
         Ok(report)
     }

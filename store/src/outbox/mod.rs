@@ -179,6 +179,16 @@ pub struct OutboxItem {
     pub updated_at: String,
 }
 
+/// An active item not waiting behind another: its dependency is done and
+/// no earlier item on its ticket is unfinished or needs a human.
+const UNBLOCKED: &str = "o.state IN ('queued', 'sending', 'probing', 'verifying')
+    AND (o.depends_on IS NULL
+         OR (SELECT d.state FROM outbox d WHERE d.id = o.depends_on) = 'done')
+    AND (o.ticket_id IS NULL OR NOT EXISTS (
+         SELECT 1 FROM outbox e
+         WHERE e.ticket_id = o.ticket_id AND e.id < o.id
+           AND e.state IN ('queued', 'sending', 'probing', 'verifying', 'held', 'uncertain')))";
+
 const COLUMNS: &str = "id, kind, state, payload, ticket_id, ticket_number, attempts, next_attempt_at, \
      last_error, depends_on, group_id, group_seq, base_updated_at, remote_id, result, created_at, updated_at";
 
@@ -359,16 +369,10 @@ impl Store {
     /// same ticket (items on one ticket run in the order queued; an item
     /// held or uncertain stops the ones after it, a landed one does not).
     pub fn outbox_ready(&self, now: &str) -> StoreResult<Vec<OutboxItem>> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM outbox o
-             WHERE o.state IN ('queued', 'sending', 'probing', 'verifying')
+             WHERE {UNBLOCKED}
                AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?1)
-               AND (o.depends_on IS NULL
-                    OR (SELECT d.state FROM outbox d WHERE d.id = o.depends_on) = 'done')
-               AND (o.ticket_id IS NULL OR NOT EXISTS (
-                    SELECT 1 FROM outbox e
-                    WHERE e.ticket_id = o.ticket_id AND e.id < o.id
-                      AND e.state IN ('queued', 'sending', 'probing', 'verifying', 'held', 'uncertain')))
              ORDER BY o.id"
         ))?;
         let items = stmt
@@ -391,10 +395,13 @@ impl Store {
         })
     }
 
-    /// The earliest `next_attempt_at` among active items (when to wake).
+    /// When the earliest item that can actually go is due (when to wake).
+    /// Items blocked behind another (a dependency, an earlier item on the
+    /// same ticket) do not count, however overdue: waking for them would
+    /// spin until the one in front moves, and its move wakes the drainer.
     pub fn outbox_next_due(&self) -> StoreResult<Option<String>> {
         Ok(self.conn.query_row(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE state IN ('queued', 'sending', 'probing', 'verifying')",
+            &format!("SELECT MIN(COALESCE(o.next_attempt_at, '')) FROM outbox o WHERE {UNBLOCKED}"),
             [],
             |r| r.get(0),
         )?)
