@@ -28,6 +28,7 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         )
         .route("/admin/rate_limit", get(get_rate_limit).put(put_rate_limit))
         .route("/admin/quirks", get(get_quirks).put(put_quirks))
+        .route("/admin/shape", get(get_shape).put(put_shape))
         .route("/admin/mutate", post(mutate))
         .route("/admin/log", get(log))
         .route("/admin/counters", get(counters))
@@ -119,6 +120,22 @@ async fn put_quirks(State(app): State<Arc<App>>, body: Bytes) -> Answer {
     let q: crate::quirks::Quirks = parse(&body)?;
     app.write().quirks = q;
     Ok(ok(json!(q)))
+}
+
+async fn get_shape(State(app): State<Arc<App>>) -> Json<Value> {
+    Json(json!(app.read().shape))
+}
+
+/// PUT /admin/shape: how answers are shaped, e.g.
+/// `{"utc_offset_minutes": -300, "lean_meta": true}`. Replaces the whole
+/// shape: options left out take their defaults (today's rendering); unknown
+/// names are a 400, values that cannot be served a 422.
+async fn put_shape(State(app): State<Arc<App>>, body: Bytes) -> Answer {
+    let s: crate::shape::Shape = parse(&body)?;
+    s.validate()
+        .map_err(|e| error(StatusCode::UNPROCESSABLE_ENTITY, e))?;
+    app.write().shape = s;
+    Ok(ok(json!(s)))
 }
 
 async fn log(State(app): State<Arc<App>>, Query(q): Query<HashMap<String, String>>) -> Json<Value> {

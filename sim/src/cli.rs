@@ -2,7 +2,7 @@
 //! raw flags, and their translation into a checked `SimConfig`.
 
 use clap::{Parser, ValueEnum};
-use syncro_sim::{FaultConfig, FaultKind, Quirks, SimConfig};
+use syncro_sim::{FaultConfig, FaultKind, Quirks, Shape, SimConfig};
 
 const AFTER_HELP: &str = "\
 Quirks (--quirks, comma-separated; also PUT /admin/quirks):
@@ -13,16 +13,37 @@ Quirks (--quirks, comma-separated; also PUT /admin/quirks):
   comment_entities     & < > stored as &amp; &lt; &gt;, hard/double spaces as &nbsp;
   comment_paragraphs   comment bodies wrapped in <p>..</p> per blank-line block
 
+Shape options (--shape, comma-separated NAME or NAME=VALUE; also PUT /admin/shape).
+All off by default (the tidy rendering); [realistic value] in brackets:
+  utc_offset_minutes=M  timestamps in this offset with millis, e.g. -05:00;
+                        invoice date/due_date local midnight [-300]
+  ticket_page_size=N    GET /tickets ignores per_page, N a page [50]
+  invoice_page_size=N   GET /invoices ignores per_page, N a page [25]
+  lean_meta             tickets/invoices meta: only total_pages and page [on]
+  string_decimals       ticket line item price_cost/price_retail as strings [on]
+  error_shapes          404/422 bodies in each endpoint's fixed format [on]
+  no_retry_after        429 answers without Retry-After [on]
+  since_inclusive       since_updated_at is >= instead of > [on]
+  comment_bumps_ticket  a new comment bumps the ticket's updated_at
+                        [default on; realistic off: =false]
+  ignore_customer_sort  GET /customers ignores sort, answers in id order [on]
+  clock_skew_secs=S     the server's clock runs S seconds ahead [0]
+  Bools take NAME alone (on) or NAME=true|false; `none` clears a valued one.
+
 Profiles (--profile):
   realistic  as imperfect as the live service usually is: quirks comment_crlf
              and comment_trim, plus `latency` faults on 5% of all requests
-             (reads too), 50..400 ms. --quirks adds to its quirks; an explicit
-             --fault-rate, --fault-kinds or --latency-ms replaces its value.";
+             (reads too), 50..400 ms, plus every shape option at its
+             [realistic value] above. --quirks adds to its quirks; --shape
+             settings apply on top of its shape (e.g. since_inclusive=false);
+             an explicit --fault-rate, --fault-kinds or --latency-ms
+             replaces its value.";
 
 /// A named bundle of quirks and fault settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Profile {
-    /// comment_crlf + comment_trim, latency faults on 5% of requests (50..400 ms).
+    /// comment_crlf + comment_trim, latency faults on 5% of requests
+    /// (50..400 ms), the realistic answer shape.
     Realistic,
 }
 
@@ -94,7 +115,10 @@ pub struct Args {
     /// Quirks to switch on, comma-separated (names below).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     quirks: Vec<String>,
-    /// A bundle of quirks and faults (see below).
+    /// Shape options, comma-separated NAME or NAME=VALUE (names below).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    shape: Vec<String>,
+    /// A bundle of quirks, faults and shape options (see below).
     #[arg(long, value_enum)]
     profile: Option<Profile>,
 }
@@ -128,6 +152,14 @@ impl Args {
         if realistic {
             quirks = quirks.union(Quirks::realistic());
         }
+        let base_shape = if realistic {
+            Shape::realistic()
+        } else {
+            Shape::default()
+        };
+        let shape = base_shape
+            .with(self.shape.iter().map(String::as_str))
+            .map_err(|e| format!("--shape: {e}"))?;
         let mut faults = FaultConfig {
             seed: self.fault_seed,
             rate,
@@ -153,6 +185,7 @@ impl Args {
             rate_limit_per_minute: self.rate_limit,
             faults,
             quirks,
+            shape,
             port: self.port,
             ..SimConfig::default()
         })
@@ -181,6 +214,7 @@ mod tests {
         );
         assert_eq!(c.faults.hang_commit_ms, 8_000);
         assert_eq!(c.faults.weights, FaultConfig::default().weights);
+        assert_eq!(c.shape, Shape::default());
     }
 
     #[test]
@@ -227,6 +261,55 @@ mod tests {
             (c.faults.latency_min_ms, c.faults.latency_max_ms),
             (50, 400)
         );
+        assert_eq!(c.shape, Shape::realistic());
+    }
+
+    #[test]
+    fn shape_options_by_name_and_value_on_top_of_the_profile() {
+        let c = config(&[
+            "--shape",
+            "lean_meta,utc_offset_minutes=-300",
+            "--shape",
+            "clock_skew_secs=-60,comment_bumps_ticket=false",
+        ])
+        .expect("known options parse");
+        assert_eq!(
+            c.shape,
+            Shape {
+                lean_meta: true,
+                utc_offset_minutes: Some(-300),
+                clock_skew_secs: -60,
+                comment_bumps_ticket: false,
+                ..Shape::default()
+            }
+        );
+        let c = config(&[
+            "--profile",
+            "realistic",
+            "--shape",
+            "since_inclusive=false,ticket_page_size=none",
+        ])
+        .expect("overrides parse");
+        assert_eq!(
+            c.shape,
+            Shape {
+                since_inclusive: false,
+                ticket_page_size: None,
+                ..Shape::realistic()
+            }
+        );
+    }
+
+    #[test]
+    fn an_unknown_or_bad_shape_option_is_a_usage_error() {
+        let err = config(&["--shape", "lean_meta,gremlins"]).expect_err("unknown refused");
+        assert!(
+            err.contains("\"gremlins\"") && err.contains("since_inclusive"),
+            "{err}"
+        );
+        assert!(config(&["--shape", "utc_offset_minutes"]).is_err());
+        assert!(config(&["--shape", "utc_offset_minutes=-18000"]).is_err());
+        assert!(config(&["--shape", "ticket_page_size=0"]).is_err());
     }
 
     #[test]
@@ -280,5 +363,10 @@ mod tests {
             assert!(help.contains(needle), "{needle} missing from:\n{help}");
         }
         assert!(Quirks::NAMES.iter().all(|n| help.contains(n)));
+        assert!(help.contains("--shape"));
+        assert!(
+            Shape::NAMES.iter().all(|n| help.contains(n)),
+            "every shape option documented:\n{help}"
+        );
     }
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::faults::FaultConfig;
 use crate::quirks::Quirks;
+use crate::shape::Shape;
 
 /// Everything a simulator is started with. `Default` is the small data set
 /// the other crates' tests use; the binary has its own, larger defaults.
@@ -25,6 +26,11 @@ pub struct SimConfig {
     /// test can run against a server that rewrites comment bodies without
     /// racing a `set_quirks` call.
     pub quirks: Quirks,
+    /// How answers are shaped (time zone, paging, errors, ...): the
+    /// simulator's tidy rendering by default, `Shape::realistic()` for the
+    /// live service's. A `clock_skew_secs` here also moves the generated
+    /// history (when `anchor` is `None`).
+    pub shape: Shape,
     /// Port to bind on 127.0.0.1; 0 picks a free one.
     pub port: u16,
     /// The generated history ends just before this instant. `None` means
@@ -47,6 +53,7 @@ impl Default for SimConfig {
             rate_limit_per_minute: 180,
             faults: FaultConfig::default(),
             quirks: Quirks::default(),
+            shape: Shape::default(),
             port: 0,
             anchor: None,
             log_capacity: 1000,

@@ -17,11 +17,12 @@ use axum::Json;
 use serde_json::json;
 use tokio::time::Instant;
 
-use crate::api::Refusal;
+use crate::api::{Problems, Refusal};
 use crate::app::App;
 use crate::faults::FaultKind;
 use crate::observe::{endpoint, redact};
 use crate::server::ConnControl;
+use crate::shape::ErrorShape;
 
 const BAD_GATEWAY_PAGE: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n";
 const GATEWAY_TIMEOUT_PAGE: &str = "<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n<center><h1>504 Gateway Time-out</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n";
@@ -56,14 +57,17 @@ fn authorized(req: &Request, key: &str) -> bool {
         .is_some_and(|v| v == key)
 }
 
-fn too_many(retry_after_secs: u64) -> Response {
+/// A 429, with `Retry-After` unless `Shape::no_retry_after` is on.
+fn too_many(app: &App, retry_after_secs: u64) -> Response {
     let mut r = (
         StatusCode::TOO_MANY_REQUESTS,
         Json(json!({"error": "Rate limit exceeded, retry later"})),
     )
         .into_response();
-    r.headers_mut()
-        .insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    if !app.read().shape.no_retry_after {
+        r.headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    }
     r
 }
 
@@ -133,14 +137,29 @@ fn is_write(method: &Method) -> bool {
     method != Method::GET && method != Method::HEAD && method != Method::OPTIONS
 }
 
-/// Runs the handler and counts successful writes per endpoint.
+/// Runs the handler, counts successful writes per endpoint and gives an
+/// error answer its endpoint's format.
 async fn apply(app: &App, method: &Method, path: &str, req: Request, next: Next) -> Response {
     let resp = next.run(req).await;
     if is_write(method) && resp.status().is_success() {
         app.observer
             .count_write(format!("{method} {}", endpoint(path)));
     }
-    resp
+    reshape_error(app, path, resp)
+}
+
+/// With `Shape::error_shapes` on, a 404/422 of an endpoint is answered in
+/// that endpoint's fixed format (`ErrorShape::for_endpoint`), built from
+/// the problems the refusal carried; otherwise it keeps its own body.
+fn reshape_error(app: &App, path: &str, mut resp: Response) -> Response {
+    let Some(Problems(problems)) = resp.extensions_mut().remove::<Problems>() else {
+        return resp;
+    };
+    if !app.read().shape.error_shapes {
+        return resp;
+    }
+    let body = ErrorShape::for_endpoint(&endpoint(path)).body(&problems);
+    (resp.status(), Json(body)).into_response()
 }
 
 /// `hang_then_commit`: waits `delay`, then applies the request and answers,
@@ -232,7 +251,7 @@ pub(crate) async fn gate(State(app): State<Arc<App>>, req: Request, next: Next) 
     if let Err(secs) = limited {
         app.observer.count_rate_limited();
         log(Some(429), None);
-        return too_many(secs);
+        return too_many(&app, secs);
     }
     if !authorized(&req, &app.api_key) {
         log(Some(401), None);
@@ -258,7 +277,7 @@ pub(crate) async fn gate(State(app): State<Arc<App>>, req: Request, next: Next) 
         }
         FaultKind::TooManyRequests => {
             log(Some(429), fault);
-            too_many(chosen.retry_after_secs)
+            too_many(&app, chosen.retry_after_secs)
         }
         FaultKind::Latency => {
             tokio::time::sleep(delay).await;

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use chrono::{Duration, DurationRound, SubsecRound, Utc};
+use chrono::{Duration, DurationRound, SubsecRound};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
@@ -19,7 +19,7 @@ use crate::model::{
     Comment, Customer, Invoice, InvoiceLineItem, Product, Qty, Ticket, TicketLineItem, Timer, Ts,
     User,
 };
-use crate::state::{Ids, State};
+use crate::state::{server_now, Ids, State};
 use crate::text::{self, Topic};
 
 /// First ids of each kind. Ticket ids and numbers differ on purpose.
@@ -302,7 +302,10 @@ fn weighted<'a>(rng: &mut StdRng, items: &[(&'a str, u32)]) -> &'a str {
 /// Builds the whole shop for a config. Public so benches can time it.
 pub fn generate(config: &SimConfig) -> State {
     let mut rng = StdRng::seed_from_u64(config.seed);
-    let anchor = config.anchor.unwrap_or_else(Utc::now).trunc_subsecs(3);
+    let anchor = config
+        .anchor
+        .unwrap_or_else(|| server_now(&config.shape))
+        .trunc_subsecs(3);
     let end = anchor - Duration::minutes(1);
     let start = anchor - Duration::days(3 * 365);
     let users = users(anchor - Duration::days(5 * 365));
@@ -369,6 +372,7 @@ pub fn generate(config: &SimConfig) -> State {
         last_stamp: end,
         duplicate_comments: BTreeMap::new(),
         quirks: config.quirks,
+        shape: config.shape,
     }
 }
 
@@ -799,7 +803,7 @@ fn gen_invoices(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use chrono::{TimeZone, Utc};
 
     fn cfg(seed: u64, tickets: usize) -> SimConfig {
         SimConfig {

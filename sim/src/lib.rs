@@ -6,9 +6,12 @@
 //! (query-string API key, 180 requests/minute per IP, flat comment bodies,
 //! `price_retail`-only prices, no idempotency, ...); on demand stores
 //! comment bodies the way the live service may (CRLF, `<br>`, entities,
-//! trimmed: see `Quirks`); injects faults on demand (including "the write
-//! landed but the connection died" and "the write landed late, after the
-//! client gave up"); and exposes `/admin` routes to inspect and steer it.
+//! trimmed: see `Quirks`); answers either in a tidy shape or in the live
+//! service's (local time offsets, fixed page sizes, lean `meta`, string
+//! decimals, mixed error formats, a clock ahead: see `Shape`); injects
+//! faults on demand (including "the write landed but the connection died"
+//! and "the write landed late, after the client gave up"); and exposes
+//! `/admin` routes to inspect and steer it.
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
@@ -33,6 +36,7 @@ mod params;
 mod quirks;
 mod ratelimit;
 mod server;
+mod shape;
 mod state;
 mod text;
 
@@ -51,6 +55,7 @@ pub use faults::{FaultConfig, FaultKind, QueuedFault};
 pub use generate::{generate, FIRST_TICKET_ID, FIRST_TICKET_NUMBER, LABOR_PRODUCTS};
 pub use model::{OPEN_STATUSES, STATUSES};
 pub use quirks::Quirks;
+pub use shape::Shape;
 pub use state::State;
 
 use app::App;
@@ -79,6 +84,10 @@ pub struct SimHandle {
 /// Binds 127.0.0.1 (port `config.port`, 0 = any free one), generates the
 /// data and starts serving; the data is ready when this returns.
 pub async fn spawn(config: SimConfig) -> anyhow::Result<SimHandle> {
+    config
+        .shape
+        .validate()
+        .map_err(|e| anyhow::anyhow!("invalid SimConfig::shape: {e}"))?;
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))
         .await
         .with_context(|| format!("cannot bind 127.0.0.1:{}: is the port in use?", config.port))?;
@@ -129,6 +138,20 @@ impl SimHandle {
     /// Switches deliberate misbehaviour on or off (as PUT /admin/quirks).
     pub fn set_quirks(&self, q: Quirks) {
         self.app.write().quirks = q;
+    }
+
+    /// Changes how answers are shaped (as PUT /admin/shape); a shape that
+    /// cannot be served (an offset of a day or more, a page size of 0, ...)
+    /// is refused and the current one kept.
+    pub fn set_shape(&self, s: Shape) -> Result<(), String> {
+        s.validate()?;
+        self.app.write().shape = s;
+        Ok(())
+    }
+
+    /// The current shape (as GET /admin/shape).
+    pub fn shape(&self) -> Shape {
+        self.app.read().shape
     }
 
     /// Appends queued faults (as POST /admin/faults/queue).

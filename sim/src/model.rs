@@ -7,6 +7,8 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
+use crate::shape::Shape;
+
 /// A point in time, always UTC.
 pub type Ts = DateTime<Utc>;
 
@@ -35,16 +37,11 @@ pub const OPEN_STATUSES: [&str; 7] = [
     "Scheduled",
 ];
 
-/// Renders a timestamp the way the service does: "2019-11-04T08:59:31.034Z".
+/// Renders a timestamp in UTC: "2019-11-04T08:59:31.034Z". The API's
+/// renderers go through `Shape::ts`, which may use the account's offset
+/// instead; this is its default and what /admin uses.
 pub fn ts(t: &Ts) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-fn ts_opt(t: &Option<Ts>) -> Value {
-    match t {
-        Some(t) => Value::String(ts(t)),
-        None => Value::Null,
-    }
 }
 
 /// Renders a fixed-point integer with `scale` fraction digits as Rails prints
@@ -69,7 +66,8 @@ pub fn money_string(cents: i64) -> String {
     decimal_string(cents, 2)
 }
 
-/// Money as the ticket line item endpoints print it: a JSON number (15.0).
+/// Money as the ticket line item endpoints print it by default (see
+/// `Shape::line_money`) and products always: a JSON number (15.0).
 pub fn money_number(cents: i64) -> Value {
     json!(cents as f64 / 100.0)
 }
@@ -116,13 +114,13 @@ pub struct User {
 }
 
 impl User {
-    pub fn to_json(&self) -> Value {
+    pub fn to_json(&self, s: &Shape) -> Value {
         json!({
             "id": self.id,
             "email": self.email,
             "full_name": self.full_name,
-            "created_at": ts(&self.created_at),
-            "updated_at": ts(&self.created_at),
+            "created_at": s.ts(&self.created_at),
+            "updated_at": s.ts(&self.created_at),
             "group": self.group,
             "admin": self.admin,
             "color": self.color,
@@ -173,7 +171,7 @@ impl Customer {
         }
     }
 
-    pub fn to_json(&self) -> Value {
+    pub fn to_json(&self, s: &Shape) -> Value {
         json!({
             "id": self.id,
             "firstname": self.firstname,
@@ -183,8 +181,8 @@ impl Customer {
             "email": self.email,
             "phone": self.phone,
             "mobile": self.mobile,
-            "created_at": ts(&self.created_at),
-            "updated_at": ts(&self.updated_at),
+            "created_at": s.ts(&self.created_at),
+            "updated_at": s.ts(&self.updated_at),
             "pdf_url": null,
             "address": self.address,
             "address_2": null,
@@ -233,11 +231,11 @@ pub struct Comment {
 
 impl Comment {
     /// The shape embedded in tickets and answered by POST /comment.
-    pub fn to_json(&self) -> Value {
+    pub fn to_json(&self, s: &Shape) -> Value {
         json!({
             "id": self.id,
-            "created_at": ts(&self.created_at),
-            "updated_at": ts(&self.updated_at),
+            "created_at": s.ts(&self.created_at),
+            "updated_at": s.ts(&self.updated_at),
             "ticket_id": self.ticket_id,
             "subject": self.subject,
             "body": self.body,
@@ -248,8 +246,8 @@ impl Comment {
     }
 
     /// The shape of GET /tickets/{id}/comments items (two more fields).
-    pub fn to_list_json(&self) -> Value {
-        let mut v = self.to_json();
+    pub fn to_list_json(&self, s: &Shape) -> Value {
+        let mut v = self.to_json(s);
         if let Some(o) = v.as_object_mut() {
             o.insert("is_rich_text".into(), json!(false));
             o.insert("user".into(), json!({}));
@@ -280,7 +278,7 @@ pub struct TicketLineItem {
 
 impl TicketLineItem {
     /// The unwrapped shape of POST add_line_item (both cents and dollars).
-    pub fn to_json(&self) -> Value {
+    pub fn to_json(&self, s: &Shape) -> Value {
         json!({
             "id": self.id,
             "ticket_id": self.ticket_id,
@@ -294,8 +292,8 @@ impl TicketLineItem {
             "taxable": self.taxable,
             "cost_cents": self.cost_cents,
             "retail_cents": self.retail_cents,
-            "created_at": ts(&self.created_at),
-            "updated_at": ts(&self.updated_at),
+            "created_at": s.ts(&self.created_at),
+            "updated_at": s.ts(&self.updated_at),
             "converted": self.converted,
             "item_id": null,
             "position": self.position,
@@ -304,8 +302,8 @@ impl TicketLineItem {
             "line_discount_percent": null,
             "discount_dollars": null,
             "original_ticket_line_item_id": null,
-            "price_cost": money_number(self.cost_cents.unwrap_or(0)),
-            "price_retail": money_number(self.retail_cents),
+            "price_cost": s.line_money(self.cost_cents.unwrap_or(0)),
+            "price_retail": s.line_money(self.retail_cents),
         })
     }
 }
@@ -337,16 +335,16 @@ impl Timer {
             .map(|e| (e - self.start_time).num_seconds().max(0))
     }
 
-    pub fn to_json(&self) -> Value {
+    pub fn to_json(&self, s: &Shape) -> Value {
         json!({
             "id": self.id,
             "ticket_id": self.ticket_id,
             "user_id": self.user_id,
-            "start_time": ts(&self.start_time),
-            "end_time": ts_opt(&self.end_time),
+            "start_time": s.ts(&self.start_time),
+            "end_time": s.ts_opt(&self.end_time),
             "recorded": self.recorded,
-            "created_at": ts(&self.created_at),
-            "updated_at": ts(&self.updated_at),
+            "created_at": s.ts(&self.created_at),
+            "updated_at": s.ts(&self.updated_at),
             "billable": self.billable,
             "notes": self.notes,
             "toggl_id": null,
@@ -390,33 +388,35 @@ pub struct Ticket {
 pub struct TicketContext<'a> {
     pub customer: Option<&'a Customer>,
     pub user: Option<&'a User>,
+    pub shape: &'a Shape,
 }
 
 impl Ticket {
     fn common_json(&self, ctx: &TicketContext<'_>) -> serde_json::Map<String, Value> {
+        let s = ctx.shape;
         let v = json!({
             "id": self.id,
             "number": self.number,
             "subject": self.subject,
-            "created_at": ts(&self.created_at),
+            "created_at": s.ts(&self.created_at),
             "customer_id": self.customer_id,
             "customer_business_then_name": ctx.customer.map(Customer::business_then_name),
-            "due_date": ts_opt(&self.due_date),
-            "resolved_at": ts_opt(&self.resolved_at),
-            "start_at": ts_opt(&self.start_at),
-            "end_at": ts_opt(&self.end_at),
+            "due_date": s.ts_opt(&self.due_date),
+            "resolved_at": s.ts_opt(&self.resolved_at),
+            "start_at": s.ts_opt(&self.start_at),
+            "end_at": s.ts_opt(&self.end_at),
             "location_id": null,
             "problem_type": self.problem_type,
             "status": self.status,
             "properties": self.properties,
             "user_id": self.user_id,
-            "updated_at": ts(&self.updated_at),
+            "updated_at": s.ts(&self.updated_at),
             "pdf_url": null,
             "priority": self.priority,
             "tag_list": self.tag_list,
             "contact_id": self.contact_id,
             "ticket_type_id": self.ticket_type_id,
-            "user": ctx.user.map(User::to_json),
+            "user": ctx.user.map(|u| u.to_json(s)),
         });
         match v {
             Value::Object(m) => m,
@@ -450,7 +450,7 @@ impl Ticket {
             "resolution_time": null,
             "response_time": null,
             "customer_icons": [],
-            "comments": self.comments.first().map(Comment::to_json).into_iter().collect::<Vec<_>>(),
+            "comments": self.comments.first().map(|c| c.to_json(ctx.shape)).into_iter().collect::<Vec<_>>(),
         });
         if let Value::Object(e) = extra {
             m.extend(e);
@@ -460,6 +460,7 @@ impl Ticket {
 
     /// GET /tickets/{id}: the whole thread, line items, timers and customer.
     pub fn to_detail_json(&self, ctx: &TicketContext<'_>) -> Value {
+        let s = ctx.shape;
         let mut m = self.common_json(ctx);
         let extra = json!({
             "intake_form_html": null,
@@ -469,16 +470,16 @@ impl Ticket {
             "outtake_form_name": null,
             "outtake_form_date": null,
             "outtake_form_html": null,
-            "comments": self.comments.iter().map(Comment::to_json).collect::<Vec<_>>(),
+            "comments": self.comments.iter().map(|c| c.to_json(s)).collect::<Vec<_>>(),
             "attachments": [],
-            "ticket_timers": self.timers.iter().map(Timer::to_json).collect::<Vec<_>>(),
-            "line_items": self.line_items.iter().map(TicketLineItem::to_json).collect::<Vec<_>>(),
+            "ticket_timers": self.timers.iter().map(|t| t.to_json(s)).collect::<Vec<_>>(),
+            "line_items": self.line_items.iter().map(|l| l.to_json(s)).collect::<Vec<_>>(),
             "worksheet_results": [],
             "assets": [],
             "appointments": [],
             "ticket_fields": [],
             "ticket_answers": [],
-            "customer": ctx.customer.map(Customer::to_json),
+            "customer": ctx.customer.map(|c| c.to_json(s)),
             "contact": null,
             "ticket_type": null,
             "address": null,
@@ -509,11 +510,11 @@ pub struct InvoiceLineItem {
 }
 
 impl InvoiceLineItem {
-    pub fn to_json(&self) -> Value {
+    pub fn to_json(&self, s: &Shape) -> Value {
         json!({
             "id": self.id,
-            "created_at": ts(&self.created_at),
-            "updated_at": ts(&self.updated_at),
+            "created_at": s.ts(&self.created_at),
+            "updated_at": s.ts(&self.updated_at),
             "invoice_id": self.invoice_id,
             "item": self.item,
             "name": self.name,
@@ -559,17 +560,17 @@ impl Invoice {
     }
 
     /// The list / POST shape: no line items.
-    pub fn to_json(&self, customer: Option<&Customer>) -> Value {
+    pub fn to_json(&self, customer: Option<&Customer>, s: &Shape) -> Value {
         let subtotal = self.subtotal_cents();
         json!({
             "id": self.id,
             "customer_id": self.customer_id,
             "customer_business_then_name": customer.map(Customer::business_then_name),
             "number": self.number,
-            "created_at": ts(&self.created_at),
-            "updated_at": ts(&self.updated_at),
-            "date": ts(&self.date),
-            "due_date": ts(&self.due_date),
+            "created_at": s.ts(&self.created_at),
+            "updated_at": s.ts(&self.updated_at),
+            "date": s.date(&self.date),
+            "due_date": s.date(&self.due_date),
             "subtotal": money_string(subtotal),
             "total": money_string(subtotal),
             "tax": money_string(0),
@@ -588,18 +589,13 @@ impl Invoice {
     }
 
     /// GET /invoices/{id}: adds customer, line items and payments.
-    pub fn to_detail_json(&self, customer: Option<&Customer>) -> Value {
-        let mut v = self.to_json(customer);
+    pub fn to_detail_json(&self, customer: Option<&Customer>, s: &Shape) -> Value {
+        let mut v = self.to_json(customer, s);
         if let Some(o) = v.as_object_mut() {
-            o.insert("customer".into(), json!(customer.map(Customer::to_json)));
+            o.insert("customer".into(), json!(customer.map(|c| c.to_json(s))));
             o.insert(
                 "line_items".into(),
-                Value::Array(
-                    self.line_items
-                        .iter()
-                        .map(InvoiceLineItem::to_json)
-                        .collect(),
-                ),
+                Value::Array(self.line_items.iter().map(|l| l.to_json(s)).collect()),
             );
             o.insert("payments".into(), json!([]));
         }

@@ -3,15 +3,16 @@
 //! A value that cannot be read is a 422, never a panic.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::model::Ts;
+use crate::shape::Problem;
 use crate::state::Reject;
 
 pub type Body = Map<String, Value>;
 
 fn invalid(key: &str, what: &str) -> Reject {
-    Reject::Invalid(json!({"success": false, "message": [format!("{key} {what}")]}))
+    Reject::messages(vec![Problem::field(key, key, what)])
 }
 
 /// A text field; numbers and booleans are taken as their text, objects and
@@ -156,6 +157,7 @@ pub fn string_list(body: &Body, key: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn body(v: Value) -> Body {
         match v {

@@ -17,19 +17,62 @@ use crate::model::{
 use crate::normalise;
 use crate::params::{self, Body};
 use crate::quirks::Quirks;
+use crate::shape::{Problem, Shape};
 
-/// Why a query or mutation was refused; `Invalid` carries the exact 422 body
-/// the real endpoint answers (its shape differs from endpoint to endpoint).
+/// Why a query or mutation was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum Reject {
     #[error("not found")]
     NotFound,
-    #[error("unprocessable: {0}")]
-    Invalid(Value),
+    #[error("unprocessable: {}", .0.body)]
+    Invalid(Invalid),
 }
 
-fn blank_messages(messages: Vec<String>) -> Reject {
-    Reject::Invalid(json!({"success": false, "message": messages}))
+/// A 422: the body the endpoint answers by default (its format differs
+/// from endpoint to endpoint, as on the real service) and the problems
+/// behind it, from which `Shape::error_shapes` renders the endpoint's fixed
+/// format instead.
+#[derive(Clone, Debug)]
+pub struct Invalid {
+    pub body: Value,
+    pub problems: Vec<Problem>,
+}
+
+impl Reject {
+    /// `{"success": false, "message": [...]}`, the most common 422.
+    pub fn messages(problems: Vec<Problem>) -> Reject {
+        let body = json!({"success": false, "message": Problem::fulls(&problems)});
+        Reject::Invalid(Invalid { body, problems })
+    }
+
+    /// `{"error": "..."}`.
+    pub fn error(problem: Problem) -> Reject {
+        Reject::Invalid(Invalid {
+            body: json!({"error": problem.full}),
+            problems: vec![problem],
+        })
+    }
+
+    /// A 422 with an endpoint's own default body.
+    pub fn with_body(body: Value, problems: Vec<Problem>) -> Reject {
+        Reject::Invalid(Invalid { body, problems })
+    }
+}
+
+fn blank(attr: &str, label: &str) -> Problem {
+    Problem::field(attr, label, "can't be blank")
+}
+
+fn customer_required() -> Reject {
+    Reject::error(Problem::field("customer", "Customer", "required field"))
+}
+
+/// The server's clock: the real one plus `clock_skew_secs`.
+pub(crate) fn server_now(shape: &Shape) -> Ts {
+    let now = Utc::now();
+    Duration::try_seconds(shape.clock_skew_secs)
+        .and_then(|d| now.checked_add_signed(d))
+        .unwrap_or(now)
 }
 
 /// Next ids of each kind. Kept apart per kind, like separate tables.
@@ -71,14 +114,26 @@ impl Paging {
         &items[start..end]
     }
 
-    fn meta(&self, total: usize) -> Value {
+    /// `meta` with all four keys, or (`lean`) only `total_pages` and `page`.
+    fn meta(&self, total: usize, lean: bool) -> Value {
         let pages = total.div_ceil(self.per_page).max(1);
+        if lean {
+            return json!({"total_pages": pages, "page": self.page});
+        }
         json!({
             "total_pages": pages,
             "total_entries": total,
             "per_page": self.per_page,
             "page": self.page,
         })
+    }
+
+    /// This page request with `per_page` replaced by a fixed page size.
+    fn fixed(self, size: Option<usize>) -> Paging {
+        Paging {
+            per_page: Shape::fixed_page(size, self.per_page),
+            ..self
+        }
     }
 }
 
@@ -174,6 +229,8 @@ pub struct State {
     pub(crate) duplicate_comments: BTreeMap<u64, u64>,
     /// Deliberate misbehaviour switched on from /admin/quirks.
     pub(crate) quirks: Quirks,
+    /// How answers are rendered and a few server behaviours (/admin/shape).
+    pub(crate) shape: Shape,
 }
 
 impl State {
@@ -193,10 +250,11 @@ impl State {
         self.tickets.values().map(|t| t.comments.len()).sum()
     }
 
-    /// A fresh timestamp for a change: now (to the millisecond), but always
+    /// A fresh timestamp for a change: the server's now (to the
+    /// millisecond, `clock_skew_secs` ahead of the real one), but always
     /// after every earlier one.
     pub(crate) fn stamp(&mut self) -> Ts {
-        let now = Utc::now().trunc_subsecs(3);
+        let now = server_now(&self.shape).trunc_subsecs(3);
         let t = if now > self.last_stamp {
             now
         } else {
@@ -216,6 +274,7 @@ impl State {
             user: t
                 .user_id
                 .and_then(|id| self.users.iter().find(|u| u.id == id)),
+            shape: &self.shape,
         }
     }
 
@@ -224,13 +283,25 @@ impl State {
     }
 
     fn invoice_detail(&self, i: &Invoice) -> Value {
-        i.to_detail_json(self.customers.get(&i.customer_id))
+        i.to_detail_json(self.customers.get(&i.customer_id), &self.shape)
     }
 
-    /// GET /admin/state: everything, sorted by id.
+    /// `since_updated_at`: strictly after the cursor, or at-or-after with
+    /// `Shape::since_inclusive`.
+    fn since(&self, cursor: Option<Ts>, updated_at: Ts) -> bool {
+        match cursor {
+            None => true,
+            Some(c) if self.shape.since_inclusive => updated_at >= c,
+            Some(c) => updated_at > c,
+        }
+    }
+
+    /// GET /admin/state: everything, sorted by id, rendered as the API
+    /// renders it now.
     pub fn dump(&self) -> Value {
+        let s = &self.shape;
         json!({
-            "customers": self.customers.values().map(Customer::to_json).collect::<Vec<_>>(),
+            "customers": self.customers.values().map(|c| c.to_json(s)).collect::<Vec<_>>(),
             "tickets": self.tickets.values().map(|t| self.ticket_detail(t)).collect::<Vec<_>>(),
             "invoices": self.invoices.values().map(|i| self.invoice_detail(i)).collect::<Vec<_>>(),
             "products": self.products.values().map(Product::to_json).collect::<Vec<_>>(),
@@ -249,6 +320,7 @@ impl State {
 
     /// GET /tickets, newest first.
     pub fn list_tickets(&self, f: &TicketFilter, p: Paging) -> Value {
+        let p = p.fixed(self.shape.ticket_page_size);
         let query = f
             .query
             .as_deref()
@@ -279,7 +351,7 @@ impl State {
                     .as_deref()
                     .is_none_or(|n| n.trim().trim_start_matches('#') == t.number.to_string())
             })
-            .filter(|t| f.since_updated_at.is_none_or(|s| t.updated_at > s))
+            .filter(|t| self.since(f.since_updated_at, t.updated_at))
             .filter(|t| f.created_after.is_none_or(|s| t.created_at > s))
             .filter(|t| {
                 f.resolved_after
@@ -301,7 +373,7 @@ impl State {
             .iter()
             .map(|t| t.to_list_json(&self.ctx(t)))
             .collect();
-        json!({"tickets": page, "meta": p.meta(hits.len())})
+        json!({"tickets": page, "meta": p.meta(hits.len(), self.shape.lean_meta)})
     }
 
     /// GET /tickets/{id}: by id only; a ticket *number* is a 404 (or another
@@ -334,8 +406,12 @@ impl State {
         if f.descending {
             hits.reverse();
         }
-        let page: Vec<Value> = p.slice(&hits).iter().map(|c| c.to_list_json()).collect();
-        Ok(json!({"comments": page, "meta": p.meta(hits.len())}))
+        let page: Vec<Value> = p
+            .slice(&hits)
+            .iter()
+            .map(|c| c.to_list_json(&self.shape))
+            .collect();
+        Ok(json!({"comments": page, "meta": p.meta(hits.len(), false)}))
     }
 
     /// GET /ticket_timers, oldest first.
@@ -348,12 +424,17 @@ impl State {
         hits.retain(|t| f.created_at_lt.is_none_or(|s| t.created_at < s));
         hits.retain(|t| f.created_at_gt.is_none_or(|s| t.created_at > s));
         hits.sort_by_key(|t| t.id);
-        let page: Vec<Value> = p.slice(&hits).iter().map(Timer::to_json).collect();
-        json!({"ticket_timers": page, "meta": p.meta(hits.len())})
+        let page: Vec<Value> = p
+            .slice(&hits)
+            .iter()
+            .map(|t| t.to_json(&self.shape))
+            .collect();
+        json!({"ticket_timers": page, "meta": p.meta(hits.len(), false)})
     }
 
-    /// GET /customers. `sort` is "<field> ASC|DESC"; unknown fields fall back
-    /// to the default order (business-then-name).
+    /// GET /customers. `sort` is `"<field> ASC|DESC"`; unknown fields fall back
+    /// to the default order (business-then-name). With
+    /// `Shape::ignore_customer_sort`, always id order.
     pub fn list_customers(&self, f: &CustomerFilter, p: Paging) -> Value {
         let query = f
             .query
@@ -381,13 +462,18 @@ impl State {
                 }
             })
             .collect();
-        let (field, desc) = match f.sort.as_deref().map(str::trim) {
+        let sort = f
+            .sort
+            .as_deref()
+            .filter(|_| !self.shape.ignore_customer_sort);
+        let (field, desc) = match sort.map(str::trim) {
             Some(s) if !s.is_empty() => {
                 let mut parts = s.split_whitespace();
                 let field = parts.next().unwrap_or("").to_ascii_lowercase();
                 let desc = parts.next().is_some_and(|d| d.eq_ignore_ascii_case("desc"));
                 (field, desc)
             }
+            None if self.shape.ignore_customer_sort => ("id".to_string(), false),
             _ => (String::new(), false),
         };
         match field.as_str() {
@@ -410,23 +496,28 @@ impl State {
         if desc {
             hits.reverse();
         }
-        let page: Vec<Value> = p.slice(&hits).iter().map(|c| c.to_json()).collect();
-        json!({"customers": page, "meta": p.meta(hits.len())})
+        let page: Vec<Value> = p
+            .slice(&hits)
+            .iter()
+            .map(|c| c.to_json(&self.shape))
+            .collect();
+        json!({"customers": page, "meta": p.meta(hits.len(), false)})
     }
 
     /// GET /customers/{id}: disabled customers are still found by id.
     pub fn get_customer(&self, id: u64) -> Result<Value, Reject> {
         let c = self.customers.get(&id).ok_or(Reject::NotFound)?;
-        Ok(json!({"customer": c.to_json()}))
+        Ok(json!({"customer": c.to_json(&self.shape)}))
     }
 
     /// GET /invoices, newest first.
     pub fn list_invoices(&self, f: &InvoiceFilter, p: Paging) -> Value {
+        let p = p.fixed(self.shape.invoice_page_size);
         let hits: Vec<&Invoice> = self
             .invoices
             .values()
             .rev()
-            .filter(|i| f.since_updated_at.is_none_or(|s| i.updated_at > s))
+            .filter(|i| self.since(f.since_updated_at, i.updated_at))
             .filter(|i| f.ticket_id.is_none_or(|t| i.ticket_id == Some(t)))
             .filter(|i| f.customer_id.is_none_or(|c| i.customer_id == c))
             .filter(|i| !f.paid || i.is_paid)
@@ -435,9 +526,9 @@ impl State {
         let page: Vec<Value> = p
             .slice(&hits)
             .iter()
-            .map(|i| i.to_json(self.customers.get(&i.customer_id)))
+            .map(|i| i.to_json(self.customers.get(&i.customer_id), &self.shape))
             .collect();
-        json!({"invoices": page, "meta": p.meta(hits.len())})
+        json!({"invoices": page, "meta": p.meta(hits.len(), self.shape.lean_meta)})
     }
 
     /// GET /invoices/{id}: the spec allows an id or a number.
@@ -467,7 +558,7 @@ impl State {
             })
             .collect();
         let page: Vec<Value> = p.slice(&hits).iter().map(|pr| pr.to_json()).collect();
-        json!({"products": page, "meta": p.meta(hits.len())})
+        json!({"products": page, "meta": p.meta(hits.len(), false)})
     }
 
     /// GET /me: the technician who owns the API key.
@@ -504,9 +595,11 @@ impl State {
         if STATUSES.contains(&status) {
             Ok(())
         } else {
-            Err(blank_messages(vec![
-                "Status is not included in the list".into()
-            ]))
+            Err(Reject::messages(vec![Problem::field(
+                "status",
+                "Status",
+                "is not included in the list",
+            )]))
         }
     }
 
@@ -519,9 +612,9 @@ impl State {
     pub fn create_ticket(&mut self, body: &Body) -> Result<Value, Reject> {
         let customer_id = params::id(body, "customer_id")?
             .filter(|c| self.customers.contains_key(c))
-            .ok_or_else(|| Reject::Invalid(json!({"error": "Customer required field"})))?;
+            .ok_or_else(customer_required)?;
         let subject = params::present_text(body, "subject")
-            .ok_or_else(|| blank_messages(vec!["Subject can't be blank".into()]))?;
+            .ok_or_else(|| Reject::messages(vec![blank("subject", "Subject")]))?;
         let status = params::present_text(body, "status").unwrap_or_else(|| "New".into());
         Self::check_status(&status)?;
         let number = match params::int(body, "number")? {
@@ -595,13 +688,13 @@ impl State {
         }
         if let Some(s) = params::text(body, "subject") {
             if s.trim().is_empty() {
-                return Err(blank_messages(vec!["Subject can't be blank".into()]));
+                return Err(Reject::messages(vec![blank("subject", "Subject")]));
             }
         }
         let customer_id = params::id(body, "customer_id")?;
         if let Some(c) = customer_id {
             if !self.customers.contains_key(&c) {
-                return Err(Reject::Invalid(json!({"error": "Customer required field"})));
+                return Err(customer_required());
             }
         }
         let user_id = params::id(body, "user_id")?;
@@ -681,8 +774,9 @@ impl State {
         Ok(json!({"message": "Ticket was successfully deleted. "}))
     }
 
-    /// Appends a comment, bumps the ticket, and counts it as a duplicate if
-    /// its body repeats an earlier one on the ticket.
+    /// Appends a comment, bumps the ticket (unless
+    /// `Shape::comment_bumps_ticket` is off), and counts it as a duplicate
+    /// if its body repeats an earlier one on the ticket.
     ///
     /// Every way a comment is created goes through here (POST /comment,
     /// `comments_attributes` of POST/PUT /tickets, and /admin/mutate's
@@ -703,6 +797,7 @@ impl State {
             return Err(Reject::NotFound);
         }
         let (subject, body) = normalise::comment(&self.quirks, subject, body);
+        let bump = self.shape.comment_bumps_ticket;
         let now = self.stamp();
         let id = Ids::take(&mut self.ids.comment);
         let user_id = self.api_user_id();
@@ -721,7 +816,9 @@ impl State {
             updated_at: now,
         };
         t.comments.push(comment.clone());
-        t.updated_at = now;
+        if bump {
+            t.updated_at = now;
+        }
         if duplicate {
             *self.duplicate_comments.entry(ticket_id).or_default() += 1;
         }
@@ -739,19 +836,19 @@ impl State {
         let subject = params::present_text(body, "subject");
         let mut missing = Vec::new();
         if text.is_none() {
-            missing.push("Body can't be blank".to_string());
+            missing.push(blank("body", "Body"));
         }
         if subject.is_none() {
-            missing.push("Subject can't be blank".to_string());
+            missing.push(blank("subject", "Subject"));
         }
         let (Some(text), Some(subject)) = (text, subject) else {
-            return Err(blank_messages(missing));
+            return Err(Reject::messages(missing));
         };
         let hidden = params::boolean(body, "hidden")?.unwrap_or(false);
         let do_not_email = params::boolean(body, "do_not_email")?.unwrap_or(false);
         let tech = params::present_text(body, "tech");
         let c = self.push_comment(ticket_id, subject, text, tech, hidden, do_not_email)?;
-        Ok(json!({"comment": c.to_json()}))
+        Ok(json!({"comment": c.to_json(&self.shape)}))
     }
 
     fn line_item_errors(
@@ -761,18 +858,19 @@ impl State {
     ) -> Result<(), Reject> {
         let mut missing = Vec::new();
         if name.is_none() {
-            missing.push("Name can't be blank");
+            missing.push(blank("name", "Name"));
         }
         if description.is_none() {
-            missing.push("Description can't be blank");
+            missing.push(blank("description", "Description"));
         }
         if missing.is_empty() {
             Ok(())
         } else {
-            Err(Reject::Invalid(json!({
-                "errors": missing.join(", "),
+            let body = json!({
+                "errors": Problem::fulls(&missing).join(", "),
                 "params": Value::Object(body.clone()),
-            })))
+            });
+            Err(Reject::with_body(body, missing))
         }
     }
 
@@ -803,6 +901,7 @@ impl State {
         let now = self.stamp();
         let id = Ids::take(&mut self.ids.line_item);
         let user_id = self.api_user_id();
+        let shape = self.shape;
         let t = self.ticket_mut(ticket_id)?;
         let item = TicketLineItem {
             id,
@@ -821,7 +920,7 @@ impl State {
             created_at: now,
             updated_at: now,
         };
-        let out = item.to_json();
+        let out = item.to_json(&shape);
         t.line_items.push(item);
         t.updated_at = now;
         Ok(out)
@@ -868,6 +967,7 @@ impl State {
         let taxable = params::boolean(body, "taxable")?;
         let product_id = params::id(body, "product_id")?;
         let now = self.stamp();
+        let shape = self.shape;
         let t = self.ticket_mut(ticket_id)?;
         let Some(l) = t.line_items.iter_mut().find(|l| l.id == line_id) else {
             return Err(Reject::NotFound);
@@ -894,7 +994,7 @@ impl State {
             l.product_id = Some(v);
         }
         l.updated_at = now;
-        let out = l.to_json();
+        let out = l.to_json(&shape);
         t.updated_at = now;
         Ok(json!({"ticket_line_item": out}))
     }
@@ -906,7 +1006,7 @@ impl State {
             return Err(Reject::NotFound);
         }
         let start = params::time(body, "start_at")?.ok_or_else(|| {
-            Reject::Invalid(json!({"error": "no implicit conversion of nil into String"}))
+            Reject::error(Problem::base("no implicit conversion of nil into String"))
         })?;
         let minutes = params::int(body, "duration_minutes")?;
         let end = match params::time(body, "end_at")? {
@@ -922,6 +1022,7 @@ impl State {
         let user_id = params::id(body, "user_id")?.or_else(|| self.api_user_id());
         let now = self.stamp();
         let id = Ids::take(&mut self.ids.timer);
+        let shape = self.shape;
         let t = self.ticket_mut(ticket_id)?;
         let mut timer = Timer {
             id,
@@ -939,14 +1040,18 @@ impl State {
             updated_at: now,
         };
         timer.active_duration = timer.span_secs();
-        let out = timer.to_json();
+        let out = timer.to_json(&shape);
         t.timers.push(timer);
         t.updated_at = now;
         Ok(out)
     }
 
     fn bad_duration() -> Reject {
-        blank_messages(vec!["Duration minutes is out of range".into()])
+        Reject::messages(vec![Problem::field(
+            "duration_minutes",
+            "Duration minutes",
+            "is out of range",
+        )])
     }
 
     /// `start + minutes`, refusing absurd values instead of overflowing.
@@ -978,14 +1083,12 @@ impl State {
         let timer_id = Self::timer_id(body)?;
         let timer = self.has_timer(ticket_id, timer_id)?;
         if timer.recorded {
-            return Err(Reject::Invalid(
-                json!({"error": "Timer entry has already been charged"}),
-            ));
+            return Err(Reject::error(Problem::base(
+                "Timer entry has already been charged",
+            )));
         }
         let Some(secs) = timer.span_secs() else {
-            return Err(Reject::Invalid(
-                json!({"error": "Timer entry is still running"}),
-            ));
+            return Err(Reject::error(Problem::base("Timer entry is still running")));
         };
         let product = timer.product_id.and_then(|p| self.products.get(&p));
         let name = product.map_or_else(|| "Labor".to_string(), |p| p.name.clone());
@@ -1002,6 +1105,7 @@ impl State {
         let user_id = timer.user_id;
         let now = self.stamp();
         let line_id = Ids::take(&mut self.ids.line_item);
+        let shape = self.shape;
         let t = self.ticket_mut(ticket_id)?;
         t.line_items.push(TicketLineItem {
             id: line_id,
@@ -1027,7 +1131,7 @@ impl State {
         timer.recorded = true;
         timer.ticket_line_item_id = Some(line_id);
         timer.updated_at = now;
-        Ok(timer.to_json())
+        Ok(timer.to_json(&shape))
     }
 
     pub fn delete_timer(&mut self, ticket_id: u64, body: &Body) -> Result<Value, Reject> {
@@ -1056,6 +1160,7 @@ impl State {
         let billable = params::boolean(body, "billable")?;
         let user_id = params::id(body, "user_id")?;
         let now = self.stamp();
+        let shape = self.shape;
         let t = self.ticket_mut(ticket_id)?;
         let Some(x) = t.timers.iter_mut().find(|x| x.id == timer_id) else {
             return Err(Reject::NotFound);
@@ -1085,7 +1190,7 @@ impl State {
             x.user_id = Some(u);
         }
         x.updated_at = now;
-        let out = x.to_json();
+        let out = x.to_json(&shape);
         t.updated_at = now;
         Ok(out)
     }
@@ -1098,11 +1203,13 @@ impl State {
                 .split_once('@')
                 .is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !email.contains(' '));
             if !ok {
-                return Err(Reject::Invalid(json!({
+                let problem = Problem::field("email", "Email", "is not an email");
+                let body = json!({
                     "success": false,
-                    "message": ["Email is not an email"],
+                    "message": [problem.full],
                     "params": Value::Object(body.clone()),
-                })));
+                });
+                return Err(Reject::with_body(body, vec![problem]));
             }
         }
         Ok(())
@@ -1115,7 +1222,7 @@ impl State {
         let firstname = params::present_text(body, "firstname").unwrap_or_default();
         let lastname = params::present_text(body, "lastname").unwrap_or_default();
         if business_name.is_none() && firstname.is_empty() && lastname.is_empty() {
-            return Err(blank_messages(vec!["Name can't be blank".into()]));
+            return Err(Reject::messages(vec![blank("name", "Name")]));
         }
         let now = self.stamp();
         let id = Ids::take(&mut self.ids.customer);
@@ -1138,7 +1245,7 @@ impl State {
             created_at: now,
             updated_at: now,
         };
-        let out = c.to_json();
+        let out = c.to_json(&self.shape);
         self.customers.insert(id, c);
         Ok(json!({"customer": out}))
     }
@@ -1180,7 +1287,7 @@ impl State {
             c.no_email = v;
         }
         c.updated_at = now;
-        Ok(json!({"customer": c.to_json()}))
+        Ok(json!({"customer": c.to_json(&self.shape)}))
     }
 
     /// Deletes the record only; its tickets and invoices keep the id.
@@ -1198,7 +1305,11 @@ impl State {
         let ticket_id = params::id(body, "ticket_id")?;
         if let Some(t) = ticket_id {
             if !self.tickets.contains_key(&t) {
-                return Err(blank_messages(vec!["Ticket must exist".into()]));
+                return Err(Reject::messages(vec![Problem::field(
+                    "ticket",
+                    "Ticket",
+                    "must exist",
+                )]));
             }
         }
         let customer_id = params::id(body, "customer_id")?
@@ -1208,7 +1319,7 @@ impl State {
                     .map(|t| t.customer_id)
             })
             .filter(|c| self.customers.contains_key(c))
-            .ok_or_else(|| blank_messages(vec!["Customer can't be blank".into()]))?;
+            .ok_or_else(|| Reject::messages(vec![blank("customer", "Customer")]))?;
         let date = params::time(body, "date")?;
         let number = params::present_text(body, "number");
         let category = params::present_text(body, "category");
@@ -1274,7 +1385,7 @@ impl State {
     /// The POST /invoices answer: no line items.
     pub fn invoice_summary(&self, id: u64) -> Result<Value, Reject> {
         let inv = self.invoices.get(&id).ok_or(Reject::NotFound)?;
-        Ok(json!({"invoice": inv.to_json(self.customers.get(&inv.customer_id))}))
+        Ok(json!({"invoice": inv.to_json(self.customers.get(&inv.customer_id), &self.shape)}))
     }
 
     pub fn invoice_by_id(&self, id: u64) -> Result<Value, Reject> {
@@ -1354,12 +1465,20 @@ mod tests {
         };
         let items: Vec<u32> = (0..25).collect();
         assert_eq!(p.slice(&items), &[20, 21, 22, 23, 24]);
-        assert_eq!(p.meta(25)["total_pages"], 3);
+        assert_eq!(p.meta(25, false)["total_pages"], 3);
+        assert_eq!(
+            p.meta(25, true),
+            json!({"total_pages": 3, "page": 3}),
+            "lean meta"
+        );
+        let fixed = p.fixed(Some(4));
+        assert_eq!((fixed.page, fixed.per_page), (3, 4));
+        assert_eq!(fixed.slice(&items), &[8, 9, 10, 11]);
         let far = Paging {
             page: 9,
             per_page: 10,
         };
         assert!(far.slice(&items).is_empty());
-        assert_eq!(p.meta(0)["total_pages"], 1);
+        assert_eq!(p.meta(0, false)["total_pages"], 1);
     }
 }

@@ -20,6 +20,7 @@ use serde_json::{json, Value};
 use crate::app::App;
 use crate::model::Ts;
 use crate::params::{self, Body};
+use crate::shape::Problem;
 use crate::state::{Paging, Reject};
 
 /// What handlers return; `?` turns any refusal into its answer.
@@ -51,8 +52,7 @@ impl IntoResponse for Refusal {
             Refusal::Data(r) => r.into_response(),
             Refusal::BadBody(detail) => bad_request_page(&detail),
             Refusal::BadParam(key) => {
-                Reject::Invalid(json!({"success": false, "message": [format!("{key} is invalid")]}))
-                    .into_response()
+                Reject::messages(vec![Problem::field(&key, &key, "is invalid")]).into_response()
             }
             Refusal::Admin(status, message) => {
                 (status, Json(json!({"error": message}))).into_response()
@@ -121,12 +121,23 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .route("/api/v1/me", get(misc::me))
 }
 
+/// Rides along an error answer of an endpoint (as a response extension)
+/// so the gate can re-render it in the endpoint's fixed format when
+/// `Shape::error_shapes` is on.
+#[derive(Clone, Debug)]
+pub(crate) struct Problems(pub Vec<Problem>);
+
 impl IntoResponse for Reject {
     fn into_response(self) -> Response {
-        match self {
-            Reject::NotFound => not_found(),
-            Reject::Invalid(body) => (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response(),
-        }
+        let (mut resp, problems) = match self {
+            Reject::NotFound => (not_found(), vec![Problem::base("Not found")]),
+            Reject::Invalid(i) => (
+                (StatusCode::UNPROCESSABLE_ENTITY, Json(i.body)).into_response(),
+                i.problems,
+            ),
+        };
+        resp.extensions_mut().insert(Problems(problems));
+        resp
     }
 }
 

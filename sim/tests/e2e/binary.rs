@@ -76,3 +76,21 @@ async fn an_unknown_quirk_is_a_usage_error_with_exit_code_2() {
     );
     assert!(out.stdout.is_empty(), "nothing served, nothing printed");
 }
+
+#[tokio::test]
+async fn an_unknown_shape_option_is_a_usage_error_with_exit_code_2() {
+    for (arg, needle) in [
+        ("lean_meta,gremlins", "unknown shape option \"gremlins\""),
+        ("utc_offset_minutes=-18000", "minutes, not seconds"),
+    ] {
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_syncro-sim"))
+            .args(["--profile", "realistic", "--shape", arg, "--tickets", "1"])
+            .output()
+            .await
+            .expect("binary runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{arg}: {stderr}");
+        assert!(stderr.contains(needle), "{arg}: {stderr}");
+        assert!(out.stdout.is_empty(), "nothing served, nothing printed");
+    }
+}
