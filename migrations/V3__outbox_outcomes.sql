@@ -1,5 +1,6 @@
--- V3: outcomes a write can have besides "done" and "failed", and a guard
--- against storing an older ticket thread over a newer one.
+-- V3: outcomes a write can have besides "done" and "failed", an undo
+-- window, and a guard against storing an older ticket thread over a newer
+-- one.
 --
 -- probing    the request may have reached the server (timeout, reset, 5xx,
 --            unreadable answer, crash mid-send): the daemon looks for it,
@@ -36,9 +37,16 @@ CREATE TABLE outbox_v3 (
     -- differences a read-back found, the created ticket's number...).
     result           TEXT,
     created_at       TEXT NOT NULL,
-    updated_at       TEXT NOT NULL
+    updated_at       TEXT NOT NULL,
+    -- The undo window: a customer-visible write is not sent before this
+    -- (`syncro undo` can still take it back). Unlike next_attempt_at it is
+    -- never cut short when the server comes back.
+    send_after       TEXT
 );
-INSERT INTO outbox_v3 SELECT id, kind, payload, ticket_id, ticket_number, state, attempts,
+INSERT INTO outbox_v3 (id, kind, payload, ticket_id, ticket_number, state, attempts,
+    next_attempt_at, last_error, depends_on, group_id, group_seq, base_updated_at, remote_id,
+    result, created_at, updated_at)
+SELECT id, kind, payload, ticket_id, ticket_number, state, attempts,
     next_attempt_at, last_error, depends_on, group_id, group_seq, base_updated_at, remote_id,
     result, created_at, updated_at FROM outbox;
 DROP TABLE outbox;

@@ -142,6 +142,7 @@ impl Fx {
                 started_at: "2026-03-10T08:00:00.000Z".into(),
                 beat_at: beat_at.into(),
                 running: true,
+                budget: None,
             })
             .unwrap();
     }

@@ -12,10 +12,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use syncro_store::config::{ApiKey, AuthMode};
 
-use crate::limiter::{Limiter, Priority};
+use crate::limiter::{Answer, Limiter, Priority};
 
-/// Default when a 429 carries no usable Retry-After (what users do by hand).
-const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(60);
 /// Longest pause we accept from a Retry-After header.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
 
@@ -155,6 +153,14 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(|s| Duration::from_secs(s).min(MAX_RETRY_AFTER));
+        // Every answer feeds the adaptive share: a 429 cuts it (and pauses
+        // this process briefly), clean answers let it grow back.
+        let answer = if status == StatusCode::TOO_MANY_REQUESTS {
+            Answer::RateLimited
+        } else {
+            Answer::Clean
+        };
+        let paused = self.limiter.answered(answer, retry_after);
         let text = resp.text().await.map_err(|e| {
             ApiError::NoAnswer(format!("the answer was cut off: {}", e.without_url()))
         })?;
@@ -170,14 +176,17 @@ impl Client {
             StatusCode::UNAUTHORIZED => Err(ApiError::Unauthorized),
             StatusCode::NOT_FOUND => Err(ApiError::NotFound(path.to_string())),
             StatusCode::TOO_MANY_REQUESTS => {
-                let retry_after = retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
-                if self.limiter.pause(retry_after) {
+                let stats = self.limiter.stats();
+                if let Some(p) = paused {
                     tracing::warn!(
-                        seconds = retry_after.as_secs(),
-                        "rate limited by the server (429): pausing all requests"
+                        pause_ms = p.as_millis() as u64,
+                        share_per_minute = stats.share_per_minute,
+                        "rate limited by the server (429): the office's budget is shared; slowing down"
                     );
                 }
-                Err(ApiError::RateLimited { retry_after })
+                Err(ApiError::RateLimited {
+                    retry_after: paused.or(retry_after).unwrap_or_default(),
+                })
             }
             s if s.is_client_error() => Err(ApiError::Rejected {
                 status: s.as_u16(),

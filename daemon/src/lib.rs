@@ -8,6 +8,7 @@ pub mod client;
 pub mod db;
 pub mod limiter;
 pub mod outbox;
+pub mod share;
 pub mod sync;
 pub mod wake;
 
@@ -86,6 +87,15 @@ impl Daemon {
             started_at: started_at.to_string(),
             beat_at: time::now(),
             running,
+            budget: Some({
+                let s = self.client.limiter().stats();
+                syncro_store::Budget {
+                    ceiling_per_minute: s.ceiling_per_minute,
+                    share_per_minute: s.share_per_minute,
+                    requests_last_minute: s.requests_last_minute,
+                    rate_limited_last_hour: s.rate_limited_last_hour,
+                }
+            }),
         };
         if let Err(e) = self.db.call(move |s| s.write_heartbeat(&beat)).await {
             tracing::warn!(error = %e, "cannot write the heartbeat");

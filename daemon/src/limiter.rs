@@ -1,19 +1,25 @@
 //! One request budget for the whole process, shared by sync and outbox.
 //!
-//! The pacing itself is `governor` (GCRA). On top of it this adds the two
-//! things governor does not know about: writes go ahead of background
-//! reads, and a 429 from the server pauses *every* request until the
-//! server's Retry-After has passed.
+//! The pacing itself is `governor` (GCRA). On top of it this adds what
+//! governor does not know about:
+//! - writes go ahead of background reads;
+//! - a 429 pauses *every* request of this process for a moment;
+//! - the rate is a share that adapts ([`crate::share`]): Syncro's 180 a
+//!   minute is per office IP, shared with every other laptop and browser
+//!   behind it, so the configured rate is a ceiling, not a target.
 
+use std::collections::VecDeque;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use governor::clock::Clock;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::Notify;
 use tokio::time::Instant;
+
+use crate::share::Share;
 
 /// Who is asking for a request slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,11 +53,71 @@ impl Drop for WriterGuard<'_> {
 }
 
 pub struct Limiter {
-    governor: DefaultDirectRateLimiter,
+    /// Paces at the current share; replaced when the share moves (governor
+    /// quotas are fixed at construction).
+    governor: RwLock<Arc<DefaultDirectRateLimiter>>,
     per_minute: u32,
+    share: Mutex<Share>,
+    /// The rate the current governor was built for.
+    paced_at: Mutex<u32>,
+    log: Mutex<Log>,
     writers_waiting: AtomicUsize,
     writers_done: Notify,
     paused_until: Mutex<Option<Instant>>,
+}
+
+/// Recent answers, for `syncro status`.
+#[derive(Default)]
+struct Log {
+    /// When requests were answered in the last minute.
+    requests: VecDeque<Instant>,
+    /// When 429s came in the last hour.
+    limited: VecDeque<Instant>,
+}
+
+impl Log {
+    fn trim(&mut self, now: Instant) {
+        let minute = Duration::from_secs(60);
+        let hour = Duration::from_secs(3600);
+        while self
+            .requests
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > minute)
+        {
+            self.requests.pop_front();
+        }
+        while self
+            .limited
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > hour)
+        {
+            self.limited.pop_front();
+        }
+    }
+}
+
+/// How the budget stands, for `syncro status`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BudgetStats {
+    pub ceiling_per_minute: u32,
+    pub share_per_minute: u32,
+    pub requests_last_minute: u32,
+    pub rate_limited_last_hour: u32,
+}
+
+/// What the server said to one request, as far as the budget cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Any answer but a 429: the budget was respected.
+    Clean,
+    /// 429: over the office's limit.
+    RateLimited,
+}
+
+fn quota(per_minute: u32) -> Quota {
+    let rate = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+    let burst = NonZeroU32::new((per_minute / 30).clamp(1, 5)).unwrap_or(NonZeroU32::MIN);
+    Quota::per_minute(rate).allow_burst(burst)
 }
 
 impl Limiter {
@@ -62,19 +128,81 @@ impl Limiter {
     /// burst of a full minute's quota would earn 429s.
     pub fn new(per_minute: u32) -> Limiter {
         let per_minute = per_minute.max(1);
-        let rate = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
-        let burst = NonZeroU32::new((per_minute / 30).clamp(1, 5)).unwrap_or(NonZeroU32::MIN);
         Limiter {
-            governor: RateLimiter::direct(Quota::per_minute(rate).allow_burst(burst)),
+            governor: RwLock::new(Arc::new(RateLimiter::direct(quota(per_minute)))),
             per_minute,
+            share: Mutex::new(Share::new(f64::from(per_minute), Instant::now())),
+            paced_at: Mutex::new(per_minute),
+            log: Mutex::new(Log::default()),
             writers_waiting: AtomicUsize::new(0),
             writers_done: Notify::new(),
             paused_until: Mutex::new(None),
         }
     }
 
+    /// The configured ceiling.
     pub fn per_minute(&self) -> u32 {
         self.per_minute
+    }
+
+    fn governor(&self) -> Arc<DefaultDirectRateLimiter> {
+        self.governor
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Feeds one answer to the share and the statistics. On a 429 the
+    /// share shrinks and every request pauses for `pause` (the server's
+    /// Retry-After, or the share's own short, jittered pause).
+    pub fn answered(&self, answer: Answer, retry_after: Option<Duration>) -> Option<Duration> {
+        let now = Instant::now();
+        {
+            let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+            log.trim(now);
+            log.requests.push_back(now);
+            if answer == Answer::RateLimited {
+                log.limited.push_back(now);
+            }
+        }
+        let (rate, pause) = {
+            let mut share = self.share.lock().unwrap_or_else(|e| e.into_inner());
+            let pause = match answer {
+                Answer::Clean => {
+                    share.clean(now);
+                    None
+                }
+                Answer::RateLimited => Some(share.limited(now, retry_after)),
+            };
+            (share.rate().round() as u32, pause)
+        };
+        self.repace(rate);
+        let pause = pause?;
+        self.pause(pause).then_some(pause)
+    }
+
+    /// Rebuilds the governor when the share moved by at least one request
+    /// a minute (a new governor starts with a small burst, which is why it
+    /// is not rebuilt on every answer).
+    fn repace(&self, rate: u32) {
+        let mut paced = self.paced_at.lock().unwrap_or_else(|e| e.into_inner());
+        if *paced != rate {
+            *paced = rate;
+            *self.governor.write().unwrap_or_else(|e| e.into_inner()) =
+                Arc::new(RateLimiter::direct(quota(rate)));
+        }
+    }
+
+    pub fn stats(&self) -> BudgetStats {
+        let now = Instant::now();
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        log.trim(now);
+        BudgetStats {
+            ceiling_per_minute: self.per_minute,
+            share_per_minute: *self.paced_at.lock().unwrap_or_else(|e| e.into_inner()),
+            requests_last_minute: log.requests.len() as u32,
+            rate_limited_last_hour: log.limited.len() as u32,
+        }
     }
 
     /// Waits until a request may be sent.
@@ -94,10 +222,11 @@ impl Limiter {
                 }
                 continue;
             }
-            match self.governor.check() {
+            let governor = self.governor();
+            match governor.check() {
                 Ok(()) => return,
                 Err(not_until) => {
-                    let wait = not_until.wait_time_from(self.governor.clock().now());
+                    let wait = not_until.wait_time_from(governor.clock().now());
                     let wait = match priority {
                         Priority::Write => wait,
                         Priority::Read => wait.min(READ_SLICE),

@@ -125,6 +125,11 @@ pub struct OutboxSettings {
     pub unknown_outcome_probes: Option<u32>,
 }
 
+/// Default undo window for customer-visible writes.
+pub const DEFAULT_UNDO_SECS: u64 = 10;
+/// Default age past which the cache is called stale: five missed passes.
+pub const DEFAULT_STALE_AFTER_SECS: u64 = 300;
+
 /// Default number of looks for a write whose outcome is unknown.
 pub const DEFAULT_UNKNOWN_OUTCOME_PROBES: u32 = 3;
 
@@ -141,6 +146,8 @@ struct RawConfig {
     db_path: Option<PathBuf>,
     rate_limit_per_minute: Option<u32>,
     request_timeout_secs: Option<u64>,
+    undo_secs: Option<u64>,
+    stale_after_secs: Option<u64>,
     tech: Option<String>,
     user_id: Option<i64>,
     log_level: Option<String>,
@@ -210,6 +217,11 @@ pub struct Config {
     pub db_path: PathBuf,
     pub rate_limit_per_minute: u32,
     pub request_timeout_secs: u64,
+    /// How long a customer-visible write waits before it is sent, so
+    /// `syncro undo` can take it back (0: no window).
+    pub undo_secs: u64,
+    /// Cache older than this is called out on every answer.
+    pub stale_after_secs: u64,
     pub tech: Option<String>,
     pub user_id: Option<i64>,
     pub log_level: Option<String>,
@@ -393,6 +405,8 @@ impl Config {
             db_path,
             rate_limit_per_minute: rate,
             request_timeout_secs,
+            undo_secs: raw.undo_secs.unwrap_or(DEFAULT_UNDO_SECS),
+            stale_after_secs: raw.stale_after_secs.unwrap_or(DEFAULT_STALE_AFTER_SECS),
             tech: raw.tech,
             user_id: raw.user_id,
             log_level: raw.log_level,

@@ -24,7 +24,7 @@ pub use customers::CustomerRow;
 pub use db::{Store, SCHEMA_VERSION};
 pub use error::{StoreError, StoreResult};
 pub use invoices::{InvoiceDetail, InvoiceFilter, InvoiceLineRow, InvoiceRow};
-pub use meta::DaemonHeartbeat;
+pub use meta::{Budget, DaemonHeartbeat};
 pub use search::{fts_query, SearchFilter, SearchHit, SearchResults, RANK_WINDOW};
 pub use sync_state::SyncState;
 pub use tickets::{CommentRow, LineItemRow, TicketDetail, TicketFilter, TicketRow, TimerRow};

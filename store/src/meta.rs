@@ -20,6 +20,22 @@ pub struct DaemonHeartbeat {
     pub beat_at: String,
     /// False once the daemon stopped cleanly.
     pub running: bool,
+    /// How the office's shared request budget stands for this daemon.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<Budget>,
+}
+
+/// The daemon's adaptive share of the office's request budget, as of its
+/// last heartbeat (`syncro status`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Budget {
+    /// The configured rate: a ceiling, not a target.
+    pub ceiling_per_minute: u32,
+    /// What the daemon currently allows itself.
+    pub share_per_minute: u32,
+    pub requests_last_minute: u32,
+    /// 429 answers in the last hour.
+    pub rate_limited_last_hour: u32,
 }
 
 impl DaemonHeartbeat {

@@ -746,3 +746,82 @@ fn the_open_thread_safety_net_picks_the_stalest_open_threads() {
         vec![2]
     );
 }
+
+#[test]
+fn a_write_in_its_undo_window_waits_and_undo_takes_back_the_newest() {
+    let (_dir, mut store) = temp_store();
+    let later = "2099-01-01T00:00:00.000Z";
+    let sent_now = store
+        .enqueue(NewItem::on_ticket(comment("hidden note"), 1, 101))
+        .unwrap();
+    let public = store
+        .enqueue_after(
+            NewItem::on_ticket(comment("to the customer"), 2, 102),
+            Some(later),
+        )
+        .unwrap();
+    let now = syncro_store::time::now();
+    let ready: Vec<i64> = store
+        .outbox_ready(&now)
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(
+        ready,
+        vec![sent_now],
+        "the public comment waits out its window"
+    );
+    assert_eq!(store.outbox_next_due().unwrap().as_deref(), Some(""));
+    let item = store.outbox_item(public).unwrap().unwrap();
+    assert_eq!(item.send_after.as_deref(), Some(later));
+    // The server coming back does not cut the window short.
+    store.outbox_due_now().unwrap();
+    assert!(!store
+        .outbox_ready(&now)
+        .unwrap()
+        .iter()
+        .any(|i| i.id == public));
+
+    let undone = store.outbox_undo().unwrap().expect("something to undo");
+    assert_eq!(
+        undone.iter().map(|i| i.id).collect::<Vec<_>>(),
+        vec![public]
+    );
+    assert_eq!(undone[0].state, State::Cancelled);
+    // A bill is one write: all its unsent steps go.
+    let steps = store
+        .enqueue_group_after(
+            "bill",
+            vec![
+                NewItem::on_ticket(comment("work done"), 3, 103),
+                NewItem::on_ticket(
+                    Command::UpdateTicket {
+                        fields: TicketFields {
+                            status: Some("Invoiced".into()),
+                            ..Default::default()
+                        },
+                    },
+                    3,
+                    103,
+                ),
+            ],
+            Some(later),
+        )
+        .unwrap();
+    let undone = store.outbox_undo().unwrap().expect("the bill");
+    assert_eq!(undone.iter().map(|i| i.id).collect::<Vec<_>>(), steps);
+    // Then the next newest unsent one, then nothing once it was sent.
+    store
+        .outbox_transition(
+            sent_now,
+            &[State::Queued],
+            State::Sending,
+            Change {
+                bump_attempts: true,
+                ..Change::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(store.outbox_undo().unwrap(), None);
+}

@@ -58,6 +58,8 @@ const WATERMARK_OVERLAP: ChronoDuration = ChronoDuration::minutes(2);
 /// How far past our own clock a record's `updated_at` may be and still
 /// move a watermark (server clocks drift; an import can stamp the future).
 const FUTURE_TOLERANCE: ChronoDuration = ChronoDuration::minutes(10);
+/// 429s in a row one read takes before its pass gives up.
+const MAX_RATE_LIMITED_RETRIES: u32 = 8;
 /// Thread fetches in flight at once: enough to keep the rate budget busy
 /// despite round-trip latency, few enough to be gentle.
 const DETAIL_CONCURRENCY: usize = 8;
@@ -295,13 +297,24 @@ impl Syncer {
         Ok((items.to_vec(), meta))
     }
 
+    /// A read at background priority. A 429 is tried again (the limiter
+    /// has already cut the share and paused): in a busy office 429s are
+    /// the normal signal of a shared budget, not a reason to drop a pass.
     pub(crate) async fn get(
         &self,
         path: &str,
         query: &[(&str, String)],
     ) -> Result<Value, ApiError> {
-        self.requests.fetch_add(1, Ordering::Relaxed);
-        self.client.get(path, query, Priority::Read).await
+        let mut limited = 0;
+        loop {
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            match self.client.get(path, query, Priority::Read).await {
+                Err(ApiError::RateLimited { .. }) if limited < MAX_RATE_LIMITED_RETRIES => {
+                    limited += 1;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Adds this walk's request count to the resource's lifetime total.

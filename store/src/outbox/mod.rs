@@ -177,6 +177,8 @@ pub struct OutboxItem {
     pub result: ItemResult,
     pub created_at: String,
     pub updated_at: String,
+    /// The end of the undo window: not sent before this.
+    pub send_after: Option<String>,
 }
 
 /// An active item not waiting behind another: its dependency is done and
@@ -190,7 +192,8 @@ const UNBLOCKED: &str = "o.state IN ('queued', 'sending', 'probing', 'verifying'
            AND e.state IN ('queued', 'sending', 'probing', 'verifying', 'held', 'uncertain')))";
 
 const COLUMNS: &str = "id, kind, state, payload, ticket_id, ticket_number, attempts, next_attempt_at, \
-     last_error, depends_on, group_id, group_seq, base_updated_at, remote_id, result, created_at, updated_at";
+     last_error, depends_on, group_id, group_seq, base_updated_at, remote_id, result, created_at, updated_at, \
+     send_after";
 
 impl OutboxItem {
     fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
@@ -225,6 +228,7 @@ impl OutboxItem {
                 .unwrap_or_default(),
             created_at: r.get(15)?,
             updated_at: r.get(16)?,
+            send_after: r.get(17)?,
         })
     }
 }
@@ -259,7 +263,13 @@ impl OutboxCounts {
 impl Store {
     /// Queues one write and pokes the daemon.
     pub fn enqueue(&mut self, item: NewItem) -> StoreResult<i64> {
-        let id = self.write_durable(|tx| insert(tx, &item, None, None))?;
+        self.enqueue_after(item, None)
+    }
+
+    /// Queues one write that is not sent before `send_after` (the undo
+    /// window), and pokes the daemon.
+    pub fn enqueue_after(&mut self, item: NewItem, send_after: Option<&str>) -> StoreResult<i64> {
+        let id = self.write_durable(|tx| insert(tx, &item, None, None, send_after))?;
         self.wake_daemon();
         Ok(id)
     }
@@ -271,6 +281,17 @@ impl Store {
         group_name: &str,
         items: Vec<NewItem>,
     ) -> StoreResult<Vec<i64>> {
+        self.enqueue_group_after(group_name, items, None)
+    }
+
+    /// [`Store::enqueue_group`] whose steps are not sent before
+    /// `send_after` (the undo window).
+    pub fn enqueue_group_after(
+        &mut self,
+        group_name: &str,
+        items: Vec<NewItem>,
+        send_after: Option<&str>,
+    ) -> StoreResult<Vec<i64>> {
         let ids = self.write_durable(|tx| {
             let mut ids: Vec<i64> = Vec::with_capacity(items.len());
             let mut group_id = None;
@@ -278,7 +299,13 @@ impl Store {
                 if let Some(prev) = ids.last() {
                     item.depends_on = Some(*prev);
                 }
-                let id = insert(tx, &item, group_id.as_deref(), Some(seq as i64 + 1))?;
+                let id = insert(
+                    tx,
+                    &item,
+                    group_id.as_deref(),
+                    Some(seq as i64 + 1),
+                    send_after,
+                )?;
                 if group_id.is_none() {
                     let gid = format!("{group_name}-{id}");
                     tx.execute(
@@ -373,6 +400,7 @@ impl Store {
             "SELECT {COLUMNS} FROM outbox o
              WHERE {UNBLOCKED}
                AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?1)
+               AND (o.send_after IS NULL OR o.send_after <= ?1)
              ORDER BY o.id"
         ))?;
         let items = stmt
@@ -401,7 +429,10 @@ impl Store {
     /// spin until the one in front moves, and its move wakes the drainer.
     pub fn outbox_next_due(&self) -> StoreResult<Option<String>> {
         Ok(self.conn.query_row(
-            &format!("SELECT MIN(COALESCE(o.next_attempt_at, '')) FROM outbox o WHERE {UNBLOCKED}"),
+            &format!(
+                "SELECT MIN(max(COALESCE(o.next_attempt_at, ''), COALESCE(o.send_after, '')))
+                 FROM outbox o WHERE {UNBLOCKED}"
+            ),
             [],
             |r| r.get(0),
         )?)
@@ -514,6 +545,50 @@ impl Store {
             State::Cancelled,
             Change::default(),
         )
+    }
+
+    /// User action (`syncro undo`): takes back the most recent write that
+    /// has not been sent yet. A group (`bill`) is one write: its steps not
+    /// sent yet are all cancelled. Returns the cancelled items, newest
+    /// write's first step first; `None` when nothing is waiting unsent.
+    pub fn outbox_undo(&mut self) -> StoreResult<Option<Vec<OutboxItem>>> {
+        self.write_durable(|tx| {
+            let newest: Option<(i64, Option<String>)> = tx
+                .query_row(
+                    "SELECT id, group_id FROM outbox WHERE state = 'queued' AND attempts = 0
+                     ORDER BY id DESC LIMIT 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((id, group)) = newest else {
+                return Ok(None);
+            };
+            let ids: Vec<i64> = match &group {
+                Some(g) => tx
+                    .prepare(
+                        "SELECT id FROM outbox WHERE group_id = ?1 AND attempts = 0
+                           AND state IN ('queued', 'held') ORDER BY id",
+                    )?
+                    .query_map([g], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?,
+                None => vec![id],
+            };
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                out.push(transition(
+                    tx,
+                    id,
+                    &[State::Queued, State::Held],
+                    State::Cancelled,
+                    &Change {
+                        last_error: Some(Some("taken back with `syncro undo`".into())),
+                        ..Change::default()
+                    },
+                )?);
+            }
+            Ok(Some(out))
+        })
     }
 
     /// User action: let an item go ahead despite what stopped it. A held
@@ -688,12 +763,13 @@ fn insert(
     item: &NewItem,
     group_id: Option<&str>,
     group_seq: Option<i64>,
+    send_after: Option<&str>,
 ) -> StoreResult<i64> {
     let now = time::now();
     tx.execute(
         "INSERT INTO outbox (kind, payload, ticket_id, ticket_number, state, depends_on, group_id, group_seq,
-                             base_updated_at, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6, ?7, ?8, ?9, ?9)",
+                             base_updated_at, created_at, updated_at, send_after)
+         VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
         params![
             item.command.kind(),
             serde_json::to_string(&item.command)?,
@@ -703,7 +779,8 @@ fn insert(
             group_id,
             group_seq,
             item.base_updated_at,
-            now
+            now,
+            send_after
         ],
     )?;
     Ok(tx.last_insert_rowid())
