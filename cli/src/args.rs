@@ -72,6 +72,8 @@ pub enum Command {
     Timer(TimerCommand),
     /// Show queued writes, or cancel/release/retry one
     Outbox(OutboxArgs),
+    /// Take back the most recent write not sent yet (a whole bill)
+    Undo,
     /// Cache freshness, outbox counts and whether syncrod is running
     Status,
     /// Ask the running syncrod for an immediate sync pass

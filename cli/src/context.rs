@@ -5,6 +5,7 @@
 use std::fmt;
 
 use anyhow::{bail, Context as _, Result};
+use chrono::{DateTime, Utc};
 use syncro_store::config::Config;
 use syncro_store::outbox::State;
 use syncro_store::{CustomerRow, Store, TicketRow};
@@ -36,10 +37,20 @@ pub struct Ctx {
     pub style: Style,
     /// Styling for stderr (previews, notes).
     pub err_style: Style,
+    /// The instant the command runs at: ages, "today" and whether the
+    /// daemon is alive are all judged against it, so one answer never
+    /// mixes two clocks. `SYNCRO_NOW` (RFC 3339) pins it, so output can be
+    /// made deterministic.
+    pub now: DateTime<Utc>,
+    /// `SYNCRO_NOW`, read once with the rest of the context.
+    pinned: Option<DateTime<Utc>>,
 }
 
 impl Ctx {
     pub fn new(config: Config, json: bool) -> Ctx {
+        let pinned = std::env::var("SYNCRO_NOW")
+            .ok()
+            .and_then(|s| syncro_store::time::parse(&s));
         Ctx {
             config,
             json,
@@ -49,7 +60,15 @@ impl Ctx {
             err_style: Style {
                 color: render::stderr_color(),
             },
+            now: pinned.unwrap_or_else(Utc::now),
+            pinned,
         }
+    }
+
+    /// The time for a check made well after [`Ctx::now`] (at the end of
+    /// `--wait`): the clock again, unless `SYNCRO_NOW` pinned it.
+    pub fn clock(&self) -> DateTime<Utc> {
+        self.pinned.unwrap_or_else(Utc::now)
     }
 
     /// Opens the cache; never creates one (that is syncrod's job).
@@ -72,12 +91,21 @@ impl Ctx {
     }
 }
 
-/// Whether the daemon's heartbeat is fresh, judged against [`render::now`].
+/// Whether the daemon's heartbeat is fresh, judged at [`Ctx::now`].
 pub fn daemon_alive(ctx: &Ctx, beat: Option<&syncro_store::DaemonHeartbeat>) -> bool {
+    daemon_alive_at(ctx, beat, ctx.now)
+}
+
+/// Whether the daemon's heartbeat is fresh at `now`.
+pub fn daemon_alive_at(
+    ctx: &Ctx,
+    beat: Option<&syncro_store::DaemonHeartbeat>,
+    now: DateTime<Utc>,
+) -> bool {
     beat.is_some_and(|b| {
         b.running
             && syncro_store::time::parse(&b.beat_at)
-                .is_some_and(|t| render::now() - t <= ctx.heartbeat_max_age())
+                .is_some_and(|t| now - t <= ctx.heartbeat_max_age())
     })
 }
 

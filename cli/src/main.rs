@@ -8,6 +8,7 @@ mod args;
 mod commands;
 mod confirm;
 mod context;
+mod freshness;
 mod render;
 
 use std::process::ExitCode;

@@ -2,8 +2,8 @@
 //!
 //! Colour is used only when the stream is a terminal and `NO_COLOR` is not
 //! set. Times show in the local zone (`TZ`); relative ages are computed
-//! against [`now`], which `SYNCRO_NOW` overrides so output can be made
-//! deterministic.
+//! against the command's `now` ([`crate::context::Ctx::now`]), which
+//! `SYNCRO_NOW` overrides so output can be made deterministic.
 
 use std::io::{IsTerminal, Write};
 
@@ -12,15 +12,6 @@ use comfy_table::{presets, Cell, CellAlignment, Table};
 use serde::Serialize;
 use syncro_store::outbox::{OutboxItem, State};
 use syncro_store::TicketRow;
-
-/// The instant ages are measured from: `SYNCRO_NOW` if set (RFC 3339),
-/// else the clock.
-pub fn now() -> DateTime<Utc> {
-    std::env::var("SYNCRO_NOW")
-        .ok()
-        .and_then(|s| syncro_store::time::parse(&s))
-        .unwrap_or_else(Utc::now)
-}
 
 fn no_color_env() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
@@ -140,12 +131,12 @@ pub fn date(ts: Option<&str>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-/// How long ago `ts` was, relative to [`now`]: `just now`, `5m ago`, `3h ago`.
-pub fn age(ts: Option<&str>) -> String {
+/// How long before `now` `ts` was: `just now`, `5m ago`, `3h ago`.
+pub fn age(ts: Option<&str>, now: DateTime<Utc>) -> String {
     let Some(t) = ts.and_then(syncro_store::time::parse) else {
         return "never".into();
     };
-    let secs = (now() - t).num_seconds();
+    let secs = (now - t).num_seconds();
     let (n, future) = if secs < 0 {
         (-secs, true)
     } else {
@@ -171,11 +162,11 @@ pub fn age(ts: Option<&str>) -> String {
     }
 }
 
-/// A time with its age: `2026-03-10 09:15 (3h ago)`.
-pub fn time_and_age(ts: Option<&str>) -> String {
+/// A time with its age at `now`: `2026-03-10 09:15 (3h ago)`.
+pub fn time_and_age(ts: Option<&str>, now: DateTime<Utc>) -> String {
     match ts {
         Some(_) if ts.and_then(syncro_store::time::parse).is_some() => {
-            format!("{} ({})", time(ts), age(ts))
+            format!("{} ({})", time(ts), age(ts, now))
         }
         _ => "-".into(),
     }

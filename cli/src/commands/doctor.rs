@@ -174,7 +174,7 @@ fn checks(r: &mut Report, config: Config, json: bool) {
                             format!(
                                 "syncrod running (pid {}, last beat {})",
                                 b.map(|b| b.pid).unwrap_or_default(),
-                                render::age(b.map(|b| b.beat_at.as_str()))
+                                render::age(b.map(|b| b.beat_at.as_str()), ctx.now)
                             ),
                         )
                     }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use syncro_store::TicketDetail;
 
@@ -171,8 +172,8 @@ pub fn markdown(d: &TicketDetail, labor_products: &[i64]) -> String {
 }
 
 /// Where the log goes: `dir/clients/<slug>/session-logs/<date>-<number>.md`,
-/// dated by when the work ended (resolved, else last updated).
-pub fn log_path(dir: &Path, d: &TicketDetail) -> PathBuf {
+/// dated by when the work ended (resolved, else last updated, else `now`).
+pub fn log_path(dir: &Path, d: &TicketDetail, now: DateTime<Utc>) -> PathBuf {
     let t = &d.ticket;
     let when = t
         .resolved_at
@@ -181,7 +182,7 @@ pub fn log_path(dir: &Path, d: &TicketDetail) -> PathBuf {
         .or(t.created_at.as_deref());
     let date = match when {
         Some(_) => render::date(when),
-        None => render::now()
+        None => now
             .with_timezone(&chrono::Local)
             .format("%Y-%m-%d")
             .to_string(),
@@ -204,7 +205,7 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<ExitCode> {
         .ticket_detail(number)?
         .ok_or_else(|| not_cached(number))?;
     let labor_products: Vec<i64> = ctx.config.labor.values().map(|l| l.product_id).collect();
-    let path = log_path(&args.dir, &detail);
+    let path = log_path(&args.dir, &detail, ctx.now);
     if path.exists() && !args.force {
         bail!(
             "{} already exists; pass --force to overwrite it",

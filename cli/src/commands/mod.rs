@@ -18,7 +18,7 @@ mod search;
 mod status;
 mod ticket;
 mod tickets;
-mod writes;
+mod write;
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let command = cli
@@ -44,20 +44,21 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Customer(a) => customers::show(&ctx()?, a),
         Command::Invoices(a) => invoices::list(&ctx()?, a),
         Command::Invoice(a) => match (a.command, a.number) {
-            (Some(InvoiceCommand::Create(c)), _) => writes::invoice_create(&ctx()?, c),
+            (Some(InvoiceCommand::Create(c)), _) => write::invoice_create(&ctx()?, c),
             (None, Some(number)) => invoices::show(&ctx()?, &number),
             (None, None) => Err(crate::context::usage(
                 "give an invoice number, or `invoice create TICKET`",
             )),
         },
-        Command::Comment(a) => writes::comment(&ctx()?, a),
-        Command::Update(a) => writes::update(&ctx()?, a),
-        Command::Close(a) => writes::close(&ctx()?, a),
-        Command::Create(a) => writes::create(&ctx()?, a),
-        Command::Bill(a) => writes::bill(&ctx()?, a),
-        Command::LineItem(a) => writes::line_item(&ctx()?, a),
-        Command::Timer(a) => writes::timer(&ctx()?, a),
+        Command::Comment(a) => write::comment(&ctx()?, a),
+        Command::Update(a) => write::update(&ctx()?, a),
+        Command::Close(a) => write::close(&ctx()?, a),
+        Command::Create(a) => write::create(&ctx()?, a),
+        Command::Bill(a) => write::bill(&ctx()?, a),
+        Command::LineItem(a) => write::line_item(&ctx()?, a),
+        Command::Timer(a) => write::timer(&ctx()?, a),
         Command::Outbox(a) => outbox::run(&ctx()?, a),
+        Command::Undo => outbox::undo(&ctx()?),
         Command::Status => status::status(&ctx()?),
         Command::Sync => status::sync(&ctx()?),
         Command::Log(a) => log::run(&ctx()?, a),

@@ -136,6 +136,50 @@ pub fn run(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `syncro undo`: takes back the most recent write that has not been sent
+/// (in its undo window, or waiting offline). A bill goes as a whole.
+pub fn undo(ctx: &Ctx) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    let Some(items) = store.outbox_undo()? else {
+        anyhow::bail!(
+            "nothing to undo: every write has been sent (see `syncro outbox --all`); \
+             the API cannot delete a comment once it is sent"
+        );
+    };
+    if ctx.json {
+        render::print_json(&items)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = String::new();
+    for i in &items {
+        out.push_str(&format!(
+            "took back #{} on {}: {}\n",
+            i.id,
+            i.ticket_number
+                .map(|n| format!("#{n}"))
+                .unwrap_or_else(|| "a new ticket".into()),
+            render::one_line(&i.command.describe())
+        ));
+    }
+    render::print(&out)?;
+    // Steps of the same bill already sent stay sent: say so.
+    if let Some(group) = items.first().and_then(|i| i.group_id.clone()) {
+        let sent: Vec<String> = store
+            .outbox_items(&[])?
+            .iter()
+            .filter(|i| i.group_id.as_deref() == Some(group.as_str()) && i.attempts > 0)
+            .map(|i| format!("#{} ({})", i.id, i.state))
+            .collect();
+        if !sent.is_empty() {
+            render::note(&format!(
+                "note: {} of that write already went to the server and stay(s)",
+                sent.join(", ")
+            ));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn list(ctx: &Ctx, store: &Store, all: bool) -> Result<ExitCode> {
     // Done items pile up over months: only read them when asked.
     let states: Vec<State> = if all {
@@ -193,7 +237,7 @@ fn list(ctx: &Ctx, store: &Store, all: bool) -> Result<ExitCode> {
                 ticket_label(i, &lookup),
                 render::truncate(&render::one_line(&i.command.describe()), 60),
                 i.attempts.to_string(),
-                render::age(Some(&i.updated_at)),
+                render::age(Some(&i.updated_at), ctx.now),
             ]
         })
         .collect();
@@ -224,7 +268,7 @@ fn list(ctx: &Ctx, store: &Store, all: bool) -> Result<ExitCode> {
                         i.id,
                         i.next_attempt_at
                             .as_deref()
-                            .map(|t| render::age(Some(t)))
+                            .map(|t| render::age(Some(t), ctx.now))
                             .unwrap_or_else(|| "soon".into()),
                         render::one_line(err)
                     ));
@@ -243,7 +287,7 @@ fn list(ctx: &Ctx, store: &Store, all: bool) -> Result<ExitCode> {
                 i.id,
                 i.next_attempt_at
                     .as_deref()
-                    .map(|t| render::age(Some(t)))
+                    .map(|t| render::age(Some(t), ctx.now))
                     .unwrap_or_else(|| "now".into()),
             )),
             State::Done => {

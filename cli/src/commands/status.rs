@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use syncro_store::outbox::{OutboxCounts, PossibleDuplicate};
 use syncro_store::{DaemonHeartbeat, SyncState};
@@ -31,26 +32,30 @@ struct StatusJson<'a> {
 }
 
 /// The daemon's state in a few words, and what to do about it if anything.
-fn daemon_state(alive: bool, beat: Option<&DaemonHeartbeat>) -> (String, Option<&'static str>) {
+fn daemon_state(
+    alive: bool,
+    beat: Option<&DaemonHeartbeat>,
+    now: DateTime<Utc>,
+) -> (String, Option<&'static str>) {
     match (alive, beat) {
         (true, Some(b)) => (
             format!(
                 "running (pid {}, version {}, last beat {})",
                 b.pid,
                 b.version,
-                render::age(Some(&b.beat_at))
+                render::age(Some(&b.beat_at), now)
             ),
             None,
         ),
         (false, Some(b)) if !b.running => (
-            format!("stopped (last beat {})", render::age(Some(&b.beat_at))),
+            format!("stopped (last beat {})", render::age(Some(&b.beat_at), now)),
             Some("start it with `syncrod`"),
         ),
         (false, Some(b)) => (
             format!(
                 "not responding (pid {}, last beat {}: hung or killed)",
                 b.pid,
-                render::age(Some(&b.beat_at))
+                render::age(Some(&b.beat_at), now)
             ),
             Some("restart `syncrod`"),
         ),
@@ -85,7 +90,7 @@ pub fn status(ctx: &Ctx) -> Result<ExitCode> {
     }
     let style = ctx.style;
     let mut out = String::new();
-    let daemon = match daemon_state(alive, beat.as_ref()) {
+    let daemon = match daemon_state(alive, beat.as_ref(), ctx.now) {
         (state, Some(fix)) => format!("{state}: {fix}"),
         (state, None) => state,
     };
@@ -161,14 +166,14 @@ pub fn status(ctx: &Ctx) -> Result<ExitCode> {
                     (Some(e), at, _) => format!(
                         "{} ({})",
                         render::truncate(&render::one_line(e), 60),
-                        render::age(at.as_deref())
+                        render::age(at.as_deref(), ctx.now)
                     ),
                     (None, _, _) => String::new(),
                 };
                 vec![
                     s.resource.clone(),
                     render::time(s.last_success_at.as_deref()),
-                    render::age(s.last_success_at.as_deref()),
+                    render::age(s.last_success_at.as_deref(), ctx.now),
                     s.rows_synced.to_string(),
                     s.backlog.to_string(),
                     error,
@@ -218,7 +223,7 @@ pub fn sync(ctx: &Ctx) -> Result<ExitCode> {
         render::print("sync requested\n")?;
     }
     if !alive {
-        let (state, fix) = daemon_state(false, beat.as_ref());
+        let (state, fix) = daemon_state(false, beat.as_ref(), ctx.now);
         render::note(&format!(
             "warning: syncrod is {state}; the sync happens once it runs: {}",
             fix.unwrap_or("start `syncrod`")

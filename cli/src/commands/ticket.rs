@@ -41,6 +41,7 @@ pub fn run(ctx: &Ctx, args: TicketArgs) -> Result<ExitCode> {
         let view = Shown {
             pending: &pending,
             duplicates: &duplicates,
+            now: ctx.now,
         };
         render::print(&render_detail(&detail, view, args.comments, ctx.style))?;
     }
@@ -71,6 +72,8 @@ fn indent(text: &str, by: &str) -> String {
 pub struct Shown<'a> {
     pub pending: &'a [OutboxItem],
     pub duplicates: &'a [PossibleDuplicate],
+    /// The instant ages are measured from ([`Ctx::now`]).
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 pub fn render_detail(
@@ -102,7 +105,10 @@ pub fn render_detail(
         ("contact", dash(t.contact_name.as_deref())),
         ("created", render::time(t.created_at.as_deref())),
         ("due", render::time(t.due_date.as_deref())),
-        ("updated", render::time_and_age(t.updated_at.as_deref())),
+        (
+            "updated",
+            render::time_and_age(t.updated_at.as_deref(), view.now),
+        ),
     ];
     if t.resolved_at.is_some() {
         fields.push(("resolved", render::time(t.resolved_at.as_deref())));

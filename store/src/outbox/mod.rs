@@ -178,6 +178,7 @@ pub struct OutboxItem {
     pub created_at: String,
     pub updated_at: String,
     /// The end of the undo window: not sent before this.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub send_after: Option<String>,
 }
 

@@ -1,0 +1,161 @@
+//! `syncro bill`: the whole billing workflow as one ordered group: an
+//! optional comment, the labor line item, the invoice, and the status
+//! Invoiced. A step that fails holds the ones after it.
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Result};
+use syncro_store::outbox::{Command, TicketFields};
+
+use super::comment;
+use super::input::{cents, hours, labor, nonempty, title_case};
+use super::plan::{execute, Cache, LazyStore, Plan, Step};
+use crate::args::{BillArgs, TicketRef};
+use crate::context::{resolve_target, Ctx};
+use crate::render;
+
+/// Time worked, billed at a configured labor type.
+#[derive(Debug, Clone)]
+pub struct BillInput {
+    pub ticket: TicketRef,
+    /// Minutes worked; never assumed.
+    pub minutes: i64,
+    /// A labor type of the config's `[labor]` table; never assumed.
+    pub labor: String,
+    /// Hourly rate in dollars; `None` takes the labor type's.
+    pub rate: Option<f64>,
+    /// Posted first; its first line becomes the line item's description.
+    pub comment: Option<String>,
+}
+
+/// Checks a bill and plans its steps.
+pub fn plan(ctx: &Ctx, cache: &impl Cache, input: BillInput) -> Result<Plan> {
+    if input.minutes <= 0 {
+        bail!(
+            "--minutes must be positive, not {}; nothing queued",
+            input.minutes
+        );
+    }
+    let (labor_key, labor) = labor(ctx, &input.labor)?;
+    let rate = input.rate.unwrap_or(labor.rate);
+    if !(rate.is_finite() && rate >= 0.0) {
+        bail!("--rate must be a non-negative hourly rate, not {rate}");
+    }
+    let comment = match input.comment.as_deref() {
+        Some(c) => Some(nonempty(c, "comment")?),
+        None => None,
+    };
+    let store = cache.store()?;
+    let target = resolve_target(store, input.ticket)?;
+
+    let kind = title_case(labor_key);
+    let quantity = hours(input.minutes);
+    let name = labor
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("Labor - {kind}"));
+    let description = comment
+        .as_deref()
+        .and_then(|c| c.lines().map(str::trim).find(|l| !l.is_empty()))
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{kind} labor, {} min", input.minutes));
+    let total = (quantity * cents(rate) as f64).round() as i64;
+
+    let mut steps = Vec::new();
+    let tech = ctx.config.tech.clone();
+    if let Some(body) = comment {
+        steps.push(Step::new(
+            target.item(Command::AddComment {
+                subject: "Update".into(),
+                body: body.clone(),
+                hidden: false,
+                do_not_email: false,
+                tech: tech.clone(),
+            }),
+            comment::preview("Update", &body, false, false, tech.as_deref()),
+        ));
+    }
+    let line_preview = format!(
+        "line item \"{name}\": {} h x {}/h = {} (product {}, {labor_key})\ndescription: {description}",
+        render::qty(quantity),
+        render::dollars(rate),
+        render::money(total),
+        labor.product_id
+    );
+    steps.push(Step::new(
+        target.item(Command::AddLineItem {
+            product_id: Some(labor.product_id),
+            name,
+            description,
+            quantity,
+            price_retail: rate,
+        }),
+        line_preview,
+    ));
+    steps.push(Step::new(
+        target.item(Command::CreateInvoice {}),
+        "create an invoice from the ticket's uninvoiced line items, then check they arrived".into(),
+    ));
+    steps.push(Step::new(
+        target.item(Command::UpdateTicket {
+            fields: TicketFields {
+                status: Some("Invoiced".into()),
+                ..Default::default()
+            },
+        }),
+        format!(
+            "set status {} -> Invoiced",
+            target
+                .row
+                .as_ref()
+                .map(|r| r.status.as_str())
+                .unwrap_or("?")
+        ),
+    ));
+
+    let mut warnings = Vec::new();
+    if let Some(row) = &target.row {
+        if row.status == "Invoiced" {
+            warnings.push(format!("#{} is already Invoiced", row.number));
+        }
+        let open: Vec<i64> = store
+            .line_items(row.id)?
+            .iter()
+            .filter(|l| !l.converted)
+            .map(|l| l.total_cents())
+            .collect();
+        if !open.is_empty() {
+            warnings.push(format!(
+                "the invoice will also include {} line item(s) already on the ticket and not yet invoiced ({})",
+                open.len(),
+                render::money(open.iter().sum())
+            ));
+        }
+    }
+    Ok(Plan {
+        title: format!("Bill {}", target.label),
+        target: target.short(),
+        steps,
+        group: Some("bill"),
+        footer: vec![format!(
+            "total: {} min = {} h, {}",
+            input.minutes,
+            render::qty(quantity),
+            render::money(total)
+        )],
+        warnings,
+    })
+}
+
+pub fn bill(ctx: &Ctx, a: BillArgs) -> Result<ExitCode> {
+    let cache = LazyStore::new(ctx);
+    let input = BillInput {
+        ticket: a.ticket,
+        minutes: a.minutes,
+        labor: a.labor,
+        rate: a.rate,
+        comment: a.comment,
+    };
+    let plan = plan(ctx, &cache, input)?;
+    execute(ctx, cache.into_store()?, plan, &a.write)
+}

@@ -1,0 +1,65 @@
+//! `syncro invoice create`: an invoice from a ticket's uninvoiced line
+//! items.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use syncro_store::outbox::Command;
+
+use super::plan::{execute, Cache, LazyStore, Plan};
+use crate::args::{InvoiceCreateArgs, TicketRef};
+use crate::context::{resolve_target, Ctx};
+use crate::render;
+
+/// An invoice for a ticket.
+#[derive(Debug, Clone)]
+pub struct InvoiceCreateInput {
+    pub ticket: TicketRef,
+}
+
+/// Checks an invoice and plans it; warns when the cache knows of nothing
+/// to invoice.
+pub fn plan(_ctx: &Ctx, cache: &impl Cache, input: InvoiceCreateInput) -> Result<Plan> {
+    let store = cache.store()?;
+    let target = resolve_target(store, input.ticket)?;
+    let mut warnings = Vec::new();
+    let mut preview =
+        "create an invoice from the ticket's uninvoiced line items, then check they arrived"
+            .to_string();
+    if let Some(row) = &target.row {
+        let open: Vec<i64> = store
+            .line_items(row.id)?
+            .iter()
+            .filter(|l| !l.converted)
+            .map(|l| l.total_cents())
+            .collect();
+        let queued = store.outbox_for_ticket(row.id)?.iter().any(|i| {
+            matches!(
+                i.command,
+                Command::AddLineItem { .. } | Command::ChargeTimer { .. }
+            )
+        });
+        if open.is_empty() && !queued {
+            warnings.push(format!(
+                "#{} has no uninvoiced line items in the cache; the invoice may be empty",
+                row.number
+            ));
+        } else if !open.is_empty() {
+            preview.push_str(&format!(
+                "\n{} line item(s) not yet invoiced: {}",
+                open.len(),
+                render::money(open.iter().sum())
+            ));
+        }
+    }
+    let item = target.item(Command::CreateInvoice {});
+    let mut plan = Plan::single(format!("Invoice {}", target.label), &target, item, preview);
+    plan.warnings = warnings;
+    Ok(plan)
+}
+
+pub fn invoice_create(ctx: &Ctx, a: InvoiceCreateArgs) -> Result<ExitCode> {
+    let cache = LazyStore::new(ctx);
+    let plan = plan(ctx, &cache, InvoiceCreateInput { ticket: a.ticket })?;
+    execute(ctx, cache.into_store()?, plan, &a.write)
+}

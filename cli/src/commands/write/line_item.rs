@@ -1,0 +1,230 @@
+//! `syncro line-item add|update|remove`: a ticket's line items.
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Result};
+use syncro_store::outbox::Command;
+use syncro_store::Store;
+
+use super::input::{cents, check_price, check_quantity, nonempty};
+use super::plan::{execute, Cache, LazyStore, Plan};
+use crate::args::{LineItemCommand, TicketRef};
+use crate::context::{resolve_target, usage, Ctx, Target};
+use crate::render;
+
+/// A new line item.
+#[derive(Debug, Clone)]
+pub struct LineItemAddInput {
+    pub ticket: TicketRef,
+    pub name: String,
+    pub description: String,
+    /// Decimal hours for labor; positive.
+    pub quantity: f64,
+    /// Unit price in dollars (sent as `price_retail`).
+    pub price: f64,
+    pub product: Option<i64>,
+}
+
+/// Changes to a line item; at least one of the fields.
+#[derive(Debug, Clone)]
+pub struct LineItemUpdateInput {
+    pub ticket: TicketRef,
+    pub line_id: i64,
+    pub quantity: Option<f64>,
+    pub price: Option<f64>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Removing a line item.
+#[derive(Debug, Clone)]
+pub struct LineItemRemoveInput {
+    pub ticket: TicketRef,
+    pub line_id: i64,
+}
+
+/// Checks a new line item and plans it.
+pub fn plan_add(_ctx: &Ctx, cache: &impl Cache, input: LineItemAddInput) -> Result<Plan> {
+    let name = nonempty(&input.name, "name")?;
+    let description = nonempty(&input.description, "description")?;
+    let quantity = check_quantity(input.quantity)?;
+    let price = check_price(input.price)?;
+    if let Some(p) = input.product.filter(|p| *p <= 0) {
+        bail!("--product must be a positive product id, not {p}");
+    }
+    let target = resolve_target(cache.store()?, input.ticket)?;
+    let total = (quantity * cents(price) as f64).round() as i64;
+    let preview = format!(
+        "line item \"{name}\": {} x {} = {}{}\ndescription: {description}",
+        render::qty(quantity),
+        render::dollars(price),
+        render::money(total),
+        input
+            .product
+            .map(|p| format!(" (product {p})"))
+            .unwrap_or_default()
+    );
+    let item = target.item(Command::AddLineItem {
+        product_id: input.product,
+        name,
+        description,
+        quantity,
+        price_retail: price,
+    });
+    Ok(Plan::single(
+        format!("Add to {}", target.label),
+        &target,
+        item,
+        preview,
+    ))
+}
+
+/// Checks changes to a line item and plans them.
+pub fn plan_update(_ctx: &Ctx, cache: &impl Cache, input: LineItemUpdateInput) -> Result<Plan> {
+    if input.quantity.is_none()
+        && input.price.is_none()
+        && input.name.is_none()
+        && input.description.is_none()
+    {
+        // The CLI's argument parser already insists on one.
+        return Err(usage(
+            "give --quantity, --price, --name and/or --description",
+        ));
+    }
+    let quantity = input.quantity.map(check_quantity).transpose()?;
+    let price = input.price.map(check_price).transpose()?;
+    let name = input
+        .name
+        .as_deref()
+        .map(|n| nonempty(n, "name"))
+        .transpose()?;
+    let description = input
+        .description
+        .as_deref()
+        .map(|d| nonempty(d, "description"))
+        .transpose()?;
+    let store = cache.store()?;
+    let target = resolve_target(store, input.ticket)?;
+    let converted = cached_line(store, &target, input.line_id)?;
+    let mut preview = vec![format!("update line item {}", input.line_id)];
+    if let Some(q) = quantity {
+        preview.push(format!("quantity -> {}", render::qty(q)));
+    }
+    if let Some(p) = price {
+        preview.push(format!("price -> {}", render::dollars(p)));
+    }
+    if let Some(n) = &name {
+        preview.push(format!("name -> {n}"));
+    }
+    if let Some(d) = &description {
+        preview.push(format!("description -> {d}"));
+    }
+    let item = target.item(Command::UpdateLineItem {
+        line_item_id: input.line_id,
+        quantity,
+        price_retail: price,
+        name,
+        description,
+    });
+    let mut plan = Plan::single(
+        format!("Change {}", target.label),
+        &target,
+        item,
+        preview.join("\n"),
+    );
+    if converted {
+        plan.warnings.push(format!(
+            "line item {} is already invoiced; changing it does not change the invoice",
+            input.line_id
+        ));
+    }
+    Ok(plan)
+}
+
+/// Checks removing a line item and plans it.
+pub fn plan_remove(_ctx: &Ctx, cache: &impl Cache, input: LineItemRemoveInput) -> Result<Plan> {
+    let store = cache.store()?;
+    let target = resolve_target(store, input.ticket)?;
+    let converted = cached_line(store, &target, input.line_id)?;
+    let item = target.item(Command::RemoveLineItem {
+        line_item_id: input.line_id,
+    });
+    let mut plan = Plan::single(
+        format!("Change {}", target.label),
+        &target,
+        item,
+        format!("remove line item {}", input.line_id),
+    );
+    if converted {
+        plan.warnings.push(format!(
+            "line item {} is already invoiced; removing it does not change the invoice",
+            input.line_id
+        ));
+    }
+    Ok(plan)
+}
+
+/// A line item of the target ticket, from the cache: is it invoiced
+/// already?
+fn cached_line(store: &Store, target: &Target, line_id: i64) -> Result<bool> {
+    let Some(row) = &target.row else {
+        bail!(
+            "{} is not created yet, so it has no line item {line_id}",
+            target.short()
+        );
+    };
+    let lines = store.line_items(row.id)?;
+    match lines.iter().find(|l| l.id == line_id) {
+        Some(l) => Ok(l.converted),
+        None => bail!(
+            "#{} has no line item {line_id} in the cache (its line items: {}); run `syncro ticket {}`",
+            row.number,
+            if lines.is_empty() {
+                "none".into()
+            } else {
+                lines
+                    .iter()
+                    .map(|l| l.id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+            row.number
+        ),
+    }
+}
+
+pub fn line_item(ctx: &Ctx, command: LineItemCommand) -> Result<ExitCode> {
+    let cache = LazyStore::new(ctx);
+    let (plan, write) = match command {
+        LineItemCommand::Add(a) => {
+            let input = LineItemAddInput {
+                ticket: a.ticket,
+                name: a.name,
+                description: a.description,
+                quantity: a.quantity,
+                price: a.price,
+                product: a.product,
+            };
+            (plan_add(ctx, &cache, input)?, a.write)
+        }
+        LineItemCommand::Update(a) => {
+            let input = LineItemUpdateInput {
+                ticket: a.ticket,
+                line_id: a.line_id,
+                quantity: a.quantity,
+                price: a.price,
+                name: a.name,
+                description: a.description,
+            };
+            (plan_update(ctx, &cache, input)?, a.write)
+        }
+        LineItemCommand::Remove(a) => {
+            let input = LineItemRemoveInput {
+                ticket: a.ticket,
+                line_id: a.line_id,
+            };
+            (plan_remove(ctx, &cache, input)?, a.write)
+        }
+    };
+    execute(ctx, cache.into_store()?, plan, &write)
+}
