@@ -47,7 +47,7 @@ impl TestEnv {
         std::fs::write(
             &config,
             format!(
-                "base_url = {base_url:?}\ndb_path = {:?}\nrate_limit_per_minute = {rate}\ntech = \"Test Tech\"\nuser_id = 1\n\n[schedule]\nsync_interval_secs = 1\n\n{labor}",
+                "base_url = {base_url:?}\ndb_path = {:?}\nrate_limit_per_minute = {rate}\ntech = \"Test Tech\"\nuser_id = 1\n# Tests queue and send at once; the undo window has tests of its own.\nundo_secs = 0\n\n[schedule]\nsync_interval_secs = 1\n\n{labor}",
                 db.display().to_string()
             ),
         )

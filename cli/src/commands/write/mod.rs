@@ -100,7 +100,7 @@ mod tests {
         .unwrap();
         assert_eq!(create.title(), "New ticket for Jerry Burger");
         assert_eq!(create.target(), "a new ticket");
-        let Queued { ids, group } = create.enqueue(&mut store).unwrap();
+        let Queued { ids, group, .. } = create.enqueue(&mut store, None).unwrap();
         assert_eq!((ids.as_slice(), group), (&[1][..], None));
 
         let bill = super::bill::plan(
@@ -134,7 +134,7 @@ mod tests {
             bill.preview()
         );
         assert!(bill.warnings().is_empty());
-        let queued = bill.enqueue(&mut store).unwrap();
+        let queued = bill.enqueue(&mut store, None).unwrap();
         assert_eq!(queued.ids, [2, 3, 4, 5]);
         assert_eq!(queued.group.as_deref(), Some("bill-2"));
 

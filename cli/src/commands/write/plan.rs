@@ -126,6 +126,8 @@ pub struct Queued {
     pub ids: Vec<i64>,
     /// The group id (`bill-12`) when the steps were queued as one group.
     pub group: Option<String>,
+    /// The end of the undo window, when the write has one.
+    pub send_after: Option<String>,
 }
 
 impl Plan {
@@ -194,15 +196,34 @@ impl Plan {
         out
     }
 
+    /// Whether the plan reaches the customer (a comment not marked hidden,
+    /// which Syncro emails): such a write waits out the undo window.
+    pub fn customer_visible(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|s| matches!(s.command(), Command::AddComment { hidden: false, .. }))
+    }
+
+    /// When the write may be sent: after `undo_secs` for a
+    /// customer-visible write unless `skip` (a hidden note needs no window,
+    /// and `--wait` asks for it to go now); at once otherwise.
+    pub fn send_after(&self, ctx: &Ctx, skip: bool) -> Option<String> {
+        let secs = i64::try_from(ctx.config.undo_secs).unwrap_or(0);
+        (!skip && secs > 0 && self.customer_visible())
+            .then(|| syncro_store::time::format(ctx.clock() + chrono::Duration::seconds(secs)))
+    }
+
     /// Queues every step in the outbox, in one durable transaction when
     /// the plan is a group, and wakes syncrod. No output, no questions:
-    /// the one way a plan gets queued.
-    pub fn enqueue(self, store: &mut Store) -> Result<Queued> {
+    /// the one way a plan gets queued. `send_after` (see
+    /// [`Plan::send_after`]) holds it back for the undo window.
+    pub fn enqueue(self, store: &mut Store, send_after: Option<String>) -> Result<Queued> {
         let items: Vec<NewItem> = self.steps.into_iter().map(|s| s.item).collect();
+        let after = send_after.as_deref();
         let (ids, group) = match self.group {
             Some(name) => {
                 let ids = store
-                    .enqueue_group(name, items)
+                    .enqueue_group_after(name, items, after)
                     .context("cannot queue the write in the outbox")?;
                 let group = match ids.first() {
                     Some(&first) => store.outbox_item(first)?.and_then(|i| i.group_id),
@@ -215,14 +236,18 @@ impl Plan {
                 for item in items {
                     ids.push(
                         store
-                            .enqueue(item)
+                            .enqueue_after(item, after)
                             .context("cannot queue the write in the outbox")?,
                     );
                 }
                 (ids, None)
             }
         };
-        Ok(Queued { ids, group })
+        Ok(Queued {
+            ids,
+            group,
+            send_after,
+        })
     }
 }
 
@@ -252,7 +277,14 @@ pub(super) fn execute(
     );
     let target = plan.target().to_string();
     let footer = plan.footer().to_vec();
-    let Queued { ids, group } = plan.enqueue(&mut store)?;
+    // `--wait` means "send it now and tell me": no undo window.
+    let send_after = plan.send_after(ctx, opts.wait.is_some());
+    let window_skipped = opts.wait.is_some() && plan.customer_visible() && ctx.config.undo_secs > 0;
+    let Queued {
+        ids,
+        group,
+        send_after,
+    } = plan.enqueue(&mut store, send_after)?;
 
     let (Some(&first), Some(first_text)) = (ids.first(), descriptions.first()) else {
         bail!("nothing was queued");
@@ -279,6 +311,14 @@ pub(super) fn execute(
             out.push_str(&format!("{f}\n"));
         }
         render::print(&out)?;
+        if send_after.is_some() {
+            render::note(&format!(
+                "sending in {} s: `syncro undo` takes it back",
+                ctx.config.undo_secs
+            ));
+        } else if window_skipped {
+            render::note("--wait: sent without the undo window");
+        }
     }
     let alive = daemon_alive(ctx, store.heartbeat()?.as_ref());
     if !alive {
