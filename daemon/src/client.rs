@@ -255,12 +255,38 @@ pub fn server_message(text: &str) -> String {
                         .collect::<Vec<_>>()
                         .join("; ")
                 }
-                Some(Value::Object(_)) => return v[key].to_string(),
+                // `{"errors": {"subject": ["can't be blank"]}}`: Rails'
+                // per-field messages, read as "subject can't be blank".
+                Some(Value::Object(fields)) => {
+                    return fields
+                        .iter()
+                        .flat_map(|(field, msgs)| {
+                            let msgs: Vec<String> = match msgs {
+                                Value::Array(a) => a.iter().map(text_of).collect(),
+                                other => vec![text_of(other)],
+                            };
+                            msgs.into_iter().map(move |m| {
+                                if field == "base" {
+                                    m
+                                } else {
+                                    format!("{field} {m}")
+                                }
+                            })
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                }
                 _ => {}
             }
         }
     }
     snippet(text)
+}
+
+fn text_of(v: &Value) -> String {
+    v.as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| v.to_string())
 }
 
 /// The first readable words of a body, tags stripped, for error messages.
@@ -310,5 +336,19 @@ mod tests {
             "502 Bad Gateway"
         );
         assert_eq!(server_message(""), "(empty body)");
+        assert_eq!(
+            server_message(
+                r#"{"errors":{"subject":["can't be blank"],"base":["Ticket is closed"]}}"#
+            ),
+            "Ticket is closed; subject can't be blank"
+        );
+        assert_eq!(
+            server_message(r#"{"errors":["Name can't be blank"]}"#),
+            "Name can't be blank"
+        );
+        assert_eq!(
+            server_message(r#"{"error":"Not Authorized"}"#),
+            "Not Authorized"
+        );
     }
 }

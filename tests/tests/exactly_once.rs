@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::{json, Value};
 use syncro_e2e::{api, mutate, wait_for, TestEnv};
-use syncro_sim::{FaultKind, QueuedFault, Quirks, SimConfig, SimHandle};
+use syncro_sim::{FaultKind, QueuedFault, Quirks, Shape, SimConfig, SimHandle};
 use syncro_store::matching::normalize_text;
 use syncro_store::outbox::{Change, ItemResult, State};
 
@@ -23,6 +23,9 @@ async fn sim(quirks: Quirks) -> SimHandle {
         invoices: 2,
         rate_limit_per_minute: 0,
         quirks,
+        // The real service's shape: local offsets, lean meta, per_page
+        // ignored, comments that do not bump the ticket...
+        shape: Shape::realistic(),
         ..SimConfig::default()
     })
     .await
@@ -656,6 +659,16 @@ async fn a_duplicate_behind_our_back_is_reported_and_twins_are_not() {
                "body": body, "tech": "Test Tech", "hidden": false}),
     )
     .await;
+    // The realistic server does not bump `updated_at` for a comment: the
+    // copy reaches the cache through the open-thread safety net, once the
+    // thread is old enough to be re-read. Age it rather than wait.
+    let conn = rusqlite::Connection::open(&env.db).expect("open the cache");
+    conn.execute(
+        "UPDATE tickets SET detail_fetched_at = '2000-01-01T00:00:00.000Z' WHERE id = ?1",
+        [dup_id],
+    )
+    .expect("age the thread");
+    drop(conn);
     env.syncrod_once(&["--quick"]);
 
     let status = text(&ok("status", env.syncro(&["status"])));

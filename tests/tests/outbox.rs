@@ -61,6 +61,7 @@ async fn sim() -> SimHandle {
         invoices: 0,
         rate_limit_per_minute: 0,
         quirks: syncro_sim::Quirks::realistic(),
+        shape: syncro_sim::Shape::realistic(),
         ..SimConfig::default()
     })
     .await

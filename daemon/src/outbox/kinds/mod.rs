@@ -266,6 +266,7 @@ pub(crate) mod testing {
             },
             created_at: "2026-12-01T10:00:00.000Z".into(),
             updated_at: "2026-12-01T10:00:00.000Z".into(),
+            send_after: None,
         }
     }
 
