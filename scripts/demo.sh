@@ -52,13 +52,14 @@ run "$bin/syncrod" once
 run "$bin/syncro" status
 run "$bin/syncro" tickets --limit 8
 run "$bin/syncro" search "outlook password" --limit 5
-number=$("$bin/syncro" tickets --limit 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["number"])' 2>/dev/null \
+number=$("$bin/syncro" tickets --limit 1 --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print((d["tickets"] if isinstance(d, dict) else d)[0]["number"])' 2>/dev/null \
     || "$bin/syncro" tickets --limit 1 | sed -n 's/^#\([0-9]*\).*/\1/p' | head -n1)
 run "$bin/syncro" ticket "$number"
 
 echo; echo "==> queue a comment (works offline), then let syncrod send and verify it"
 run "$bin/syncro" comment "$number" "Demo: checked the backups, all green." --yes
 run "$bin/syncro" outbox
+echo "    (a comment the customer sees waits out its 10 s undo window: \`syncro undo\` takes it back)"
 run "$bin/syncrod" once --quick
 run "$bin/syncro" outbox --all
 run "$bin/syncro" ticket "$number" --comments 2
