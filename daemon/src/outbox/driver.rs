@@ -21,7 +21,7 @@
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
-use syncro_store::outbox::{Change, ItemResult, OutboxItem, State};
+use syncro_store::outbox::{Change, Command, ItemResult, OutboxItem, State};
 use syncro_store::time;
 
 use super::kinds::{family, Probe, ReadBack};
@@ -165,7 +165,12 @@ impl Outbox {
                 self.verify(item).await
             }
             // Removing what is already gone: the read-back confirms it.
-            Err(ApiError::NotFound(_)) if fam.idempotent(&item.command) => {
+            Err(ApiError::NotFound(_))
+                if matches!(
+                    item.command,
+                    Command::RemoveLineItem { .. } | Command::DeleteTimer { .. }
+                ) =>
+            {
                 let item = self
                     .set_state(
                         item.id,
