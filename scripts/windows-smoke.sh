@@ -104,7 +104,7 @@ tail -n1 "$work/once.log"
 [ -f "$appdata/Local/syncro/cache.db" ] || fail "no cache under %LOCALAPPDATA%\\syncro"
 pass "the cache is at %LOCALAPPDATA%\\syncro\\cache.db"
 tickets=$(curl -fsS "$admin/state" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["tickets"]))')
-cached=$(w "$syncro" tickets --all --limit 100000 --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+cached=$(w "$syncro" tickets --all --limit 100000 --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["tickets"]))')
 [ "$cached" = "$tickets" ] || fail "cached $cached tickets, the server has $tickets"
 w "$syncro" status
 pass "$cached of $tickets tickets cached"
@@ -112,7 +112,7 @@ pass "$cached of $tickets tickets cached"
 step "syncro.exe answers from the cache"
 w "$syncro" tickets --limit 5
 w "$syncro" search "printer" --limit 3
-number=$(w "$syncro" tickets --limit 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["number"])') \
+number=$(w "$syncro" tickets --limit 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["tickets"][0]["number"])') \
     || fail "no open ticket in the cache to work on"
 w "$syncro" ticket "$number" >/dev/null || fail "syncro.exe ticket $number"
 pass "tickets, search and ticket $number"

@@ -30,7 +30,9 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Print JSON with the Syncro API's own field names (lists are arrays)
+    /// Print JSON with the Syncro API's own field names; every query also
+    /// carries as_of, age_secs, stale and daemon_running at the top level
+    /// (lists: those plus the items under "tickets", "customers", ...)
     #[arg(long, global = true)]
     pub json: bool,
 

@@ -13,6 +13,10 @@ use syncro_store::{CustomerRow, Store, TicketRow};
 use crate::args::TicketRef;
 use crate::render::{self, Style};
 
+/// Where queries and plans get the cache from: the store itself, or one
+/// opened only once the input has been checked.
+pub use crate::commands::write::plan::{Cache, LazyStore};
+
 /// An error in how the command was typed: exits 2, like clap's own.
 #[derive(Debug)]
 pub struct UsageError(pub String);

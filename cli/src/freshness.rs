@@ -7,23 +7,26 @@
 //! ask for a sync before acting on what it read.
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::Serialize;
-use syncro_store::{time, Store};
+use syncro_store::{time, Store, SyncState};
 
 use crate::context::{daemon_alive, Ctx};
 use crate::render;
 
 /// The freshness of one answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Freshness {
-    /// When the oldest resource the answer draws on was last mirrored in
-    /// full (`null`: never).
+    /// When the data this answer draws on was last mirrored in full (the
+    /// oldest of its resources; `null`: never synced).
     pub as_of: Option<String>,
     /// Seconds between `as_of` and now.
     pub age_secs: Option<i64>,
-    /// Older than the configured limit (`stale_after_secs`), or never synced.
+    /// Older than the configured limit (`stale_after_secs`), or never
+    /// synced: ask for a sync (`syncro sync`) before acting on it.
     pub stale: bool,
-    /// Whether syncrod is running (its heartbeat is fresh).
+    /// Whether syncrod is running (its heartbeat is fresh); when false,
+    /// nothing refreshes the cache and queued writes wait.
     pub daemon_running: bool,
 }
 
@@ -46,15 +49,22 @@ impl Freshness {
         if never {
             as_of = None;
         }
-        let beat = store.heartbeat().ok().flatten();
-        Freshness::at(ctx, ctx.now, as_of, daemon_alive(ctx, beat.as_ref()))
+        Freshness::at(ctx, as_of, Freshness::daemon(ctx, store))
     }
 
-    fn at(ctx: &Ctx, now: DateTime<Utc>, as_of: Option<String>, daemon_running: bool) -> Freshness {
-        let age_secs = as_of
-            .as_deref()
-            .and_then(time::parse)
-            .map(|t| (now - t).num_seconds().max(0));
+    /// The freshness of one resource's sync state (`syncro status`).
+    pub fn of_state(ctx: &Ctx, state: &SyncState, daemon_running: bool) -> Freshness {
+        Freshness::at(ctx, state.last_success_at.clone(), daemon_running)
+    }
+
+    /// Whether syncrod's heartbeat is fresh.
+    pub fn daemon(ctx: &Ctx, store: &Store) -> bool {
+        let beat = store.heartbeat().ok().flatten();
+        daemon_alive(ctx, beat.as_ref())
+    }
+
+    fn at(ctx: &Ctx, as_of: Option<String>, daemon_running: bool) -> Freshness {
+        let age_secs = age_secs(as_of.as_deref(), ctx.now);
         let limit = i64::try_from(ctx.config.stale_after_secs).unwrap_or(i64::MAX);
         Freshness {
             stale: age_secs.is_none_or(|a| a > limit),
@@ -67,8 +77,8 @@ impl Freshness {
     /// One line for the end of a text answer: "as of 12 s ago", with what
     /// is wrong when something is.
     pub fn line(&self, ctx: &Ctx) -> String {
-        let when = match &self.as_of {
-            Some(t) => format!("as of {}", render::age(Some(t), ctx.now)),
+        let when = match self.age_secs {
+            Some(secs) => format!("as of {} ago", span(secs)),
             None => "never synced".to_string(),
         };
         let mut problems = Vec::new();
@@ -77,8 +87,8 @@ impl Freshness {
         }
         if self.stale && self.as_of.is_some() {
             problems.push(format!(
-                "older than {} s: run `syncro sync` or check `syncro status`",
-                ctx.config.stale_after_secs
+                "older than {}: run `syncro sync` or check `syncro status`",
+                span(i64::try_from(ctx.config.stale_after_secs).unwrap_or(i64::MAX))
             ));
         }
         if problems.is_empty() {
@@ -102,5 +112,46 @@ impl Freshness {
         } else {
             ctx.err_style.dim(&line)
         });
+    }
+}
+
+/// Seconds from a cache timestamp to `now` (never negative: a stamp from
+/// a clock slightly ahead reads as just now).
+pub fn age_secs(ts: Option<&str>, now: DateTime<Utc>) -> Option<i64> {
+    ts.and_then(time::parse)
+        .map(|t| (now - t).num_seconds().max(0))
+}
+
+/// A duration in the unit people use for it: `12 s`, `5 min`, `3 h`, `2 d`.
+pub fn span(secs: i64) -> String {
+    match secs {
+        s if s < 120 => format!("{s} s"),
+        s if s < 2 * 3600 => format!("{} min", s / 60),
+        s if s < 48 * 3600 => format!("{} h", s / 3600),
+        s => format!("{} d", s / 86400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_read_in_the_natural_unit() {
+        assert_eq!(span(0), "0 s");
+        assert_eq!(span(12), "12 s");
+        assert_eq!(span(119), "119 s");
+        assert_eq!(span(300), "5 min");
+        assert_eq!(span(3 * 3600 + 5), "3 h");
+        assert_eq!(span(3 * 86400), "3 d");
+    }
+
+    #[test]
+    fn ages_never_go_negative() {
+        let now = time::parse("2026-03-10T12:00:00Z").unwrap();
+        assert_eq!(age_secs(Some("2026-03-10T11:59:48Z"), now), Some(12));
+        assert_eq!(age_secs(Some("2026-03-10T12:00:05Z"), now), Some(0));
+        assert_eq!(age_secs(None, now), None);
+        assert_eq!(age_secs(Some("garbage"), now), None);
     }
 }

@@ -9,6 +9,7 @@ mod commands;
 mod confirm;
 mod context;
 mod freshness;
+mod read;
 mod render;
 
 use std::process::ExitCode;

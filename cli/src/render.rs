@@ -231,34 +231,40 @@ const STATUS_MAX: usize = 20;
 const CUSTOMER_MAX: usize = 24;
 
 /// Ticket lines as people read them:
-/// `#32164  New        Jerry Burger           Own cloud thing again`.
-pub fn ticket_lines(tickets: &[&TicketRow], style: Style) -> Vec<String> {
+/// `#32164  New        Jerry Burger           Own cloud thing again`,
+/// each with the number of writes still pending on it (`[2 pending]`).
+pub fn ticket_lines(tickets: &[(&TicketRow, i64)], style: Style) -> Vec<String> {
     let num_w = tickets
         .iter()
-        .map(|t| format!("#{}", t.number).len())
+        .map(|(t, _)| format!("#{}", t.number).len())
         .max()
         .unwrap_or(0);
     let status_w = tickets
         .iter()
-        .map(|t| t.status.chars().count().min(STATUS_MAX))
+        .map(|(t, _)| t.status.chars().count().min(STATUS_MAX))
         .max()
         .unwrap_or(0)
         .max(10);
     let cust_w = tickets
         .iter()
-        .map(|t| t.customer_name.chars().count().min(CUSTOMER_MAX))
+        .map(|(t, _)| t.customer_name.chars().count().min(CUSTOMER_MAX))
         .max()
         .unwrap_or(0)
         .max(12);
     tickets
         .iter()
-        .map(|t| {
+        .map(|(t, pending)| {
             let num = pad(&format!("#{}", t.number), num_w);
             let status = truncate(&t.status, STATUS_MAX);
             let status_padding = " ".repeat(status_w - status.chars().count());
             let customer = pad(&truncate(&t.customer_name, CUSTOMER_MAX), cust_w);
+            let marker = if *pending > 0 {
+                format!("  {}", style.yellow(&format!("[{pending} pending]")))
+            } else {
+                String::new()
+            };
             format!(
-                "{}  {}{}  {}  {}",
+                "{}  {}{}  {}  {}{marker}",
                 style.bold(&num),
                 style.status(&status),
                 status_padding,

@@ -9,6 +9,7 @@ use crate::Store;
 
 /// A customer as lists and `--json` show it (API field names).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct CustomerRow {
     pub id: i64,
     pub business_then_name: String,

@@ -10,6 +10,7 @@ use crate::Store;
 /// An invoice as lists and `--json` show it (API field names; money in
 /// cents alongside).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct InvoiceRow {
     pub id: i64,
     pub number: String,
@@ -53,6 +54,7 @@ impl InvoiceRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct InvoiceLineRow {
     pub id: i64,
     pub invoice_id: i64,
@@ -64,6 +66,7 @@ pub struct InvoiceLineRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct InvoiceDetail {
     #[serde(flatten)]
     pub invoice: InvoiceRow,

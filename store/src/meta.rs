@@ -13,6 +13,7 @@ const HEARTBEAT: &str = "daemon_heartbeat";
 const SYNC_REQUEST: &str = "sync_requested_at";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct DaemonHeartbeat {
     pub pid: u32,
     pub version: String,
@@ -28,6 +29,7 @@ pub struct DaemonHeartbeat {
 /// The daemon's adaptive share of the office's request budget, as of its
 /// last heartbeat (`syncro status`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Budget {
     /// The configured rate: a ceiling, not a target.
     pub ceiling_per_minute: u32,

@@ -75,6 +75,7 @@ impl Default for SearchFilter {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct SearchHit {
     #[serde(flatten)]
     pub ticket: TicketRow,

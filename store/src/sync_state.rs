@@ -7,6 +7,7 @@ use crate::error::StoreResult;
 use crate::{time, Store};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct SyncState {
     pub resource: String,
     /// Newest server `updated_at` fully mirrored (incremental passes start here).

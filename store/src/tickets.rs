@@ -13,6 +13,7 @@ use crate::{Store, CLOSED_STATUSES};
 /// One line of a ticket list. Serialises with the API's own field names so
 /// scripts written against Syncro read `--json` output without a mapping.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct TicketRow {
     pub id: i64,
     pub number: i64,
@@ -71,6 +72,7 @@ impl TicketRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct CommentRow {
     pub id: i64,
     pub ticket_id: i64,
@@ -84,6 +86,7 @@ pub struct CommentRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct LineItemRow {
     pub id: i64,
     pub ticket_id: i64,
@@ -106,6 +109,7 @@ impl LineItemRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct TimerRow {
     pub id: i64,
     pub ticket_id: i64,
@@ -121,6 +125,7 @@ pub struct TimerRow {
 
 /// A ticket with everything the detail view shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct TicketDetail {
     #[serde(flatten)]
     pub ticket: TicketRow,
@@ -131,6 +136,10 @@ pub struct TicketDetail {
     pub invoices: Vec<InvoiceRow>,
     /// False when only the list payload has been seen (thread not fetched).
     pub detail_synced: bool,
+    /// When (our clock) the stored thread was requested from the server:
+    /// how old the comments, line items and timers shown are (`null`: not
+    /// recorded, e.g. fetched by an older version).
+    pub thread_fetched_at: Option<String>,
 }
 
 /// Filters for the ticket list.
@@ -320,10 +329,10 @@ impl Store {
             return Ok(None);
         };
         let id = ticket.id;
-        let detail_synced: bool = self.conn.query_row(
-            "SELECT detail_updated_at IS NOT NULL FROM tickets WHERE id = ?1",
+        let (detail_synced, thread_fetched_at): (bool, Option<String>) = self.conn.query_row(
+            "SELECT detail_updated_at IS NOT NULL, detail_fetched_at FROM tickets WHERE id = ?1",
             [id],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         Ok(Some(TicketDetail {
             comments: self.comments(id)?,
@@ -331,6 +340,7 @@ impl Store {
             ticket_timers: self.timers(id)?,
             invoices: self.invoices_for_ticket(id)?,
             detail_synced,
+            thread_fetched_at,
             ticket,
         }))
     }

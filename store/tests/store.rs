@@ -572,6 +572,51 @@ fn outbox_ready_respects_ticket_order_and_dependencies() {
 }
 
 #[test]
+fn pending_writes_per_ticket_count_what_is_unsent_or_needs_a_human() {
+    let (_dir, mut store) = temp_store();
+    let comment = |body: &str| Command::AddComment {
+        subject: "Update".into(),
+        body: body.into(),
+        hidden: false,
+        do_not_email: false,
+        tech: None,
+    };
+    let mut ids = Vec::new();
+    for (ticket, state) in [
+        (1, State::Queued),
+        (1, State::Held),
+        (1, State::Done),
+        (2, State::Cancelled),
+        (2, State::Failed),
+        (3, State::Done),
+    ] {
+        let id = store
+            .enqueue(NewItem::on_ticket(comment("x"), ticket, ticket + 100))
+            .unwrap();
+        if state != State::Queued {
+            store
+                .outbox_transition(id, &[State::Queued], state, Change::default())
+                .unwrap();
+        }
+        ids.push(id);
+    }
+    // A ticket still being created has no id yet: not counted.
+    store
+        .enqueue(NewItem {
+            command: comment("y"),
+            ticket_id: None,
+            ticket_number: None,
+            depends_on: Some(ids[0]),
+            base_updated_at: None,
+        })
+        .unwrap();
+    let pending = store.outbox_pending_by_ticket().unwrap();
+    let mut pending: Vec<(i64, i64)> = pending.into_iter().collect();
+    pending.sort();
+    assert_eq!(pending, vec![(1, 2), (2, 1)]);
+}
+
+#[test]
 fn an_unusable_data_dir_or_cache_path_is_a_clear_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     // The data "directory" is a file: nothing can be created under it

@@ -393,7 +393,7 @@ fn main() {
             .collect();
         let (_, out) = timed(&mut bench.syncro(&json_args));
         let json: Value = serde_json::from_slice(&out.stdout).expect("search --json");
-        let ours: Vec<i64> = json
+        let ours: Vec<i64> = json["tickets"]
             .as_array()
             .expect("a list")
             .iter()

@@ -92,7 +92,7 @@ async fn queued_writes_show_as_pending_then_land_exactly_once() {
     // An open ticket, as the CLI lists it, not already waiting on the
     // customer (so the status change is a real change).
     let open = json("syncro tickets --json", env.syncro(&["tickets", "--json"]));
-    let first = open
+    let first = open["tickets"]
         .as_array()
         .expect("a list")
         .iter()
@@ -113,7 +113,11 @@ async fn queued_writes_show_as_pending_then_land_exactly_once() {
     let refused = env.syncro(&["comment", &n, COMMENT]).status.code();
     assert_eq!(refused, Some(1), "a write without --yes off a terminal");
     let outbox = json("syncro outbox --json", env.syncro(&["outbox", "--json"]));
-    assert_eq!(outbox.as_array().map(Vec::len), Some(0), "{outbox}");
+    assert_eq!(
+        outbox["outbox"].as_array().map(Vec::len),
+        Some(0),
+        "{outbox}"
+    );
 
     ok(
         "syncro comment",
@@ -140,7 +144,7 @@ async fn queued_writes_show_as_pending_then_land_exactly_once() {
 
     // Pending, in the outbox...
     let outbox = json("syncro outbox --json", env.syncro(&["outbox", "--json"]));
-    let items = outbox.as_array().expect("outbox list");
+    let items = outbox["outbox"].as_array().expect("outbox list");
     let kinds: Vec<&str> = items.iter().filter_map(|i| i["kind"].as_str()).collect();
     assert_eq!(
         kinds,
@@ -283,13 +287,17 @@ async fn queued_writes_show_as_pending_then_land_exactly_once() {
         "syncro outbox --all --json",
         env.syncro(&["outbox", "--all", "--json"]),
     );
-    let all = all.as_array().expect("outbox list");
+    let all = all["outbox"].as_array().expect("outbox list");
     assert_eq!(all.len(), ids.len(), "{all:#?}");
     for i in all {
         assert_eq!(i["state"], "done", "{i:#}");
     }
     let active = json("syncro outbox --json", env.syncro(&["outbox", "--json"]));
-    assert_eq!(active.as_array().map(Vec::len), Some(0), "{active:#}");
+    assert_eq!(
+        active["outbox"].as_array().map(Vec::len),
+        Some(0),
+        "{active:#}"
+    );
 
     // The ticket now shows them landed.
     let shown = text(&ok("syncro ticket", env.syncro(&["ticket", &n])));
@@ -339,7 +347,7 @@ async fn wait_returns_once_a_running_daemon_has_verified() {
     let env = TestEnv::new(&sim.base_url(), KEY, 600_000);
     env.syncrod_once(&[]);
     let open = json("syncro tickets --json", env.syncro(&["tickets", "--json"]));
-    let first = &open.as_array().expect("a list")[0];
+    let first = &open["tickets"].as_array().expect("a list")[0];
     let (id, number) = (
         first["id"].as_i64().expect("id"),
         first["number"].as_i64().expect("number"),
@@ -362,7 +370,7 @@ async fn wait_returns_once_a_running_daemon_has_verified() {
         "syncro outbox --all --json",
         env.syncro(&["outbox", "--all", "--json"]),
     );
-    let all = all.as_array().expect("outbox list");
+    let all = all["outbox"].as_array().expect("outbox list");
     assert_eq!(all.len(), 1, "{all:#?}");
     assert_eq!(all[0]["state"], "done", "{:#}", all[0]);
     drop(daemon);

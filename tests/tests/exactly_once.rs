@@ -130,10 +130,10 @@ fn outbox_all(env: &TestEnv) -> Vec<Value> {
     json_of(
         "syncro outbox --all",
         env.syncro(&["outbox", "--all", "--json"]),
-    )
-    .as_array()
-    .cloned()
-    .expect("outbox list")
+    )["outbox"]
+        .as_array()
+        .cloned()
+        .expect("outbox list")
 }
 
 fn comment_writes(sim: &SimHandle) -> i64 {

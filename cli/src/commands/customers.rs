@@ -3,28 +3,33 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use serde::Serialize;
-use syncro_store::{CustomerRow, InvoiceFilter, InvoiceRow, TicketFilter, TicketRow};
+use syncro_store::CustomerRow;
 
 use crate::args::{CustomerArgs, CustomersArgs};
-use crate::context::{resolve_customer, Ctx};
+use crate::context::{Ctx, LazyStore};
+use crate::read::customers::{self, CustomersQuery};
 use crate::render::{self, Style};
 
 pub fn list(ctx: &Ctx, args: CustomersArgs) -> Result<ExitCode> {
-    let store = ctx.store()?;
-    let customers = store.customers(args.query.as_deref(), args.all)?;
+    let query = CustomersQuery {
+        query: args.query,
+        all: args.all,
+        limit: None,
+    };
+    let list = customers::list(ctx, &LazyStore::new(ctx), &query)?;
     if ctx.json {
-        render::print_json(&customers)?;
+        render::print_json(&list)?;
         return Ok(ExitCode::SUCCESS);
     }
-    if customers.is_empty() {
-        render::note(match &args.query {
+    if list.customers.is_empty() {
+        render::note(match &query.query {
             Some(_) => "no customers match",
             None => "no customers in the cache",
         });
-        return Ok(ExitCode::SUCCESS);
+    } else {
+        render::print(&customer_table(&list.customers, ctx.style))?;
     }
-    render::print(&customer_table(&customers, ctx.style))?;
+    list.freshness.note(ctx);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -60,36 +65,13 @@ fn customer_table(customers: &[CustomerRow], style: Style) -> String {
     )
 }
 
-#[derive(Serialize)]
-struct CustomerJson<'a> {
-    #[serde(flatten)]
-    customer: &'a CustomerRow,
-    /// Open tickets, newest first.
-    tickets: &'a [TicketRow],
-    /// Unpaid invoices, newest first.
-    invoices: &'a [InvoiceRow],
-}
-
 pub fn show(ctx: &Ctx, args: CustomerArgs) -> Result<ExitCode> {
-    let store = ctx.store()?;
-    let customer = resolve_customer(&store, &args.who, true)?;
-    let tickets = store.tickets(&TicketFilter {
-        customer_id: Some(customer.id),
-        ..Default::default()
-    })?;
-    let invoices = store.invoices(&InvoiceFilter {
-        customer_id: Some(customer.id),
-        unpaid_only: true,
-        ..Default::default()
-    })?;
+    let answer = customers::show(ctx, &LazyStore::new(ctx), &args.who)?;
     if ctx.json {
-        render::print_json(&CustomerJson {
-            customer: &customer,
-            tickets: &tickets,
-            invoices: &invoices,
-        })?;
+        render::print_json(&answer)?;
         return Ok(ExitCode::SUCCESS);
     }
+    let (customer, tickets, invoices) = (&answer.customer, &answer.tickets, &answer.invoices);
     let style = ctx.style;
     let mut out = format!(
         "{}  {}{}\n",
@@ -112,7 +94,10 @@ pub fn show(ctx: &Ctx, args: CustomerArgs) -> Result<ExitCode> {
     if tickets.is_empty() {
         out.push_str("  none\n");
     }
-    let rows: Vec<_> = tickets.iter().collect();
+    let rows: Vec<_> = tickets
+        .iter()
+        .map(|t| (&t.ticket, t.pending_writes))
+        .collect();
     for line in render::ticket_lines(&rows, style) {
         out.push_str(&format!("  {line}\n"));
     }
@@ -121,11 +106,12 @@ pub fn show(ctx: &Ctx, args: CustomerArgs) -> Result<ExitCode> {
         out.push_str("  none\n");
     } else {
         let total: i64 = invoices.iter().map(|i| i.total_cents).sum();
-        for line in super::invoices::invoice_table(&invoices, style).lines() {
+        for line in super::invoices::invoice_table(invoices, style).lines() {
             out.push_str(&format!("  {line}\n"));
         }
         out.push_str(&format!("  total due {}\n", render::money(total)));
     }
     render::print(&out)?;
+    answer.freshness.note(ctx);
     Ok(ExitCode::SUCCESS)
 }

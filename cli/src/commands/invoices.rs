@@ -2,11 +2,12 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context as _, Result};
-use syncro_store::{InvoiceFilter, InvoiceRow};
+use anyhow::Result;
+use syncro_store::InvoiceRow;
 
 use crate::args::InvoicesArgs;
-use crate::context::{cached_ticket, resolve_customer, Ctx};
+use crate::context::{Ctx, LazyStore};
+use crate::read::invoices::{self, InvoicesQuery};
 use crate::render::{self, Style};
 
 pub fn invoice_table(invoices: &[InvoiceRow], style: Style) -> String {
@@ -34,46 +35,33 @@ pub fn invoice_table(invoices: &[InvoiceRow], style: Style) -> String {
 }
 
 pub fn list(ctx: &Ctx, args: InvoicesArgs) -> Result<ExitCode> {
-    let store = ctx.store()?;
-    let ticket_id = args
-        .ticket
-        .map(|n| cached_ticket(&store, n.0).map(|t| t.id))
-        .transpose()?;
-    let customer_id = args
-        .customer
-        .as_deref()
-        .map(|c| resolve_customer(&store, c, true).map(|c| c.id))
-        .transpose()?;
-    let invoices = store.invoices(&InvoiceFilter {
-        ticket_id,
-        customer_id,
-        unpaid_only: args.unpaid,
+    let query = InvoicesQuery {
+        ticket: args.ticket.map(|n| n.0),
+        unpaid: args.unpaid,
+        customer: args.customer,
         limit: args.limit,
-    })?;
+    };
+    let list = invoices::list(ctx, &LazyStore::new(ctx), &query)?;
     if ctx.json {
-        render::print_json(&invoices)?;
+        render::print_json(&list)?;
         return Ok(ExitCode::SUCCESS);
     }
-    if invoices.is_empty() {
+    if list.invoices.is_empty() {
         render::note("no invoices match");
-        return Ok(ExitCode::SUCCESS);
+    } else {
+        render::print(&invoice_table(&list.invoices, ctx.style))?;
     }
-    render::print(&invoice_table(&invoices, ctx.style))?;
+    list.freshness.note(ctx);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn show(ctx: &Ctx, number: &str) -> Result<ExitCode> {
-    let number = number.trim().trim_start_matches('#');
-    let store = ctx.store()?;
-    let detail = store.invoice_detail(number)?.with_context(|| {
-        format!(
-            "invoice {number} is not in the cache (see `syncro invoices`, or run `syncro sync`)"
-        )
-    })?;
+    let answer = invoices::show(ctx, &LazyStore::new(ctx), number)?;
     if ctx.json {
-        render::print_json(&detail)?;
+        render::print_json(&answer)?;
         return Ok(ExitCode::SUCCESS);
     }
+    let detail = &answer.detail;
     let style = ctx.style;
     let i = &detail.invoice;
     let mut out = format!(
@@ -140,5 +128,6 @@ pub fn show(ctx: &Ctx, number: &str) -> Result<ExitCode> {
         }
     }
     render::print(&out)?;
+    answer.freshness.note(ctx);
     Ok(ExitCode::SUCCESS)
 }

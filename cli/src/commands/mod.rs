@@ -18,7 +18,7 @@ mod search;
 mod status;
 mod ticket;
 mod tickets;
-mod write;
+pub(crate) mod write;
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let command = cli

@@ -181,47 +181,21 @@ pub fn undo(ctx: &Ctx) -> Result<ExitCode> {
 }
 
 fn list(ctx: &Ctx, store: &Store, all: bool) -> Result<ExitCode> {
-    // Done items pile up over months: only read them when asked.
-    let states: Vec<State> = if all {
-        Vec::new()
-    } else {
-        State::ACTIVE
-            .into_iter()
-            .chain(State::NEEDS_HUMAN)
-            .collect()
-    };
-    let mut items = store.outbox_items(&states)?;
-    // A done comment with copies behind it needs attention too: list it.
-    let duplicates = store.outbox_possible_duplicates()?;
-    for d in &duplicates {
-        for id in &d.item_ids {
-            if !items.iter().any(|i| i.id == *id) {
-                items.extend(store.outbox_item(*id)?);
-            }
-        }
-    }
-    items.sort_by_key(|i| i.id);
-    let shown: Vec<&OutboxItem> = items.iter().collect();
+    let answer = crate::read::outbox::query(ctx, store, all)?;
     if ctx.json {
-        let rows = shown
-            .iter()
-            .map(|i| {
-                let mut v = serde_json::to_value(i)?;
-                if let Some(d) = duplicates.iter().find(|d| d.item_ids.contains(&i.id)) {
-                    v["possible_duplicates"] = serde_json::json!(d.extra_comment_ids);
-                }
-                Ok(v)
-            })
-            .collect::<Result<Vec<_>, serde_json::Error>>()?;
-        render::print_json(&rows)?;
+        render::print_json(&answer)?;
         return Ok(ExitCode::SUCCESS);
     }
+    let items: Vec<OutboxItem> = answer.outbox.iter().map(|r| r.item.clone()).collect();
+    let duplicates = store.outbox_possible_duplicates()?;
+    let shown: Vec<&OutboxItem> = items.iter().collect();
     if shown.is_empty() {
         render::note(if all {
             "the outbox is empty"
         } else {
             "nothing waiting in the outbox (--all shows done and cancelled items)"
         });
+        answer.freshness.note(ctx);
         return Ok(ExitCode::SUCCESS);
     }
     let lookup = Lookup {
@@ -334,5 +308,6 @@ fn list(ctx: &Ctx, store: &Store, all: bool) -> Result<ExitCode> {
         }
     }
     render::print(&out)?;
+    answer.freshness.note(ctx);
     Ok(ExitCode::SUCCESS)
 }

@@ -5,31 +5,12 @@ use std::process::ExitCode;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use syncro_store::outbox::{OutboxCounts, PossibleDuplicate};
-use syncro_store::{DaemonHeartbeat, SyncState};
+use syncro_store::outbox::PossibleDuplicate;
+use syncro_store::{Budget, DaemonHeartbeat};
 
-use crate::context::{daemon_alive, Ctx};
+use crate::context::{daemon_alive, Ctx, LazyStore};
+use crate::read::status;
 use crate::render;
-
-#[derive(Serialize)]
-struct DaemonJson<'a> {
-    /// Heartbeat fresh within about three sync intervals.
-    alive: bool,
-    /// The daemon's last heartbeat as it wrote it (`running` is false once
-    /// it stopped cleanly).
-    heartbeat: Option<&'a DaemonHeartbeat>,
-}
-
-#[derive(Serialize)]
-struct StatusJson<'a> {
-    cache: String,
-    schema_version: Option<i64>,
-    resources: &'a [SyncState],
-    outbox: &'a OutboxCounts,
-    /// Comments that look like extra copies of ones we posted.
-    possible_duplicates: &'a [PossibleDuplicate],
-    daemon: DaemonJson<'a>,
-}
 
 /// The daemon's state in a few words, and what to do about it if anything.
 fn daemon_state(
@@ -66,31 +47,26 @@ fn daemon_state(
     }
 }
 
+/// The budget line: "share 132/150 per min (adaptive), 128 requests in
+/// the last minute, 3 × 429 in the last hour".
+fn budget_line(b: &Budget) -> String {
+    format!(
+        "share {}/{} per min (adaptive), {} requests in the last minute, {} × 429 in the last hour",
+        b.share_per_minute, b.ceiling_per_minute, b.requests_last_minute, b.rate_limited_last_hour
+    )
+}
+
 pub fn status(ctx: &Ctx) -> Result<ExitCode> {
-    let store = ctx.store()?;
-    let states = store.sync_states()?;
-    let counts = store.outbox_counts()?;
-    let duplicates = store.outbox_possible_duplicates()?;
-    let beat = store.heartbeat()?;
-    let alive = daemon_alive(ctx, beat.as_ref());
-    let version = store.applied_version()?;
+    let answer = status::query(ctx, &LazyStore::new(ctx))?;
     if ctx.json {
-        render::print_json(&StatusJson {
-            cache: store.path().display().to_string(),
-            schema_version: version,
-            resources: &states,
-            outbox: &counts,
-            possible_duplicates: &duplicates,
-            daemon: DaemonJson {
-                alive,
-                heartbeat: beat.as_ref(),
-            },
-        })?;
+        render::print_json(&answer)?;
         return Ok(ExitCode::SUCCESS);
     }
     let style = ctx.style;
+    let (alive, beat) = (answer.daemon.alive, answer.daemon.heartbeat.as_ref());
+    let (counts, duplicates) = (&answer.outbox, &answer.possible_duplicates);
     let mut out = String::new();
-    let daemon = match daemon_state(alive, beat.as_ref(), ctx.now) {
+    let daemon = match daemon_state(alive, beat, ctx.now) {
         (state, Some(fix)) => format!("{state}: {fix}"),
         (state, None) => state,
     };
@@ -103,11 +79,26 @@ pub fn status(ctx: &Ctx) -> Result<ExitCode> {
             style.red(&daemon)
         }
     ));
+    if let Some(b) = &answer.daemon.budget {
+        let line = budget_line(b);
+        out.push_str(&format!(
+            "{:<8} {}\n",
+            "budget",
+            if b.rate_limited_last_hour > 0 {
+                style.yellow(&line)
+            } else {
+                line
+            }
+        ));
+    }
     out.push_str(&format!(
         "{:<8} {} (schema {})\n",
         "cache",
-        store.path().display(),
-        version.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
+        answer.cache,
+        answer
+            .schema_version
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "-".into())
     ));
     let mut outbox = vec![format!("{} queued", counts.queued)];
     if counts.sending + counts.verifying > 0 {
@@ -129,7 +120,7 @@ pub fn status(ctx: &Ctx) -> Result<ExitCode> {
     }
     outbox.push(format!("{} done", counts.done));
     out.push_str(&format!("{:<8} {}\n", "outbox", outbox.join(", ")));
-    for d in &duplicates {
+    for d in duplicates {
         let text = format!(
             "{} on {}: comment(s) {} look like copies of ours ({}): {}",
             style.red("possible duplicate"),
@@ -154,12 +145,14 @@ pub fn status(ctx: &Ctx) -> Result<ExitCode> {
         out.push_str("         see `syncro outbox` for the reasons\n");
     }
     out.push('\n');
-    if states.is_empty() {
+    if answer.resources.is_empty() {
         out.push_str("nothing synced yet\n");
     } else {
-        let rows = states
+        let rows = answer
+            .resources
             .iter()
-            .map(|s| {
+            .map(|r| {
+                let s = &r.state;
                 let error = match (&s.last_error, &s.last_error_at, &s.last_success_at) {
                     // An error older than the last success is history.
                     (Some(_), Some(at), Some(ok)) if at <= ok => String::new(),
@@ -173,7 +166,14 @@ pub fn status(ctx: &Ctx) -> Result<ExitCode> {
                 vec![
                     s.resource.clone(),
                     render::time(s.last_success_at.as_deref()),
-                    render::age(s.last_success_at.as_deref(), ctx.now),
+                    {
+                        let age = render::age(s.last_success_at.as_deref(), ctx.now);
+                        if r.stale {
+                            style.yellow(&age)
+                        } else {
+                            age
+                        }
+                    },
                     s.rows_synced.to_string(),
                     s.backlog.to_string(),
                     error,
@@ -195,6 +195,7 @@ pub fn status(ctx: &Ctx) -> Result<ExitCode> {
         ));
     }
     render::print(&out)?;
+    answer.freshness.note(ctx);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -4,46 +4,31 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use serde::Serialize;
 use syncro_store::outbox::{Command, OutboxItem, PossibleDuplicate};
 use syncro_store::TicketDetail;
 
 use crate::args::{CommentCount, TicketArgs};
-use crate::context::{not_cached, Ctx};
+use crate::context::{Ctx, LazyStore};
+use crate::read::ticket;
 use crate::render::{self, Style};
 
-/// `--json`: the ticket as the API names it, plus its unsent writes.
-#[derive(Serialize)]
-struct TicketJson<'a> {
-    #[serde(flatten)]
-    detail: &'a TicketDetail,
-    /// Queued, in-flight, held or failed writes on this ticket.
-    outbox: &'a [OutboxItem],
-    /// Comments on this ticket that look like extra copies of ours.
-    possible_duplicates: &'a [PossibleDuplicate],
-}
-
 pub fn run(ctx: &Ctx, args: TicketArgs) -> Result<ExitCode> {
-    let store = ctx.store()?;
-    let number = args.number.0;
-    let Some(detail) = store.ticket_detail(number)? else {
-        return Err(not_cached(number));
-    };
-    let pending = store.outbox_for_ticket(detail.ticket.id)?;
-    let duplicates = store.possible_duplicates_on_ticket(detail.ticket.id)?;
+    let answer = ticket::query(ctx, &LazyStore::new(ctx), args.number.0)?;
     if ctx.json {
-        render::print_json(&TicketJson {
-            detail: &detail,
-            outbox: &pending,
-            possible_duplicates: &duplicates,
-        })?;
+        render::print_json(&answer)?;
     } else {
         let view = Shown {
-            pending: &pending,
-            duplicates: &duplicates,
+            pending: &answer.outbox,
+            duplicates: &answer.possible_duplicates,
             now: ctx.now,
         };
-        render::print(&render_detail(&detail, view, args.comments, ctx.style))?;
+        render::print(&render_detail(
+            &answer.detail,
+            view,
+            args.comments,
+            ctx.style,
+        ))?;
+        answer.freshness.note(ctx);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -121,6 +106,14 @@ pub fn render_detail(
             (None, None) => "unassigned".into(),
         },
     ));
+    // How old the comments and billing below are: the thread is fetched
+    // apart from the ticket list, and a closed ticket's rarely.
+    if let Some(t) = d.thread_fetched_at.as_deref().filter(|_| d.detail_synced) {
+        fields.push((
+            "thread",
+            format!("fetched {}", render::age(Some(t), view.now)),
+        ));
+    }
     for item in pending {
         if let Command::UpdateTicket { .. } = item.command {
             fields.push((

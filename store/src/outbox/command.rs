@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// request sends only what changes, since some Syncro PUTs reset omitted
 /// fields).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct TicketFields {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
@@ -21,6 +22,7 @@ pub struct TicketFields {
 
 /// What a queued write asks the server to do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Command {
     AddComment {

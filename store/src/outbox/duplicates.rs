@@ -33,6 +33,7 @@ const AFTER_SEND: Duration = Duration::minutes(60);
 
 /// Comments that look like extra copies of one we posted.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct PossibleDuplicate {
     /// Our outbox item(s) that posted this text.
     pub item_ids: Vec<i64>,

@@ -25,6 +25,7 @@ mod command;
 mod duplicates;
 mod record;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -40,6 +41,7 @@ pub use record::{Difference, ExpectedLine, ItemResult};
 
 /// Where an outbox item is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     Queued,
@@ -157,6 +159,7 @@ impl NewItem {
 
 /// A row of the outbox.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct OutboxItem {
     pub id: i64,
     pub kind: String,
@@ -236,6 +239,7 @@ impl OutboxItem {
 
 /// Counts of items per state, for `syncro status`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct OutboxCounts {
     pub queued: i64,
     pub sending: i64,
@@ -365,6 +369,26 @@ impl Store {
             .query_map([ticket_id], OutboxItem::from_row)?
             .collect::<Result<_, _>>()?;
         Ok(items)
+    }
+
+    /// How many writes are pending on each ticket (by ticket id): items
+    /// the daemon still has to send or a human has to settle, i.e. what a
+    /// ticket list marks so nobody acts twice on a ticket already changing.
+    pub fn outbox_pending_by_ticket(&self) -> StoreResult<HashMap<i64, i64>> {
+        let states = State::ACTIVE
+            .into_iter()
+            .chain(State::NEEDS_HUMAN)
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT ticket_id, COUNT(*) FROM outbox
+             WHERE ticket_id IS NOT NULL AND state IN ({states}) GROUP BY ticket_id"
+        ))?;
+        let counts = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(counts)
     }
 
     pub fn outbox_counts(&self) -> StoreResult<OutboxCounts> {
@@ -702,6 +726,7 @@ pub struct Change {
 /// What `syncro outbox retry` does with an item, decided by what is known
 /// about whether it landed. Nothing that may have landed is ever resent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RetryPlan {
     /// It landed (the server gave it an id, or it differs): read it back

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// Fields are optional because each is learned at a different step, and
 /// rows written by older versions lack the newer ones.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct ItemResult {
     /// The newest id of the records this write would add, read just before
@@ -74,6 +75,7 @@ impl ItemResult {
 
 /// One field the server holds differently from what was asked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Difference {
     /// Which record and field: "line item 812: price".
     pub field: String,
@@ -112,6 +114,7 @@ impl std::fmt::Display for Difference {
 
 /// A line an invoice must hold, recorded from the ticket before sending.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct ExpectedLine {
     pub product_id: Option<i64>,
     pub name: Option<String>,

@@ -9,8 +9,8 @@ use syncro_store::outbox::{Command, NewItem, TicketFields};
 use super::input::{indent, nonempty, optional_nonempty};
 use super::plan::{execute, Cache, LazyStore, Plan, Step};
 use crate::args::{CloseArgs, CreateArgs, TicketRef, UpdateArgs};
-use crate::commands::tickets::canonical;
 use crate::context::{resolve_customer, resolve_target, usage, Ctx, Target};
+use crate::read::tickets::canonical;
 
 /// A status and/or priority change.
 #[derive(Debug, Clone)]
