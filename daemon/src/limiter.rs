@@ -114,10 +114,20 @@ pub enum Answer {
     RateLimited,
 }
 
-fn quota(per_minute: u32) -> Quota {
+/// The pacing for `per_minute`. At the ceiling a small burst is allowed
+/// (GCRA lets `burst + rate` through in any 60 s window, and Syncro counts
+/// a sliding minute, so it stays small). Below the ceiling the share is
+/// being negotiated with other daemons and none is: a governor rebuilt on
+/// every step of the share would otherwise hand out a fresh burst each
+/// time, several requests a minute over the share.
+fn quota(per_minute: u32, ceiling: u32) -> Quota {
     let rate = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
-    let burst = NonZeroU32::new((per_minute / 30).clamp(1, 5)).unwrap_or(NonZeroU32::MIN);
-    Quota::per_minute(rate).allow_burst(burst)
+    let burst = if per_minute >= ceiling {
+        (per_minute / 30).clamp(1, 5)
+    } else {
+        1
+    };
+    Quota::per_minute(rate).allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN))
 }
 
 impl Limiter {
@@ -129,7 +139,7 @@ impl Limiter {
     pub fn new(per_minute: u32) -> Limiter {
         let per_minute = per_minute.max(1);
         Limiter {
-            governor: RwLock::new(Arc::new(RateLimiter::direct(quota(per_minute)))),
+            governor: RwLock::new(Arc::new(RateLimiter::direct(quota(per_minute, per_minute)))),
             per_minute,
             share: Mutex::new(Share::new(f64::from(per_minute), Instant::now())),
             paced_at: Mutex::new(per_minute),
@@ -188,8 +198,11 @@ impl Limiter {
         let mut paced = self.paced_at.lock().unwrap_or_else(|e| e.into_inner());
         if *paced != rate {
             *paced = rate;
-            *self.governor.write().unwrap_or_else(|e| e.into_inner()) =
-                Arc::new(RateLimiter::direct(quota(rate)));
+            let governor = RateLimiter::direct(quota(rate, self.per_minute));
+            // A new governor starts with its burst available; spend it, so
+            // a change of pace never lets extra requests through.
+            while governor.check().is_ok() {}
+            *self.governor.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(governor);
         }
     }
 
