@@ -86,6 +86,8 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Check the config, API key, cache, daemon and server
     Doctor,
+    /// Serve the cache and the outbox to AI agents over MCP (stdio)
+    Mcp(McpArgs),
 }
 
 #[derive(Debug, Args, Default)]
@@ -443,6 +445,16 @@ pub struct LogArgs {
     /// Overwrite an existing log file
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Speaks the Model Context Protocol on stdin/stdout; logs go to stderr.
+Set it up in Claude Code with `claude mcp add syncro -- syncro mcp`.")]
+pub struct McpArgs {
+    /// Offer only the read tools (no writes, no outbox actions)
+    #[arg(long)]
+    pub read_only: bool,
 }
 
 #[derive(Debug, Args)]

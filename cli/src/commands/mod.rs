@@ -13,6 +13,7 @@ mod customers;
 mod doctor;
 mod invoices;
 mod log;
+mod mcp;
 mod outbox;
 mod search;
 mod status;
@@ -37,6 +38,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         // Diagnoses the config itself, so it loads it on its own.
         Command::Doctor => doctor::run(config_path.as_deref(), json),
+        // Serves until the client hangs up; every call builds its own context.
+        Command::Mcp(a) => mcp::run(config_path.as_deref(), a),
         Command::Tickets(a) => tickets::run(&ctx()?, a),
         Command::Ticket(a) => ticket::run(&ctx()?, a),
         Command::Search(a) => search::run(&ctx()?, a),

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use syncro_store::outbox::{OutboxItem, PossibleDuplicate, State};
+use syncro_store::outbox::{OutboxItem, PossibleDuplicate, RetryPlan, State};
 use syncro_store::{Store, StoreError};
 
 use crate::args::{OutboxArgs, OutboxCommand};
@@ -51,41 +51,53 @@ fn ticket_label(item: &OutboxItem, lookup: &Lookup<'_>) -> String {
     "-".into()
 }
 
+/// What a human (or `syncro mcp`) can do to an outbox item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Action {
+pub(crate) enum Action {
     Cancel,
     Release,
     Retry,
 }
 
-pub fn run(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
-    let mut store = ctx.store()?;
-    let (id, action) = match &args.command {
-        None => return list(ctx, &store, args.all),
-        Some(OutboxCommand::Cancel(a)) => (a.id, Action::Cancel),
-        Some(OutboxCommand::Release(a)) => (a.id, Action::Release),
-        Some(OutboxCommand::Retry(a)) => (a.id, Action::Retry),
-    };
-    // Each action says what it did, because "retry" means three different
-    // things depending on what is known about whether the write landed.
+/// What an [`Action`] did.
+pub(crate) struct Acted {
+    pub item: OutboxItem,
+    /// What it did, in a sentence: "retrying" means three different things
+    /// depending on what is known about whether the write landed.
+    pub what: String,
+    /// For a retry: what the retry does.
+    pub retry: Option<RetryPlan>,
+}
+
+/// Cancels, releases or retries item `id`; an item in the wrong state is an
+/// error saying why (and what would work).
+pub(crate) fn act(store: &mut Store, id: i64, action: Action) -> Result<Acted> {
     let result = match action {
-        Action::Cancel => store
-            .outbox_cancel(id)
-            .map(|i| (i, "cancelled: nothing more will be sent".to_string())),
+        Action::Cancel => store.outbox_cancel(id).map(|i| Acted {
+            item: i,
+            what: "cancelled: nothing more will be sent".to_string(),
+            retry: None,
+        }),
         Action::Release => store.outbox_release(id).map(|(i, was)| {
             let what = match was {
                 State::Differs => "accepted as it landed; the steps after it may go",
                 State::Uncertain => "sending it again, as you checked it is not on the server",
                 _ => "released: it goes ahead",
             };
-            (i, what.to_string())
+            Acted {
+                item: i,
+                what: what.to_string(),
+                retry: None,
+            }
         }),
-        Action::Retry => store
-            .outbox_retry(id)
-            .map(|(i, plan)| (i, format!("retrying: {}", plan.describe()))),
+        Action::Retry => store.outbox_retry(id).map(|(i, plan)| Acted {
+            item: i,
+            what: format!("retrying: {}", plan.describe()),
+            retry: Some(plan),
+        }),
     };
-    let (item, what) = match result {
-        Ok(r) => r,
+    match result {
+        Ok(r) => Ok(r),
         Err(StoreError::WrongState { actual, .. }) => {
             let why = match (action, actual.as_str()) {
                 (Action::Cancel, "sending" | "probing" | "verifying") => {
@@ -106,8 +118,29 @@ pub fn run(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
         Err(StoreError::NoSuchItem(_)) => {
             anyhow::bail!("there is no outbox item {id} (see `syncro outbox --all`)")
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Items queued behind `id` that can never run now it is cancelled.
+pub(crate) fn waiting_on(store: &Store, id: i64) -> Result<Vec<i64>> {
+    Ok(store
+        .outbox_blocked()?
+        .iter()
+        .filter(|(_, dep)| dep.id == id)
+        .map(|(i, _)| i.id)
+        .collect())
+}
+
+pub fn run(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
+    let mut store = ctx.store()?;
+    let (id, action) = match &args.command {
+        None => return list(ctx, &store, args.all),
+        Some(OutboxCommand::Cancel(a)) => (a.id, Action::Cancel),
+        Some(OutboxCommand::Release(a)) => (a.id, Action::Release),
+        Some(OutboxCommand::Retry(a)) => (a.id, Action::Retry),
     };
+    let Acted { item, what, .. } = act(&mut store, id, action)?;
     if ctx.json {
         render::print_json(&item)?;
     } else {
@@ -119,11 +152,9 @@ pub fn run(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
     }
     // Steps waiting on a cancelled one can never run.
     if action == Action::Cancel {
-        let stuck: Vec<String> = store
-            .outbox_blocked()?
+        let stuck: Vec<String> = waiting_on(&store, item.id)?
             .iter()
-            .filter(|(_, dep)| dep.id == item.id)
-            .map(|(i, _)| format!("#{}", i.id))
+            .map(|i| format!("#{i}"))
             .collect();
         if !stuck.is_empty() {
             render::note(&format!(

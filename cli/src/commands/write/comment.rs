@@ -27,11 +27,8 @@ pub struct CommentInput {
     pub tech: Option<String>,
 }
 
-/// Checks a comment and plans it.
-#[allow(
-    dead_code,
-    reason = "for `syncro mcp`; the CLI goes through `build` to read the text midway"
-)]
+/// Checks a comment and plans it (`syncro mcp`; the CLI goes through
+/// `build` to read the text midway).
 pub fn plan(ctx: &Ctx, cache: &impl Cache, input: CommentInput) -> Result<Plan> {
     build(ctx, cache, input, Ok)
 }

@@ -1,0 +1,492 @@
+//! `syncro mcp` over real stdio on the fixture cache, spoken to line by
+//! line as JSON-RPC (the independent client, the official Python SDK, runs
+//! in tests/tests/mcp.rs against a live daemon): the tool list (snapshot,
+//! annotations, `--read-only`), reads with their freshness, and writes
+//! checked and queued exactly like the CLI's, failures as `isError`
+//! results.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Stdio};
+
+use serde_json::{json, Value};
+use syncro_store::outbox::{Command, State};
+
+mod fixture;
+
+use fixture::*;
+
+/// A running `syncro mcp`, killed and reaped when dropped.
+struct Mcp {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    next_id: i64,
+}
+
+impl Mcp {
+    /// Starts `syncro mcp ARGS` on the fixture and completes the
+    /// `initialize` handshake.
+    fn start(fx: &Fx, args: &[&str]) -> Mcp {
+        let mut all = vec!["mcp"];
+        all.extend_from_slice(args);
+        let mut child = fx
+            .std_cmd(&all)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start syncro mcp");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut mcp = Mcp {
+            child,
+            stdin,
+            stdout,
+            next_id: 0,
+        };
+        let init = mcp.request(
+            "initialize",
+            json!({"protocolVersion": "2025-06-18", "capabilities": {},
+                   "clientInfo": {"name": "cli-test", "version": "1"}}),
+        );
+        assert_eq!(init["result"]["serverInfo"]["name"], "syncro", "{init}");
+        assert!(
+            init["result"]["capabilities"]["tools"].is_object(),
+            "{init}"
+        );
+        mcp.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        mcp
+    }
+
+    fn send(&mut self, msg: &Value) {
+        writeln!(self.stdin, "{msg}").unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// Sends a request and returns its response (skipping notifications).
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        loop {
+            let mut line = String::new();
+            let n = self.stdout.read_line(&mut line).unwrap();
+            assert!(n > 0, "syncro mcp closed stdout waiting for {method}");
+            let msg: Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("stdout carries only JSON-RPC ({e}): {line}"));
+            if msg["id"] == id {
+                return msg;
+            }
+        }
+    }
+
+    fn tools(&mut self) -> Vec<Value> {
+        let r = self.request("tools/list", json!({}));
+        r["result"]["tools"].as_array().expect("tools").clone()
+    }
+
+    /// A tool call's result (a protocol error fails the test).
+    fn call(&mut self, tool: &str, args: Value) -> Value {
+        let r = self.request("tools/call", json!({"name": tool, "arguments": args}));
+        assert!(r["error"].is_null(), "{tool}: protocol error {r}");
+        r["result"].clone()
+    }
+
+    /// The structured output of a call that must succeed.
+    fn ok(&mut self, tool: &str, args: Value) -> Value {
+        let r = self.call(tool, args);
+        assert_ne!(r["isError"], true, "{tool}: {r}");
+        // The same JSON travels as text for clients without structured output.
+        let text = r["content"][0]["text"].as_str().expect("text content");
+        assert_eq!(
+            serde_json::from_str::<Value>(text).unwrap(),
+            r["structuredContent"]
+        );
+        r["structuredContent"].clone()
+    }
+
+    /// The sentence of a call that must fail as a tool error.
+    fn err(&mut self, tool: &str, args: Value) -> String {
+        let r = self.call(tool, args);
+        assert_eq!(r["isError"], true, "{tool} should fail: {r}");
+        r["content"][0]["text"].as_str().expect("text").to_string()
+    }
+}
+
+impl Drop for Mcp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const READS: [&str; 9] = [
+    "get_customer",
+    "get_invoice",
+    "get_ticket",
+    "list_customers",
+    "list_invoices",
+    "list_outbox",
+    "list_tickets",
+    "search_tickets",
+    "sync_status",
+];
+
+fn names(tools: &[Value]) -> Vec<String> {
+    tools
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_tool_list_is_typed_annotated_and_kept() {
+    let fx = Fx::new();
+    let mut mcp = Mcp::start(&fx, &[]);
+    let tools = mcp.tools();
+    assert_eq!(tools.len(), 19, "{:?}", names(&tools));
+    for t in &tools {
+        let name = t["name"].as_str().unwrap();
+        let a = &t["annotations"];
+        assert_eq!(t["inputSchema"]["type"], "object", "{name}");
+        assert_eq!(
+            t["outputSchema"]["type"], "object",
+            "{name}: structured output"
+        );
+        assert!(
+            t["description"].as_str().is_some_and(|d| !d.is_empty()),
+            "{name}"
+        );
+        let read = READS.contains(&name);
+        assert_eq!(a["readOnlyHint"], read, "{name}");
+        if !read {
+            assert_eq!(a["destructiveHint"], name == "cancel_write", "{name}");
+        }
+    }
+    // Billing never assumes: both are required.
+    let bill = tools.iter().find(|t| t["name"] == "queue_bill").unwrap();
+    let required = bill["inputSchema"]["required"].as_array().unwrap();
+    assert!(required.contains(&json!("minutes")) && required.contains(&json!("labor")));
+    insta::assert_json_snapshot!("tools_list", tools);
+}
+
+#[test]
+fn read_only_offers_only_the_reads() {
+    let fx = Fx::new();
+    let mut mcp = Mcp::start(&fx, &["--read-only"]);
+    assert_eq!(names(&mcp.tools()), READS);
+    // A write it does not offer is a protocol error, not a queued write.
+    let r = mcp.request(
+        "tools/call",
+        json!({"name": "queue_comment", "arguments": {"number": 32164, "body": "x"}}),
+    );
+    assert!(r["error"].is_object(), "{r}");
+    assert!(fx.store().outbox_items(&[]).unwrap().is_empty());
+}
+
+#[test]
+fn reads_answer_from_the_cache_and_say_how_fresh() {
+    let fx = Fx::new();
+    fx.beat("2026-03-10T11:59:30.000Z");
+    let mut mcp = Mcp::start(&fx, &[]);
+    let list = mcp.ok("list_tickets", json!({}));
+    let numbers: Vec<i64> = list["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["number"].as_i64().unwrap())
+        .collect();
+    assert_eq!(numbers, [32180, 32170, 32164]);
+    assert_eq!(
+        (
+            &list["as_of"],
+            &list["age_secs"],
+            &list["stale"],
+            &list["daemon_running"]
+        ),
+        (
+            &json!("2026-03-10T11:58:00.000Z"),
+            &json!(120),
+            &json!(false),
+            &json!(true)
+        )
+    );
+    assert_eq!(list["truncated"], false);
+    let one = mcp.ok("list_tickets", json!({"all": true, "limit": 1}));
+    assert_eq!(
+        (one["tickets"][0]["number"].as_i64(), &one["truncated"]),
+        (Some(32180), &json!(true))
+    );
+
+    let t = mcp.ok("get_ticket", json!({"number": 32164}));
+    assert_eq!(t["subject"], "Own cloud thing again");
+    assert_eq!(t["comments"].as_array().unwrap().len(), 7);
+    assert!(
+        t["as_of"].is_string() && t.get("thread_age_secs").is_some(),
+        "{t}"
+    );
+    let found = mcp.ok("search_tickets", json!({"query": "fuser"}));
+    assert_eq!(found["tickets"][0]["number"], 32150);
+    assert!(found["tickets"][0]["snippet"]
+        .as_str()
+        .unwrap()
+        .contains("[fuser]"));
+    let page = mcp.ok("search_tickets", json!({"query": "jerry", "limit": 1}));
+    let next = mcp.ok(
+        "search_tickets",
+        json!({"query": "jerry", "limit": 1, "cursor": page["next_cursor"]}),
+    );
+    assert_ne!(page["tickets"][0]["number"], next["tickets"][0]["number"]);
+    assert_eq!(next["next_cursor"], Value::Null);
+
+    let c = mcp.ok("get_customer", json!({"customer": "Jerry Burger"}));
+    assert_eq!(c["id"], 10);
+    assert_eq!(
+        mcp.ok("list_customers", json!({"query": "dental"}))["customers"][0]["id"],
+        20
+    );
+    assert_eq!(
+        mcp.ok("list_invoices", json!({"unpaid": true}))["invoices"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        mcp.ok("get_invoice", json!({"invoice": "1201"}))["line_items"][0]["id"],
+        9101
+    );
+    let status = mcp.ok("sync_status", json!({}));
+    assert_eq!(status["daemon"]["alive"], true);
+    assert_eq!(status["resources"].as_array().unwrap().len(), 3);
+    assert!(mcp.ok("list_outbox", json!({}))["outbox"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn read_errors_are_sentences_not_crashes() {
+    let fx = Fx::new();
+    let mut mcp = Mcp::start(&fx, &[]);
+    let e = mcp.err("get_ticket", json!({"number": 99999}));
+    assert!(e.starts_with("ticket #99999 is not in the cache"), "{e}");
+    let e = mcp.err("list_tickets", json!({"status": ["Done"]}));
+    assert!(
+        e.starts_with("unknown status \"Done\"; use one of: New, "),
+        "{e}"
+    );
+    let e = mcp.err("get_customer", json!({"customer": "burger"}));
+    assert!(e.contains("matches 2 customers"), "{e}");
+    let e = mcp.err(
+        "search_tickets",
+        json!({"query": "x", "since": "last week"}),
+    );
+    assert_eq!(
+        e,
+        "since \"last week\" is not a date (YYYY-MM-DD) or an RFC 3339 timestamp"
+    );
+    let e = mcp.err("search_tickets", json!({"query": "x", "cursor": "abc"}));
+    assert!(
+        e.starts_with("cursor \"abc\" is not one a search returned"),
+        "{e}"
+    );
+    let e = mcp.err("get_ticket", json!({"number": "#32164"}));
+    assert!(
+        e.starts_with("get_ticket: the arguments do not fit its input schema"),
+        "{e}"
+    );
+    let e = mcp.err("get_ticket", json!({"ticket": 32164}));
+    assert!(e.contains("unknown field `ticket`"), "{e}");
+    // The server keeps serving after errors.
+    mcp.ok("get_ticket", json!({"number": 32164}));
+
+    let fx = Fx::with_config(CONFIG);
+    let mut mcp = Mcp::start(&fx, &[]);
+    let e = mcp.err("list_tickets", json!({}));
+    assert!(e.starts_with("no cache at "), "{e}");
+    assert!(!fx.db().exists(), "reading must not create the cache");
+}
+
+#[test]
+fn writes_are_checked_and_queued_like_the_cli() {
+    let fx = Fx::new();
+    let mut mcp = Mcp::start(&fx, &[]);
+
+    // Refused: nothing queued, and the model is told why.
+    let e = mcp.err("queue_bill", json!({"number": 32164, "labor": "remote"}));
+    assert!(
+        e.contains("missing field `minutes`") && e.contains("never assume"),
+        "{e}"
+    );
+    let e = mcp.err(
+        "queue_bill",
+        json!({"number": 32164, "minutes": 0, "labor": "remote"}),
+    );
+    assert_eq!(e, "minutes must be positive, not 0; nothing queued");
+    let e = mcp.err(
+        "queue_bill",
+        json!({"number": 32164, "minutes": 30, "labor": "magic"}),
+    );
+    assert!(
+        e.starts_with("unknown labor type \"magic\"; configured: onsite, remote"),
+        "{e}"
+    );
+    let e = mcp.err("queue_comment", json!({"number": 32164, "body": "  "}));
+    assert_eq!(e, "the comment is empty; nothing queued");
+    let e = mcp.err(
+        "queue_comment",
+        json!({"number": 32164, "body": "x", "internal": true}),
+    );
+    assert!(
+        e.contains("unknown field `internal`"),
+        "a misspelt `hidden` must not post publicly: {e}"
+    );
+    let e = mcp.err(
+        "queue_line_item",
+        json!({"number": 32164, "action": "add", "name": "Cable"}),
+    );
+    assert_eq!(
+        e,
+        "`description` is required to add a line item; nothing queued"
+    );
+    let e = mcp.err("queue_ticket_update", json!({"number": 32164}));
+    assert_eq!(e, "give `status` and/or `priority`; nothing queued");
+    assert!(fx.store().outbox_items(&[]).unwrap().is_empty());
+
+    // A hidden note goes at once.
+    let w = mcp.ok(
+        "queue_comment",
+        json!({"number": 32164, "body": "Checked the sync log.", "hidden": true}),
+    );
+    assert_eq!(
+        (&w["id"], &w["state"], &w["send_after"]),
+        (&json!(1), &json!("queued"), &Value::Null)
+    );
+    assert_eq!(
+        w["steps"][0]["payload"],
+        json!({"kind": "add_comment", "subject": "Update", "body": "Checked the sync log.",
+               "hidden": true, "do_not_email": false, "tech": "Jane Tech"})
+    );
+    assert!(w["preview"].as_str().unwrap().starts_with("Comment on #32164 Own cloud thing again (Jerry Burger):\n  comment \"Update\" by Jane Tech (hidden, no email)"), "{w}");
+    // A customer-visible one waits out the undo window (10 s by default).
+    let w = mcp.ok(
+        "queue_comment",
+        json!({"number": 32164, "body": "All fixed."}),
+    );
+    assert_eq!(w["send_after"], "2026-03-10T12:00:10.000Z");
+    let msg = w["message"].as_str().unwrap();
+    assert!(
+        msg.contains("holds it for 10 s") && msg.contains("cancel_write with id 2"),
+        "{msg}"
+    );
+    assert!(msg.contains("syncrod is not running"), "{msg}");
+    let cancelled = mcp.ok("cancel_write", json!({"id": 2}));
+    assert_eq!(cancelled["state"], "cancelled");
+    let e = mcp.err("cancel_write", json!({"id": 2}));
+    assert!(
+        e.starts_with("outbox item 2 is cancelled: only queued"),
+        "{e}"
+    );
+    let e = mcp.err("retry_write", json!({"id": 1}));
+    assert!(e.starts_with("outbox item 1 is queued: only failed"), "{e}");
+    let e = mcp.err("cancel_write", json!({"id": 99}));
+    assert!(e.starts_with("there is no outbox item 99"), "{e}");
+
+    // A bill is one ordered write; its answer lists every step.
+    let w = mcp.ok(
+        "queue_bill",
+        json!({"number": 32164, "minutes": 45, "labor": "remote", "comment": "Replaced the toner"}),
+    );
+    let kinds: Vec<&str> = w["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["payload"]["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "add_comment",
+            "add_line_item",
+            "create_invoice",
+            "update_ticket"
+        ]
+    );
+    assert_eq!(w["ids"], json!([3, 4, 5, 6]));
+    assert_eq!(w["group"], "bill-3");
+    assert!(
+        w["preview"]
+            .as_str()
+            .unwrap()
+            .contains("0.75 h x $125.00/h = $93.75"),
+        "{w}"
+    );
+    let stored: Vec<(String, State)> = fx
+        .store()
+        .outbox_items(&[])
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.kind, i.state))
+        .collect();
+    assert_eq!(stored.len(), 6);
+
+    // Nobody sends it here: a wait times out and says not to queue again.
+    let waited = mcp.ok("wait_for_write", json!({"id": 4, "timeout_secs": 0}));
+    assert_eq!(
+        (&waited["outcome"], &waited["stopped_at"]),
+        (&json!("timed_out"), &json!(3))
+    );
+    assert_eq!(
+        waited["items"].as_array().unwrap().len(),
+        4,
+        "the whole bill"
+    );
+    assert!(waited["message"]
+        .as_str()
+        .unwrap()
+        .contains("never queue it again"));
+
+    // The other write tools go through their CLI checks too.
+    let w = mcp.ok(
+        "queue_ticket_update",
+        json!({"number": 32170, "status": "waiting on customer"}),
+    );
+    assert_eq!(
+        w["steps"][0]["payload"]["fields"]["status"],
+        "Waiting on Customer"
+    );
+    let w = mcp.ok(
+        "queue_ticket_create",
+        json!({"customer": "Dental Partners", "subject": "New printer"}),
+    );
+    assert!(
+        w["message"].as_str().unwrap().contains("result.number"),
+        "{w}"
+    );
+    let w = mcp.ok(
+        "queue_timer",
+        json!({"number": 32164, "action": "charge", "timer_id": 7001}),
+    );
+    assert_eq!(
+        w["steps"][0]["payload"],
+        json!({"kind": "charge_timer", "timer_id": 7001})
+    );
+    let e = mcp.err(
+        "queue_timer",
+        json!({"number": 32150, "action": "charge", "timer_id": 7002}),
+    );
+    assert_eq!(e, "timer 7002 on #32150 is already charged; nothing queued");
+    let w = mcp.ok("queue_invoice", json!({"number": 32164}));
+    assert_eq!(w["steps"][0]["payload"], json!({"kind": "create_invoice"}));
+    let w = mcp.ok(
+        "queue_line_item",
+        json!({"number": 32164, "action": "update", "line_item_id": 5001, "quantity": 1.0}),
+    );
+    assert!(matches!(
+        fx.store().outbox_item(w["id"].as_i64().unwrap()).unwrap().unwrap().command,
+        Command::UpdateLineItem { line_item_id: 5001, quantity: Some(q), .. } if q == 1.0
+    ));
+    let listed = mcp.ok("list_outbox", json!({}));
+    assert_eq!(listed["outbox"].as_array().unwrap().len(), 10, "{listed}");
+}
