@@ -1,0 +1,161 @@
+"""Drives `syncro mcp` with the official MCP Python SDK, an independent
+client: lists the tools, searches, reads a ticket, checks that a tool error
+and a refused bill come back as `isError` results, queues a comment and
+waits until syncrod has verified it.
+
+Run by tests/tests/mcp.rs, which starts the simulator and syncrod, and then
+checks that the simulator holds the comment exactly once. Prints a JSON
+summary on stdout; any failed check raises (exit 1, traceback on stderr).
+
+    client.py --syncro PATH --config FILE --mode auto|legacy \
+              --number N --query WORDS --body TEXT [--hidden]
+"""
+
+import argparse
+import asyncio
+import json
+import sys
+
+try:
+    from mcp import Client, StdioServerParameters
+except ImportError as e:  # pragma: no cover - the environment is wrong
+    print(
+        f"the MCP Python SDK is not importable from {sys.executable} ({e}): "
+        "python3 -m venv .venv && .venv/bin/pip install mcp==2.3.0",
+        file=sys.stderr,
+    )
+    sys.exit(3)
+
+READS = {
+    "list_tickets",
+    "get_ticket",
+    "search_tickets",
+    "list_customers",
+    "get_customer",
+    "list_invoices",
+    "get_invoice",
+    "sync_status",
+    "list_outbox",
+}
+WRITES = {
+    "queue_comment",
+    "queue_ticket_update",
+    "queue_ticket_create",
+    "queue_bill",
+    "queue_line_item",
+    "queue_timer",
+    "queue_invoice",
+    "cancel_write",
+    "retry_write",
+    "wait_for_write",
+}
+
+
+def server(args, *extra):
+    # The child gets only this environment (plus the SDK's safe defaults):
+    # no API key, which syncro mcp never needs.
+    return StdioServerParameters(
+        command=args.syncro,
+        args=["mcp", *extra],
+        env={"SYNCRO_CONFIG": args.config, "NO_COLOR": "1"},
+    )
+
+
+def text(result):
+    return result.content[0].text if result.content else ""
+
+
+async def ok(client, tool, arguments):
+    """A call that must succeed; its structured output (which the SDK has
+    already validated against the tool's outputSchema)."""
+    result = await client.call_tool(tool, arguments)
+    assert not result.is_error, f"{tool} {arguments}: {text(result)}"
+    assert result.structured_content is not None, f"{tool}: no structured content"
+    return result.structured_content
+
+
+async def refused(client, tool, arguments):
+    """A call that must come back as a tool error (not an exception)."""
+    result = await client.call_tool(tool, arguments)
+    assert result.is_error, f"{tool} {arguments} should fail: {result}"
+    return text(result)
+
+
+async def run(args):
+    summary = {"mode": args.mode}
+    async with Client(server(args), mode=args.mode) as client:
+        summary["protocol_version"] = client.protocol_version
+
+        tools = (await client.list_tools()).tools
+        names = {t.name for t in tools}
+        assert names == READS | WRITES, f"tools: {sorted(names)}"
+        for t in tools:
+            assert t.output_schema is not None, f"{t.name}: no outputSchema"
+            read_only = t.annotations.read_only_hint
+            assert read_only == (t.name in READS), f"{t.name}: readOnlyHint {read_only}"
+            if t.name in WRITES:
+                destructive = t.annotations.destructive_hint
+                assert destructive == (t.name == "cancel_write"), f"{t.name}: destructiveHint {destructive}"
+        summary["tools"] = sorted(names)
+
+        found = await ok(client, "search_tickets", {"query": args.query, "limit": 50})
+        numbers = [t["number"] for t in found["tickets"]]
+        assert args.number in numbers, f"search {args.query!r} found {numbers}"
+        assert found["as_of"] is not None, found
+        summary["search"] = numbers
+
+        ticket = await ok(client, "get_ticket", {"number": args.number})
+        assert ticket["number"] == args.number, ticket
+        assert ticket["as_of"] is not None and "thread_age_secs" in ticket, ticket
+        summary["ticket"] = {
+            "as_of": ticket["as_of"],
+            "stale": ticket["stale"],
+            "daemon_running": ticket["daemon_running"],
+            "comments": len(ticket["comments"]),
+        }
+
+        # Failures the model can act on: results with isError, not crashes.
+        summary["unknown_ticket"] = await refused(client, "get_ticket", {"number": 999999})
+        summary["bill_without_minutes"] = await refused(
+            client, "queue_bill", {"number": args.number, "labor": "remote"}
+        )
+
+        queued = await ok(
+            client,
+            "queue_comment",
+            {"number": args.number, "body": args.body, "hidden": args.hidden},
+        )
+        assert queued["state"] == "queued", queued
+        assert queued["steps"][0]["payload"]["body"] == args.body, queued
+        assert queued["send_after"] is None, f"no undo window expected: {queued}"
+        summary["queued"] = {"id": queued["id"], "preview": queued["preview"]}
+
+        waited = await ok(client, "wait_for_write", {"id": queued["id"], "timeout_secs": 60})
+        assert waited["outcome"] == "verified", waited
+        summary["wait"] = {"outcome": waited["outcome"], "message": waited["message"]}
+
+    if args.mode == "auto":
+        # --read-only lists the reads alone.
+        async with Client(server(args, "--read-only"), mode=args.mode) as client:
+            names = {t.name for t in (await client.list_tools()).tools}
+            assert names == READS, f"--read-only lists {sorted(names)}"
+            summary["read_only_tools"] = sorted(names)
+
+    json.dump(summary, sys.stdout)
+    print()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--syncro", required=True)
+    p.add_argument("--config", required=True)
+    p.add_argument("--mode", choices=["auto", "legacy"], required=True)
+    p.add_argument("--number", type=int, required=True)
+    p.add_argument("--query", required=True)
+    p.add_argument("--body", required=True)
+    p.add_argument("--hidden", action="store_true")
+    asyncio.run(run(p.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+//! `syncro mcp` driven by a real, independent client: the official MCP
+//! Python SDK (tests/mcp/client.py), against a cache mirrored from
+//! `syncro-sim` while `syncrod run` is up. The client lists the tools,
+//! searches, reads a ticket, gets a tool error and a refused bill back as
+//! `isError` results, queues a comment and waits until it is verified; this
+//! side then checks the simulator holds the comment exactly once. Once with
+//! the newest protocol (no `initialize`), once with the older handshake.
+//!
+//! The Python environment is part of the test setup, not optional: `.ci/run`
+//! creates it (`python3 -m venv .venv && .venv/bin/pip install mcp==2.3.0`);
+//! `SYNCRO_MCP_PYTHON` names another interpreter. Without it this test
+//! fails, saying how to make one.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::Value;
+use syncro_e2e::{bin, TestEnv};
+use syncro_sim::{SimConfig, SimHandle};
+use syncro_store::matching::normalize_text;
+use syncro_store::TicketFilter;
+
+const KEY: &str = "test-key";
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace root")
+        .to_path_buf()
+}
+
+/// The interpreter with the MCP SDK: `SYNCRO_MCP_PYTHON`, else the
+/// repository's `.venv`.
+fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("SYNCRO_MCP_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let venv = repo_root().join(if cfg!(windows) {
+        ".venv/Scripts/python.exe"
+    } else {
+        ".venv/bin/python"
+    });
+    assert!(
+        venv.exists(),
+        "the MCP end-to-end test needs the official MCP Python SDK in {}: create it with \
+         `python3 -m venv .venv && .venv/bin/pip install mcp==2.3.0` at the repository root \
+         (as .ci/run does), or set SYNCRO_MCP_PYTHON to an interpreter that has it",
+        venv.display()
+    );
+    venv
+}
+
+async fn sim() -> SimHandle {
+    syncro_sim::spawn(SimConfig {
+        seed: 7,
+        tickets: 12,
+        customers: 4,
+        invoices: 2,
+        rate_limit_per_minute: 0,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("start the simulator")
+}
+
+/// Comments on ticket `id` on the server whose body is `body` once
+/// normalised.
+fn copies(sim: &SimHandle, id: i64, body: &str) -> usize {
+    let want = normalize_text(body);
+    syncro_e2e::ticket_of(&sim.dump(), id)["comments"]
+        .as_array()
+        .map(|cs| {
+            cs.iter()
+                .filter(|c| normalize_text(c["body"].as_str().unwrap_or("")) == want)
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_python_client_reads_and_queues_exactly_once() {
+    let python = python();
+    let sim = sim().await;
+    let env = TestEnv::new(&sim.base_url(), KEY, 600_000);
+    env.syncrod_once(&[]);
+    let _daemon = env.start_daemon();
+
+    // An open ticket whose thread is cached, searched for by its subject.
+    let store = env.store();
+    let ticket = store
+        .tickets(&TicketFilter::default())
+        .expect("tickets")
+        .into_iter()
+        .find(|t| {
+            store
+                .ticket_detail(t.number)
+                .ok()
+                .flatten()
+                .is_some_and(|d| d.detail_synced)
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "an open ticket with its thread cached: {:#?}",
+                store.tickets(&TicketFilter {
+                    include_closed: true,
+                    ..Default::default()
+                })
+            )
+        });
+
+    let script = repo_root().join("tests/mcp/client.py");
+    let mut versions = Vec::new();
+    for (mode, hidden) in [("auto", false), ("legacy", true)] {
+        let body = format!(
+            "Verified the backup job for ticket {} ({mode})",
+            ticket.number
+        );
+        let mut cmd = tokio::process::Command::new(&python);
+        cmd.arg(&script)
+            .arg("--syncro")
+            .arg(bin("syncro"))
+            .arg("--config")
+            .arg(&env.config)
+            .args(["--mode", mode])
+            .args(["--number", &ticket.number.to_string()])
+            .args(["--query", &ticket.subject])
+            .args(["--body", &body])
+            .kill_on_drop(true);
+        if hidden {
+            cmd.arg("--hidden");
+        }
+        let out = tokio::time::timeout(Duration::from_secs(120), cmd.output())
+            .await
+            .unwrap_or_else(|_| panic!("the {mode} client did not finish within 120 s"))
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "the MCP Python client ({mode}) exited {:?}:\nstdout:\n{}\nstderr:\n{stderr}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let summary: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "the client's summary is not JSON ({e}):\n{}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        });
+        println!("{mode}: {summary:#}");
+        assert_eq!(
+            summary["tools"].as_array().map(Vec::len),
+            Some(19),
+            "{summary:#}"
+        );
+        assert!(
+            summary["search"]
+                .as_array()
+                .is_some_and(|s| s.contains(&ticket.number.into())),
+            "{summary:#}"
+        );
+        assert_eq!(summary["ticket"]["daemon_running"], true, "{summary:#}");
+        assert!(
+            summary["unknown_ticket"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("ticket #999999 is not in the cache")),
+            "{summary:#}"
+        );
+        assert!(
+            summary["bill_without_minutes"]
+                .as_str()
+                .is_some_and(|e| e.contains("`minutes`") && e.contains("never assume")),
+            "{summary:#}"
+        );
+        assert_eq!(summary["wait"]["outcome"], "verified", "{summary:#}");
+        // Verified means on the server, and exactly once.
+        assert_eq!(copies(&sim, ticket.id, &body), 1, "{mode}: {body:?}");
+        // Logs stay on stderr, never mixed into the protocol.
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        versions.push(
+            summary["protocol_version"]
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
+        );
+        if mode == "auto" {
+            assert_eq!(
+                summary["read_only_tools"].as_array().map(Vec::len),
+                Some(9),
+                "{summary:#}"
+            );
+        }
+    }
+    assert_eq!(
+        versions[0], "2026-07-28",
+        "auto negotiates the newest protocol"
+    );
+    assert!(
+        ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"].contains(&versions[1].as_str()),
+        "legacy uses the initialize handshake: {versions:?}"
+    );
+    // Nothing else was posted: two comments, two POSTs.
+    assert_eq!(
+        sim.counters()["writes"]["POST /tickets/{id}/comment"],
+        2,
+        "{:#}",
+        sim.counters()
+    );
+    sim.shutdown().await;
+}
