@@ -1,6 +1,8 @@
 //! Support for the end-to-end tests: temp environments, the built
 //! binaries, and comparing the cache with the simulator's state.
 
+pub mod bench_cache;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
