@@ -79,3 +79,16 @@ pub(crate) fn cut<T>(mut items: Vec<T>, limit: Option<usize>) -> (Vec<T>, bool) 
         _ => (items, false),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::cut;
+
+    #[test]
+    fn cut_says_whether_it_cut() {
+        assert_eq!(cut(vec![1, 2, 3], Some(2)), (vec![1, 2], true));
+        assert_eq!(cut(vec![1, 2], Some(2)), (vec![1, 2], false));
+        assert_eq!(cut(vec![1, 2], None), (vec![1, 2], false));
+        assert_eq!(cut(vec![1], Some(0)), (vec![], true));
+    }
+}
