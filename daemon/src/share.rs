@@ -21,12 +21,20 @@ use tokio::time::Instant;
 
 /// Clean time between two additive steps.
 const INCREASE_EVERY: Duration = Duration::from_secs(10);
-/// Requests a minute added per step. Small: five daemons together add 5 a
-/// minute every 10 s, so the office creeps back to its limit over a few
-/// minutes instead of overshooting it every few seconds.
-const INCREASE_STEP: f64 = 1.0;
+/// Requests a minute added per step, by time since the last cut: gentle
+/// near the rate that last met a 429 (five daemons together then creep
+/// back to the office's limit over minutes instead of overshooting it
+/// every few seconds), faster the longer the answers stay clean (someone
+/// left the office: take their share back soon). The idea of TCP CUBIC,
+/// in steps.
+const INCREASE_STEPS: [(Duration, f64); 4] = [
+    (Duration::from_secs(60), 0.25),
+    (Duration::from_secs(180), 0.5),
+    (Duration::from_secs(300), 1.0),
+    (Duration::MAX, 3.0),
+];
 /// Range of the multiplicative decrease (jittered per 429).
-const DECREASE: (f64, f64) = (0.75, 0.9);
+const DECREASE: (f64, f64) = (0.8, 0.9);
 /// 429s within this long of a decrease are the same congestion: one cut.
 const DECREASE_COOLDOWN: Duration = Duration::from_secs(10);
 /// The lowest share: writes (three requests each) still go out within a
@@ -67,10 +75,18 @@ impl Share {
         self.rate
     }
 
-    /// A clean answer: one additive step per clean interval.
+    /// A clean answer: one additive step per clean interval, its size
+    /// growing with the time since the last cut.
     pub fn clean(&mut self, now: Instant) {
         if now.duration_since(self.last_step) >= INCREASE_EVERY {
-            self.rate = (self.rate + INCREASE_STEP).min(self.ceiling);
+            let since_cut = self
+                .last_decrease
+                .map_or(Duration::MAX, |d| now.duration_since(d));
+            let step = INCREASE_STEPS
+                .iter()
+                .find(|(within, _)| since_cut < *within)
+                .map_or(3.0, |(_, step)| *step);
+            self.rate = (self.rate + step).min(self.ceiling);
             self.last_step = now;
         }
     }
@@ -117,7 +133,7 @@ mod tests {
         let pause = s.limited_with(Instant::now(), None, &mut rng);
         assert!((PAUSE..=PAUSE * 2).contains(&pause));
         let after_one = s.rate();
-        assert!((112.5..=135.0).contains(&after_one), "{after_one}");
+        assert!((120.0..=135.0).contains(&after_one), "{after_one}");
         // A burst of 429s in the same episode is one cut.
         s.limited_with(Instant::now(), Some(Duration::from_secs(1)), &mut rng);
         assert_eq!(s.rate(), after_one);
@@ -127,8 +143,12 @@ mod tests {
             s.limited_with(Instant::now(), None, &mut rng);
         }
         assert_eq!(s.rate(), FLOOR_PER_MINUTE);
-        // Clean answers bring it back, one step per interval, to the
-        // ceiling and no further.
+        // Clean answers bring it back, gently at first (a quarter of a
+        // request a minute per 10 s), faster later, to the ceiling and no
+        // further.
+        tokio::time::advance(INCREASE_EVERY).await;
+        s.clean(Instant::now());
+        assert_eq!(s.rate(), FLOOR_PER_MINUTE + 0.25);
         for _ in 0..200 {
             tokio::time::advance(INCREASE_EVERY).await;
             s.clean(Instant::now());

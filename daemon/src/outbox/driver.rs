@@ -220,10 +220,15 @@ impl Outbox {
     /// The request did not reach the server (unreachable, 429, 401) or a
     /// read before it failed: back off and try again, nothing to look for.
     async fn not_sent(&self, item: &OutboxItem, e: ApiError) -> Result<(), DbError> {
-        let wait = if matches!(e, ApiError::Unauthorized) {
-            MAX_BACKOFF
-        } else {
-            backoff(item.attempts)
+        let wait = match &e {
+            ApiError::Unauthorized => MAX_BACKOFF,
+            // The office's budget is shared: a 429 is not a failure of this
+            // write, and a technician is waiting for it. Go again as soon
+            // as the limiter's pause is over, not on an ever longer backoff.
+            ApiError::RateLimited { retry_after } => {
+                (*retry_after).max(Duration::from_millis(500))
+            }
+            _ => backoff(item.attempts),
         };
         tracing::info!(item = item.id, error = %e, retry_in_s = wait.as_secs(), "outbox item will be retried");
         let (to, result) = if item.state == State::Sending {
