@@ -21,22 +21,19 @@ use tokio::time::Instant;
 
 /// Clean time between two additive steps.
 const INCREASE_EVERY: Duration = Duration::from_secs(10);
-/// Requests a minute added per step, by time since the last cut: gentle
-/// near the rate that last met a 429 (five daemons together then creep
-/// back to the office's limit over minutes instead of overshooting it
-/// every few seconds), faster the longer the answers stay clean (someone
-/// left the office: take their share back soon). The idea of TCP CUBIC,
-/// in steps.
-const INCREASE_STEPS: [(Duration, f64); 4] = [
-    (Duration::from_secs(60), 0.25),
-    (Duration::from_secs(180), 0.5),
-    (Duration::from_secs(300), 1.0),
-    (Duration::MAX, 3.0),
-];
+/// The additive steps (requests a minute per clean interval), shaped like
+/// TCP CUBIC's window: quick back up to just under the rate where the last
+/// 429 came (`w_max`), a long plateau around it, then probing beyond it,
+/// faster the longer the answers stay clean (someone left the office).
+const RECOVER_STEP: f64 = 3.0;
+const PLATEAU_STEP: f64 = 0.25;
+const PROBE_STEPS: [(Duration, f64); 2] =
+    [(Duration::from_secs(180), 0.5), (Duration::from_secs(300), 1.0)];
+const FAR_PROBE_STEP: f64 = 3.0;
 /// Range of the multiplicative decrease (jittered per 429).
-const DECREASE: (f64, f64) = (0.8, 0.9);
+const DECREASE: (f64, f64) = (0.65, 0.8);
 /// 429s within this long of a decrease are the same congestion: one cut.
-const DECREASE_COOLDOWN: Duration = Duration::from_secs(10);
+const DECREASE_COOLDOWN: Duration = Duration::from_secs(5);
 /// The lowest share: writes (three requests each) still go out within a
 /// few seconds at this rate.
 const FLOOR_PER_MINUTE: f64 = 20.0;
@@ -53,6 +50,8 @@ pub struct Share {
     rate: f64,
     ceiling: f64,
     floor: f64,
+    /// The rate at the last cut: where the office's limit was met.
+    w_max: Option<f64>,
     last_step: Instant,
     last_decrease: Option<Instant>,
 }
@@ -66,6 +65,7 @@ impl Share {
             rate: ceiling,
             ceiling,
             floor: FLOOR_PER_MINUTE.min(ceiling),
+            w_max: None,
             last_step: now,
             last_decrease: None,
         }
@@ -75,20 +75,26 @@ impl Share {
         self.rate
     }
 
-    /// A clean answer: one additive step per clean interval, its size
-    /// growing with the time since the last cut.
+    /// A clean answer: one additive step per clean interval, sized by
+    /// where the rate stands against the last cut (see the step constants).
     pub fn clean(&mut self, now: Instant) {
-        if now.duration_since(self.last_step) >= INCREASE_EVERY {
-            let since_cut = self
-                .last_decrease
-                .map_or(Duration::MAX, |d| now.duration_since(d));
-            let step = INCREASE_STEPS
+        if now.duration_since(self.last_step) < INCREASE_EVERY {
+            return;
+        }
+        let since_cut = self
+            .last_decrease
+            .map_or(Duration::MAX, |d| now.duration_since(d));
+        let step = match self.w_max {
+            None => FAR_PROBE_STEP,
+            Some(w) if self.rate < 0.95 * w => RECOVER_STEP,
+            Some(w) if self.rate < 1.02 * w => PLATEAU_STEP,
+            Some(_) => PROBE_STEPS
                 .iter()
                 .find(|(within, _)| since_cut < *within)
-                .map_or(3.0, |(_, step)| *step);
-            self.rate = (self.rate + step).min(self.ceiling);
-            self.last_step = now;
-        }
+                .map_or(FAR_PROBE_STEP, |(_, step)| *step),
+        };
+        self.rate = (self.rate + step).min(self.ceiling);
+        self.last_step = now;
     }
 
     /// A 429: cut the share (once per congestion episode) and say how long
@@ -107,6 +113,7 @@ impl Share {
             .last_decrease
             .is_none_or(|d| now.duration_since(d) >= DECREASE_COOLDOWN);
         if fresh {
+            self.w_max = Some(self.rate);
             let factor = rng.random_range(DECREASE.0..=DECREASE.1);
             self.rate = (self.rate * factor).max(self.floor);
             self.last_decrease = Some(now);
@@ -133,7 +140,7 @@ mod tests {
         let pause = s.limited_with(Instant::now(), None, &mut rng);
         assert!((PAUSE..=PAUSE * 2).contains(&pause));
         let after_one = s.rate();
-        assert!((120.0..=135.0).contains(&after_one), "{after_one}");
+        assert!((97.5..=120.0).contains(&after_one), "{after_one}");
         // A burst of 429s in the same episode is one cut.
         s.limited_with(Instant::now(), Some(Duration::from_secs(1)), &mut rng);
         assert_eq!(s.rate(), after_one);
@@ -143,17 +150,37 @@ mod tests {
             s.limited_with(Instant::now(), None, &mut rng);
         }
         assert_eq!(s.rate(), FLOOR_PER_MINUTE);
-        // Clean answers bring it back, gently at first (a quarter of a
-        // request a minute per 10 s), faster later, to the ceiling and no
-        // further.
+        // Clean answers bring it back: quickly to just under where the
+        // last 429 came, slowly around it, then probing further, to the
+        // ceiling and no further.
         tokio::time::advance(INCREASE_EVERY).await;
         s.clean(Instant::now());
-        assert_eq!(s.rate(), FLOOR_PER_MINUTE + 0.25);
+        // (The last cut came at the floor: this is the plateau.)
+        assert_eq!(s.rate(), FLOOR_PER_MINUTE + PLATEAU_STEP);
         for _ in 0..200 {
             tokio::time::advance(INCREASE_EVERY).await;
             s.clean(Instant::now());
         }
         assert_eq!(s.rate(), 150.0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn after_one_cut_it_climbs_back_fast_then_lingers_near_the_limit() {
+        let mut rng = StdRng::seed_from_u64(3);
+        let mut s = Share::new(150.0, Instant::now());
+        s.limited_with(Instant::now(), None, &mut rng);
+        let cut = s.rate();
+        tokio::time::advance(INCREASE_EVERY).await;
+        s.clean(Instant::now());
+        assert_eq!(s.rate(), cut + RECOVER_STEP);
+        while s.rate() < 0.95 * 150.0 {
+            tokio::time::advance(INCREASE_EVERY).await;
+            s.clean(Instant::now());
+        }
+        let near = s.rate();
+        tokio::time::advance(INCREASE_EVERY).await;
+        s.clean(Instant::now());
+        assert_eq!(s.rate(), near + PLATEAU_STEP);
     }
 
     #[tokio::test(start_paused = true)]

@@ -119,6 +119,12 @@ async fn run(daemons: usize, warmup: Duration, measure: Duration) {
     }
     let elapsed = started.elapsed();
     let (req1, lim1) = counters(&sim);
+    let shares: Vec<String> = envs
+        .iter()
+        .filter_map(|e| e.store().heartbeat().ok().flatten())
+        .filter_map(|b| b.budget)
+        .map(|b| format!("{}/min ({} × 429 in the hour)", b.share_per_minute, b.rate_limited_last_hour))
+        .collect();
     browsers.abort();
     let (requests, limited) = (req1 - req0, lim1 - lim0);
     let accepted = requests - limited;
@@ -140,6 +146,7 @@ async fn run(daemons: usize, warmup: Duration, measure: Duration) {
         max,
         latencies.len()
     );
+    println!("    shares at the end: {}", shares.join(", "));
     sim.shutdown().await;
 }
 
