@@ -22,14 +22,18 @@ use tokio::time::Instant;
 /// Clean time between two additive steps.
 const INCREASE_EVERY: Duration = Duration::from_secs(10);
 /// The additive steps (requests a minute per clean interval), shaped like
-/// TCP CUBIC's window: quick back up to just under the rate where the last
-/// 429 came (`w_max`), a long plateau around it, then probing beyond it,
-/// faster the longer the answers stay clean (someone left the office).
+/// TCP CUBIC's window: quick back up to 90% of the rate where the last 429
+/// came (`w_max`), a long plateau below it, then probing beyond it, faster
+/// the longer the answers stay clean (someone left the office). The
+/// plateau sits *below* `w_max` on purpose: the browsers behind the same
+/// IP do not adapt, and a daemon that sat at the limit would take every
+/// free slot and leave them the 429s.
 const RECOVER_STEP: f64 = 3.0;
-const PLATEAU_STEP: f64 = 0.25;
-const PROBE_STEPS: [(Duration, f64); 2] =
-    [(Duration::from_secs(180), 0.5), (Duration::from_secs(300), 1.0)];
-const FAR_PROBE_STEP: f64 = 3.0;
+const PLATEAU: (f64, f64) = (0.9, 0.97);
+const PLATEAU_STEP: f64 = 0.1;
+const PROBE_STEP: f64 = 0.5;
+/// Clean this long after a cut, the probe goes at [`RECOVER_STEP`].
+const FAR_PROBE_AFTER: Duration = Duration::from_secs(600);
 /// Range of the multiplicative decrease (jittered per 429).
 const DECREASE: (f64, f64) = (0.65, 0.8);
 /// 429s within this long of a decrease are the same congestion: one cut.
@@ -85,13 +89,11 @@ impl Share {
             .last_decrease
             .map_or(Duration::MAX, |d| now.duration_since(d));
         let step = match self.w_max {
-            None => FAR_PROBE_STEP,
-            Some(w) if self.rate < 0.95 * w => RECOVER_STEP,
-            Some(w) if self.rate < 1.02 * w => PLATEAU_STEP,
-            Some(_) => PROBE_STEPS
-                .iter()
-                .find(|(within, _)| since_cut < *within)
-                .map_or(FAR_PROBE_STEP, |(_, step)| *step),
+            None => RECOVER_STEP,
+            Some(w) if self.rate < PLATEAU.0 * w => RECOVER_STEP,
+            Some(w) if self.rate < PLATEAU.1 * w => PLATEAU_STEP,
+            Some(_) if since_cut < FAR_PROBE_AFTER => PROBE_STEP,
+            Some(_) => RECOVER_STEP,
         };
         self.rate = (self.rate + step).min(self.ceiling);
         self.last_step = now;
@@ -155,8 +157,9 @@ mod tests {
         // ceiling and no further.
         tokio::time::advance(INCREASE_EVERY).await;
         s.clean(Instant::now());
-        // (The last cut came at the floor: this is the plateau.)
-        assert_eq!(s.rate(), FLOOR_PER_MINUTE + PLATEAU_STEP);
+        // (The last cut came at the floor, so it is already past the
+        // plateau: probing.)
+        assert_eq!(s.rate(), FLOOR_PER_MINUTE + PROBE_STEP);
         for _ in 0..200 {
             tokio::time::advance(INCREASE_EVERY).await;
             s.clean(Instant::now());
@@ -173,7 +176,7 @@ mod tests {
         tokio::time::advance(INCREASE_EVERY).await;
         s.clean(Instant::now());
         assert_eq!(s.rate(), cut + RECOVER_STEP);
-        while s.rate() < 0.95 * 150.0 {
+        while s.rate() < PLATEAU.0 * 150.0 {
             tokio::time::advance(INCREASE_EVERY).await;
             s.clean(Instant::now());
         }
