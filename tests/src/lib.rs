@@ -118,6 +118,32 @@ impl TestEnv {
     }
 }
 
+/// A process's stdout as text.
+pub fn text(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Fails the test, showing both streams, unless the process exited 0.
+#[track_caller]
+pub fn ok(what: &str, o: Output) -> Output {
+    assert!(
+        o.status.success(),
+        "{what} exited {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        text(&o),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+/// A successful process's stdout parsed as JSON.
+#[track_caller]
+pub fn json_of(what: &str, o: Output) -> Value {
+    let o = ok(what, o);
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{what}: not JSON ({e}):\n{}", text(&o)))
+}
+
 /// Polls `done` every 20 ms until it holds, failing the test after `limit`.
 pub async fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     let start = Instant::now();

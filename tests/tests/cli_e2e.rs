@@ -2,11 +2,11 @@
 //! as pending, `syncrod` sends each exactly once, and the cache then shows
 //! them as landed; `--wait` returns once a running daemon has verified.
 
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use syncro_e2e::TestEnv;
+use syncro_e2e::{json_of, ok, text, TestEnv};
 use syncro_sim::{SimConfig, SimHandle};
 
 const KEY: &str = "test-key";
@@ -24,29 +24,6 @@ async fn sim() -> SimHandle {
     })
     .await
     .expect("start the simulator")
-}
-
-fn text(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-#[track_caller]
-fn ok(what: &str, o: Output) -> Output {
-    assert!(
-        o.status.success(),
-        "{what} exited {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        text(&o),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
-}
-
-#[track_caller]
-fn json(what: &str, o: Output) -> Value {
-    let o = ok(what, o);
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("{what}: not JSON ({e}):\n{}", text(&o)))
 }
 
 fn server_ticket(dump: &Value, id: i64) -> Value {
@@ -91,7 +68,7 @@ async fn queued_writes_show_as_pending_then_land_exactly_once() {
 
     // An open ticket, as the CLI lists it, not already waiting on the
     // customer (so the status change is a real change).
-    let open = json("syncro tickets --json", env.syncro(&["tickets", "--json"]));
+    let open = json_of("syncro tickets --json", env.syncro(&["tickets", "--json"]));
     let first = open["tickets"]
         .as_array()
         .expect("a list")
@@ -112,7 +89,7 @@ async fn queued_writes_show_as_pending_then_land_exactly_once() {
     // Without a terminal, a write without --yes is refused and queues nothing.
     let refused = env.syncro(&["comment", &n, COMMENT]).status.code();
     assert_eq!(refused, Some(1), "a write without --yes off a terminal");
-    let outbox = json("syncro outbox --json", env.syncro(&["outbox", "--json"]));
+    let outbox = json_of("syncro outbox --json", env.syncro(&["outbox", "--json"]));
     assert_eq!(
         outbox["outbox"].as_array().map(Vec::len),
         Some(0),
@@ -143,7 +120,7 @@ async fn queued_writes_show_as_pending_then_land_exactly_once() {
     );
 
     // Pending, in the outbox...
-    let outbox = json("syncro outbox --json", env.syncro(&["outbox", "--json"]));
+    let outbox = json_of("syncro outbox --json", env.syncro(&["outbox", "--json"]));
     let items = outbox["outbox"].as_array().expect("outbox list");
     let kinds: Vec<&str> = items.iter().filter_map(|i| i["kind"].as_str()).collect();
     assert_eq!(
@@ -186,7 +163,7 @@ async fn queued_writes_show_as_pending_then_land_exactly_once() {
     assert!(shown.contains("invoice the ticket's line items"), "{shown}");
 
     // ...and in --json.
-    let detail = json(
+    let detail = json_of(
         "syncro ticket --json",
         env.syncro(&["ticket", &n, "--json"]),
     );
@@ -283,7 +260,7 @@ async fn queued_writes_show_as_pending_then_land_exactly_once() {
     );
 
     // Every item done.
-    let all = json(
+    let all = json_of(
         "syncro outbox --all --json",
         env.syncro(&["outbox", "--all", "--json"]),
     );
@@ -292,7 +269,7 @@ async fn queued_writes_show_as_pending_then_land_exactly_once() {
     for i in all {
         assert_eq!(i["state"], "done", "{i:#}");
     }
-    let active = json("syncro outbox --json", env.syncro(&["outbox", "--json"]));
+    let active = json_of("syncro outbox --json", env.syncro(&["outbox", "--json"]));
     assert_eq!(
         active["outbox"].as_array().map(Vec::len),
         Some(0),
@@ -314,7 +291,7 @@ async fn queued_writes_show_as_pending_then_land_exactly_once() {
     );
     assert!(!shown.contains("status -> "), "{shown}");
     assert!(shown.contains("Labor - Remote"), "{shown}");
-    let detail = json(
+    let detail = json_of(
         "syncro ticket --json",
         env.syncro(&["ticket", &n, "--json"]),
     );
@@ -346,7 +323,7 @@ async fn wait_returns_once_a_running_daemon_has_verified() {
     let sim = sim().await;
     let env = TestEnv::new(&sim.base_url(), KEY, 600_000);
     env.syncrod_once(&[]);
-    let open = json("syncro tickets --json", env.syncro(&["tickets", "--json"]));
+    let open = json_of("syncro tickets --json", env.syncro(&["tickets", "--json"]));
     let first = &open["tickets"].as_array().expect("a list")[0];
     let (id, number) = (
         first["id"].as_i64().expect("id"),
@@ -366,7 +343,7 @@ async fn wait_returns_once_a_running_daemon_has_verified() {
     assert!(waited.elapsed() < Duration::from_secs(20));
     // Verified means landed: it is on the server, once, and done locally.
     assert_eq!(count_bodies(&server_ticket(&sim.dump(), id), body), 1);
-    let all = json(
+    let all = json_of(
         "syncro outbox --all --json",
         env.syncro(&["outbox", "--all", "--json"]),
     );

@@ -3,12 +3,11 @@
 //! with the real service's slack switched on (bodies normalised, commits
 //! after the client gave up, gateway pages after a commit).
 
-use std::process::Output;
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use serde_json::{json, Value};
-use syncro_e2e::{api, mutate, wait_for, TestEnv};
+use syncro_e2e::{api, json_of, mutate, ok, text, wait_for, TestEnv};
 use syncro_sim::{FaultKind, QueuedFault, Quirks, Shape, SimConfig, SimHandle};
 use syncro_store::matching::normalize_text;
 use syncro_store::outbox::{Change, ItemResult, State};
@@ -43,29 +42,6 @@ fn env(sim: &SimHandle, timeout_secs: u64, outbox: &str) -> TestEnv {
     )
     .expect("write config");
     env
-}
-
-fn text(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-#[track_caller]
-fn ok(what: &str, o: Output) -> Output {
-    assert!(
-        o.status.success(),
-        "{what} exited {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        text(&o),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
-}
-
-#[track_caller]
-fn json_of(what: &str, o: Output) -> Value {
-    let o = ok(what, o);
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("{what}: not JSON ({e}):\n{}", text(&o)))
 }
 
 fn server_ticket(sim: &SimHandle, id: i64) -> Value {

@@ -309,25 +309,14 @@ fn list(ctx: &Ctx, store: &Store, all: bool) -> Result<ExitCode> {
     }
     for d in &duplicates {
         problems.push(format!(
-            "  #{} posted comment {} on {}; comment(s) {} look like copies: {}",
+            "  {} on {}: {}: {}",
             d.item_ids
                 .iter()
                 .map(|i| format!("#{i}"))
                 .collect::<Vec<_>>()
                 .join(", "),
-            d.ours
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-            d.ticket_number
-                .map(|n| format!("ticket #{n}"))
-                .unwrap_or_else(|| format!("ticket id {}", d.ticket_id)),
-            d.extra_comment_ids
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
+            d.ticket_label(),
+            d.summary(),
             PossibleDuplicate::advice()
         ));
     }

@@ -122,21 +122,10 @@ pub fn status(ctx: &Ctx) -> Result<ExitCode> {
     out.push_str(&format!("{:<8} {}\n", "outbox", outbox.join(", ")));
     for d in duplicates {
         let text = format!(
-            "{} on {}: comment(s) {} look like copies of ours ({}): {}",
+            "{} on {}: {}: {}",
             style.red("possible duplicate"),
-            d.ticket_number
-                .map(|n| format!("ticket #{n}"))
-                .unwrap_or_else(|| format!("ticket id {}", d.ticket_id)),
-            d.extra_comment_ids
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-            d.ours
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
+            d.ticket_label(),
+            d.summary(),
             PossibleDuplicate::advice()
         );
         out.push_str(&format!("         {text}\n"));

@@ -52,6 +52,28 @@ impl PossibleDuplicate {
     pub fn advice() -> &'static str {
         "possible duplicate; the API cannot delete comments, remove it in the Syncro web UI"
     }
+
+    /// "ticket #32164" (its id while the number is not known).
+    pub fn ticket_label(&self) -> String {
+        self.ticket_number
+            .map(|n| format!("ticket #{n}"))
+            .unwrap_or_else(|| format!("ticket id {}", self.ticket_id))
+    }
+
+    /// "comment(s) 812 look like copies of ours (811)".
+    pub fn summary(&self) -> String {
+        let list = |ids: &[i64]| {
+            ids.iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        format!(
+            "comment(s) {} look like copies of ours ({})",
+            list(&self.extra_comment_ids),
+            list(&self.ours)
+        )
+    }
 }
 
 /// One posted comment of ours, as the outbox recorded it.
