@@ -22,16 +22,16 @@ use tokio::time::Instant;
 /// Clean time between two additive steps.
 const INCREASE_EVERY: Duration = Duration::from_secs(10);
 /// The additive steps (requests a minute per clean interval), shaped like
-/// TCP CUBIC's window: quick back up to 90% of the rate where the last 429
+/// TCP CUBIC's window: quick back up to 85% of the rate where the last 429
 /// came (`w_max`), a long plateau below it, then probing beyond it, faster
 /// the longer the answers stay clean (someone left the office). The
 /// plateau sits *below* `w_max` on purpose: the browsers behind the same
 /// IP do not adapt, and a daemon that sat at the limit would take every
 /// free slot and leave them the 429s.
 const RECOVER_STEP: f64 = 3.0;
-const PLATEAU: (f64, f64) = (0.9, 0.97);
-const PLATEAU_STEP: f64 = 0.1;
-const PROBE_STEP: f64 = 0.5;
+const PLATEAU: (f64, f64) = (0.85, 0.93);
+const PLATEAU_STEP: f64 = 0.05;
+const PROBE_STEP: f64 = 0.25;
 /// Clean this long after a cut, the probe goes at [`RECOVER_STEP`].
 const FAR_PROBE_AFTER: Duration = Duration::from_secs(600);
 /// Range of the multiplicative decrease (jittered per 429).
