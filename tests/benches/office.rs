@@ -123,7 +123,12 @@ async fn run(daemons: usize, warmup: Duration, measure: Duration) {
         .iter()
         .filter_map(|e| e.store().heartbeat().ok().flatten())
         .filter_map(|b| b.budget)
-        .map(|b| format!("{}/min ({} × 429 in the hour)", b.share_per_minute, b.rate_limited_last_hour))
+        .map(|b| {
+            format!(
+                "{}/min ({} × 429 in the hour)",
+                b.share_per_minute, b.rate_limited_last_hour
+            )
+        })
         .collect();
     browsers.abort();
     let (requests, limited) = (req1 - req0, lim1 - lim0);
