@@ -225,9 +225,7 @@ impl Outbox {
             // The office's budget is shared: a 429 is not a failure of this
             // write, and a technician is waiting for it. Go again as soon
             // as the limiter's pause is over, not on an ever longer backoff.
-            ApiError::RateLimited { retry_after } => {
-                (*retry_after).max(Duration::from_millis(500))
-            }
+            ApiError::RateLimited { retry_after } => (*retry_after).max(Duration::from_millis(500)),
             _ => backoff(item.attempts),
         };
         tracing::info!(item = item.id, error = %e, retry_in_s = wait.as_secs(), "outbox item will be retried");
