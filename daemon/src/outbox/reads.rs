@@ -3,7 +3,6 @@
 //! it was requested so an older thread fetched by the sync engine cannot
 //! replace it.
 
-use serde_json::Value;
 use syncro_store::model::{
     list_items, single, Invoice, InvoiceWithLines, Ticket, TicketWithChildren,
 };
@@ -13,6 +12,7 @@ use super::kinds::{Read, Snapshot};
 use crate::client::{ApiError, Client};
 use crate::db::Db;
 use crate::limiter::Priority;
+use crate::sync::is_last_page;
 
 /// Pages of one customer's tickets read at most, to bound a probe on an
 /// account where one customer has thousands of tickets.
@@ -68,8 +68,7 @@ impl Reader<'_> {
     /// Every page of the customer's tickets: a probe that read only the
     /// first would miss a landing on a busy customer and resend.
     async fn customer_tickets(&self, customer_id: i64) -> Result<Vec<Ticket>, ApiError> {
-        let mut out = Vec::new();
-        let mut page = 1;
+        let (mut out, mut page, mut served) = (Vec::new(), 1, 0);
         loop {
             let body = self
                 .client
@@ -92,16 +91,16 @@ impl Reader<'_> {
                     // A server that ignores the filter lists everyone's.
                     .filter(|t| t.customer_id == Some(customer_id)),
             );
-            if last_page(items, meta.total_pages, page) || page >= MAX_CUSTOMER_PAGES {
+            if is_last_page(items.len(), &meta, page, served) || page >= MAX_CUSTOMER_PAGES {
                 return Ok(out);
             }
+            served = served.max(items.len());
             page += 1;
         }
     }
 
     async fn ticket_invoices(&self, ticket_id: i64) -> Result<Vec<Invoice>, ApiError> {
-        let mut out = Vec::new();
-        let mut page = 1;
+        let (mut out, mut page, mut served) = (Vec::new(), 1, 0);
         loop {
             let body = self
                 .client
@@ -119,9 +118,10 @@ impl Reader<'_> {
             out.extend(items.iter().filter_map(|i| Invoice::from_json(i).ok()));
             // A server that ignores the filter pages through every invoice;
             // the newest come first, so a few pages hold any new one.
-            if last_page(items, meta.total_pages, page) || page >= 4 {
+            if is_last_page(items.len(), &meta, page, served) || page >= 4 {
                 return Ok(out);
             }
+            served = served.max(items.len());
             page += 1;
         }
     }
@@ -138,15 +138,5 @@ impl Reader<'_> {
             tracing::warn!(error = %e, "could not cache the invoice");
         }
         Ok(inv)
-    }
-}
-
-/// Whether `page` was the last: `total_pages` when the server gives it,
-/// else an empty page. Never a short page: a server that ignores
-/// `per_page` serves fewer than asked on every page.
-fn last_page(items: &[Value], total_pages: Option<i64>, page: u32) -> bool {
-    match total_pages {
-        Some(total) => i64::from(page) >= total,
-        None => items.is_empty(),
     }
 }

@@ -338,7 +338,7 @@ fn horizon() -> String {
 /// come 50 a page, invoices 25, whatever is asked), so a page is short
 /// only against the largest page this walk has been served (`served`);
 /// otherwise the walk goes on until an empty page.
-fn is_last_page(items: usize, meta: &PageMeta, page: u32, served: usize) -> bool {
+pub(crate) fn is_last_page(items: usize, meta: &PageMeta, page: u32, served: usize) -> bool {
     if items == 0 {
         return true;
     }
