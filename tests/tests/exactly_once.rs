@@ -102,6 +102,23 @@ async fn fresh_tickets(sim: &SimHandle, n: usize) -> Vec<(i64, i64)> {
     out
 }
 
+/// Gives `ticket` an uninvoiced line (set up on the server directly),
+/// mirrors it, and zeroes the simulator's counters so the test counts only
+/// its own writes. Returns how many invoices the ticket had.
+async fn invoiceable(sim: &SimHandle, env: &TestEnv, ticket: i64) -> usize {
+    api(
+        &sim.base_url(),
+        KEY,
+        Method::POST,
+        &format!("/tickets/{ticket}/add_line_item"),
+        Some(json!({"name": "Cable", "description": "Cat6", "quantity": 2, "price_retail": 12.5})),
+    )
+    .await;
+    env.syncrod_once(&["--quick"]);
+    sim.reset_counters();
+    invoices_of(sim, ticket)
+}
+
 fn outbox_all(env: &TestEnv) -> Vec<Value> {
     json_of(
         "syncro outbox --all",
@@ -368,17 +385,7 @@ async fn writes_committed_after_the_client_gave_up_land_exactly_once() {
         .as_i64()
         .expect("customer");
     // Something to invoice on the third ticket.
-    api(
-        &sim.base_url(),
-        KEY,
-        Method::POST,
-        &format!("/tickets/{i_id}/add_line_item"),
-        Some(json!({"name": "Cable", "description": "Cat6", "quantity": 2, "price_retail": 12.5})),
-    )
-    .await;
-    env.syncrod_once(&["--quick"]);
-    sim.reset_counters();
-    let invoices_before = invoices_of(&sim, i_id);
+    let invoices_before = invoiceable(&sim, &env, i_id).await;
     let hang = |path: &str| {
         QueuedFault::new(FaultKind::HangThenCommit)
             .method("POST")
@@ -476,17 +483,7 @@ async fn a_gateway_504_after_the_commit_lands_exactly_once() {
     let customer = server_ticket(&sim, open[0].0)["customer_id"]
         .as_i64()
         .expect("customer");
-    api(
-        &sim.base_url(),
-        KEY,
-        Method::POST,
-        &format!("/tickets/{}/add_line_item", open[4].0),
-        Some(json!({"name": "Cable", "description": "Cat6", "quantity": 2, "price_retail": 12.5})),
-    )
-    .await;
-    env.syncrod_once(&["--quick"]);
-    sim.reset_counters();
-    let invoices_before = invoices_of(&sim, open[4].0);
+    let invoices_before = invoiceable(&sim, &env, open[4].0).await;
     // Every write of this test gets its 504 after the commit.
     sim.queue_faults(
         (0..6)
