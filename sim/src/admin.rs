@@ -177,7 +177,7 @@ fn fields(m: &Map<String, Value>) -> Map<String, Value> {
     }
 }
 
-const ACTIONS: &str = "edit_ticket, add_comment, create_ticket, delete_ticket, edit_customer, create_customer, delete_customer, create_invoice, delete_invoice, mark_invoice_paid";
+const ACTIONS: &str = "edit_ticket, add_comment, create_ticket, delete_ticket, edit_customer, create_customer, delete_customer, create_invoice, delete_invoice, mark_invoice_paid, edit_product, create_product, delete_product";
 
 /// POST /admin/mutate: a change another technician makes in the web UI,
 /// e.g. `{"action": "add_comment", "ticket_id": 1000, "subject": "Call",
@@ -233,6 +233,9 @@ async fn mutate(State(app): State<Arc<App>>, body: Bytes) -> Answer {
             .and_then(|id| data.invoice_by_id(id)),
         "delete_invoice" => data.delete_invoice(&need_id(&m, "id")?.to_string()),
         "mark_invoice_paid" => data.mark_invoice_paid(need_id(&m, "id")?),
+        "edit_product" => data.update_product(need_id(&m, "id")?, &fields(&m)),
+        "create_product" => data.create_product(&m),
+        "delete_product" => data.delete_product(need_id(&m, "id")?),
         other => {
             return Err(error(
                 StatusCode::UNPROCESSABLE_ENTITY,

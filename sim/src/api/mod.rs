@@ -118,6 +118,7 @@ pub(crate) fn routes() -> Router<Arc<App>> {
             get(invoices::show).delete(invoices::destroy),
         )
         .route("/api/v1/products", get(misc::products))
+        .route("/api/v1/products/{id}", get(misc::product))
         .route("/api/v1/me", get(misc::me))
 }
 

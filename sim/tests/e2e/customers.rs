@@ -1,6 +1,6 @@
 //! /customers, /products, /me.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::support::{id_of, start};
@@ -116,4 +116,47 @@ async fn products_include_labor_and_me_answers() {
     let (s, me) = sim.get("/me").await;
     assert_eq!(s, StatusCode::OK);
     assert!(me["user_id"].is_u64() && me["user_name"].is_string());
+}
+
+#[tokio::test]
+async fn a_product_retired_or_added_in_the_web_ui_shows_in_the_list() {
+    let sim = start().await;
+    let (s, one) = sim.get("/products/9002").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (&one["product"]["name"], &one["product"]["disabled"]),
+        (&json!("Labor - Onsite"), &json!(false))
+    );
+    let (s, _) = sim.get("/products/4242").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    let mutate = |body: serde_json::Value| sim.admin(Method::POST, "/mutate", Some(body));
+    let (s, v) =
+        mutate(json!({"action": "edit_product", "id": 9002, "fields": {"disabled": true}})).await;
+    assert_eq!(
+        (s, &v["product"]["disabled"]),
+        (StatusCode::OK, &json!(true))
+    );
+    let (s, v) = mutate(
+        json!({"action": "create_product", "name": "Labor - After Hours",
+                               "product_category": "Labor", "price_retail": "180"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let new_id = id_of(&v["product"]);
+    assert_eq!(v["product"]["price_retail"], json!(180.0));
+    let (s, _) = mutate(json!({"action": "delete_product", "id": 9108})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = mutate(json!({"action": "create_product"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (_, v) = sim.get("/products?per_page=100").await;
+    let products = v["products"].as_array().cloned().unwrap_or_default();
+    let find = |id: u64| products.iter().find(|p| p["id"] == id);
+    assert_eq!(find(9002).map(|p| &p["disabled"]), Some(&json!(true)));
+    assert_eq!(
+        find(new_id).map(|p| &p["product_category"]),
+        Some(&json!("Labor"))
+    );
+    assert!(find(9108).is_none());
 }
