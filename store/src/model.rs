@@ -452,6 +452,50 @@ impl InvoiceWithLines {
     }
 }
 
+/// A product of the shop's catalogue, as `GET /products` lists it. Only
+/// the `id` is required; a price that is null or not a number is `None`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Product {
+    pub id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub product_category: Option<String>,
+    pub category_path: Option<String>,
+    pub price_retail_cents: Option<i64>,
+    pub price_cost_cents: Option<i64>,
+    pub taxable: Option<bool>,
+    /// Retired in the web UI.
+    pub disabled: bool,
+    pub upc_code: Option<String>,
+    pub raw: Value,
+}
+
+impl Product {
+    pub fn from_json(v: &Value) -> Result<Self, ModelError> {
+        require_object(v, "product")?;
+        // A category may come as its name or as a category object.
+        let category = |key: &str| {
+            text(v, key)
+                .or_else(|| v.get(key).and_then(|c| text(c, "name")))
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
+        Ok(Product {
+            id: require_int(v, "id", "product")?,
+            name: text(v, "name").unwrap_or_default(),
+            description: text(v, "description"),
+            product_category: category("product_category"),
+            category_path: category("category_path"),
+            price_retail_cents: cents(v, "price_retail"),
+            price_cost_cents: cents(v, "price_cost"),
+            taxable: boolean(v, "taxable"),
+            disabled: boolean(v, "disabled").unwrap_or(false),
+            upc_code: text(v, "upc_code"),
+            raw: v.clone(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -494,6 +538,33 @@ mod tests {
         let bare = json!({"id": 3, "invoice": null});
         assert_eq!(int(single(&wrapped, "invoice"), "id"), Some(3));
         assert_eq!(int(single(&bare, "invoice"), "id"), Some(3));
+    }
+
+    #[test]
+    fn product_takes_what_it_can_from_odd_fields() -> TestResult {
+        let p = Product::from_json(&json!({
+            "id": "9001", "name": "Labor - Remote", "price_retail": "125.0",
+            "price_cost": null, "taxable": "false", "disabled": null,
+            "product_category": {"id": 4, "name": "Labor"}, "category_path": "  ",
+            "vendor_ids": [1], "something_new": {"x": 1}
+        }))?;
+        assert_eq!(p.id, 9001);
+        assert_eq!(p.price_retail_cents, Some(12500));
+        assert_eq!(p.price_cost_cents, None);
+        assert_eq!(p.taxable, Some(false));
+        assert!(!p.disabled);
+        assert_eq!(p.product_category.as_deref(), Some("Labor"));
+        assert_eq!(p.category_path, None);
+        assert_eq!(p.raw["something_new"]["x"], 1);
+        let bare =
+            Product::from_json(&json!({"id": 5, "price_retail": "n/a", "disabled": "true"}))?;
+        assert_eq!(
+            (bare.name.as_str(), bare.price_retail_cents, bare.disabled),
+            ("", None, true)
+        );
+        assert!(Product::from_json(&json!({"name": "no id"})).is_err());
+        assert!(Product::from_json(&json!([1])).is_err());
+        Ok(())
     }
 
     #[test]
