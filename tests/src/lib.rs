@@ -8,7 +8,7 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use syncro_store::model::{single, Customer, InvoiceWithLines, TicketWithChildren};
+use syncro_store::model::{single, Customer, InvoiceWithLines, Product, TicketWithChildren};
 use syncro_store::Store;
 
 /// A built binary of this workspace (`syncrod`, `syncro`, `syncro-sim`).
@@ -476,6 +476,42 @@ pub fn compare(store: &Store, dump: &Value) -> Vec<String> {
         if gl != wl {
             push(format!(
                 "invoice {} lines differ: cache {gl:?} server {wl:?}",
+                w.id
+            ));
+        }
+    }
+
+    let products = dump["products"].as_array().unwrap_or(&empty);
+    let cached = store.product_ids().unwrap_or_default();
+    if cached.len() != products.len() {
+        push(format!(
+            "products: cache has {}, server {}",
+            cached.len(),
+            products.len()
+        ));
+    }
+    for p in products {
+        let Ok(w) = Product::from_json(p) else {
+            push(format!("server product unparseable: {p}"));
+            continue;
+        };
+        let Some(g) = store.product(w.id).ok().flatten() else {
+            push(format!("product {} missing", w.id));
+            continue;
+        };
+        if (
+            g.name.as_str(),
+            g.product_category.as_deref(),
+            g.price_retail_cents,
+            g.disabled,
+        ) != (
+            w.name.as_str(),
+            w.product_category.as_deref(),
+            w.price_retail_cents,
+            w.disabled,
+        ) {
+            push(format!(
+                "product {} differs: cache {g:?} server {w:?}",
                 w.id
             ));
         }

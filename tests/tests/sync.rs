@@ -324,3 +324,173 @@ async fn an_unreachable_server_is_a_clear_failure() {
     assert!(!out.status.success());
     assert!(stderr.contains("cannot reach"), "{stderr}");
 }
+
+/// The paths the simulator served since its counters were last reset,
+/// oldest first, without their query strings.
+async fn served(sim: &syncro_sim::SimHandle) -> Vec<String> {
+    let log: serde_json::Value = reqwest::get(format!("{}/log", sim.admin_url()))
+        .await
+        .expect("admin log")
+        .json()
+        .await
+        .expect("admin log JSON");
+    log["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["path"].as_str())
+        .map(|p| p.split('?').next().unwrap_or(p).to_string())
+        .collect()
+}
+
+/// Makes the products' last listing long past (instead of waiting an hour).
+fn age_products(env: &TestEnv) {
+    let mut store = env.store();
+    let mut st = store.sync_state("products").unwrap();
+    st.last_success_at = Some("2000-01-01T00:00:00.000Z".into());
+    store.save_sync_state(&st).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn products_are_mirrored_after_the_open_tickets_then_hourly_and_by_the_sweep() {
+    let sim = syncro_sim::spawn(sim_config(40)).await.unwrap();
+    let env = TestEnv::new(&sim.base_url(), "test-key", 60_000);
+    let daemon = Daemon::open(env.config()).unwrap();
+    let syncer = Syncer::new(daemon.client.clone(), daemon.db.clone());
+    let admin = sim.admin_url();
+
+    // A first pass: every open thread first, then the catalogue (one
+    // request), then the invoices.
+    syncer.pass(0).await.unwrap();
+    let log = served(&sim).await;
+    let at = |path: &str| log.iter().position(|l| l == path);
+    let products = at("/api/v1/products").unwrap_or_else(|| panic!("no products: {log:?}"));
+    assert_eq!(log.iter().filter(|l| *l == "/api/v1/products").count(), 1);
+    let dump = sim.dump();
+    let open: Vec<i64> = dump["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            !matches!(
+                t["status"].as_str(),
+                Some("Resolved" | "Invoiced" | "Closed")
+            )
+        })
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    assert!(!open.is_empty());
+    for id in open {
+        let thread = at(&format!("/api/v1/tickets/{id}")).expect("open thread fetched");
+        assert!(
+            thread < products,
+            "open ticket {id} after the products: {log:?}"
+        );
+    }
+    assert!(
+        at("/api/v1/invoices").is_some_and(|i| i > products),
+        "{log:?}"
+    );
+    let store = env.store();
+    assert_eq!(store.product_count().unwrap(), 15);
+    let remote = store.product(9001).unwrap().expect("9001 cached");
+    assert_eq!(
+        (
+            remote.name.as_str(),
+            remote.price_retail_cents,
+            remote.is_labor()
+        ),
+        ("Labor - Remote", Some(12_500), true)
+    );
+    assert!(store
+        .sync_state("products")
+        .unwrap()
+        .last_success_at
+        .is_some());
+
+    // Within the hour an incremental pass leaves the catalogue alone.
+    sim.reset_counters();
+    let r = syncer.pass(0).await.unwrap();
+    assert_eq!(r.requests, 3, "{r:?}: {:?}", served(&sim).await);
+
+    // Changed in the web UI: retired, added, deleted. The daily sweep (and
+    // so `syncrod once`) lists the catalogue whatever its age.
+    mutate(
+        &admin,
+        json!({"action": "edit_product", "id": 9002, "fields": {"disabled": true}}),
+    )
+    .await;
+    let added = mutate(
+        &admin,
+        json!({"action": "create_product", "name": "Labor - After Hours", "product_category": "Labor", "price_retail": 180}),
+    )
+    .await;
+    let added = added["product"]["id"].as_i64().unwrap();
+    mutate(&admin, json!({"action": "delete_product", "id": 9108})).await;
+    syncer.reconcile().await.unwrap();
+    let store = env.store();
+    assert!(store.product(9002).unwrap().expect("9002 kept").disabled);
+    assert!(store.product(added).unwrap().is_some());
+    assert_eq!(store.product(9108).unwrap(), None, "deleted on the server");
+    let mut got: Vec<(i64, String, bool)> = store
+        .products()
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.id, p.name, p.disabled))
+        .collect();
+    got.sort();
+    let want: Vec<(i64, String, bool)> = sim.dump()["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["id"].as_i64().unwrap(),
+                p["name"].as_str().unwrap().to_string(),
+                p["disabled"] == true,
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+
+    // An hour on, a pass lists it again.
+    mutate(
+        &admin,
+        json!({"action": "edit_product", "id": 9003, "fields": {"price_retail": 250}}),
+    )
+    .await;
+    age_products(&env);
+    syncer.pass(0).await.unwrap();
+    assert_eq!(
+        env.store()
+            .product(9003)
+            .unwrap()
+            .unwrap()
+            .price_retail_cents,
+        Some(25_000)
+    );
+
+    // A listing that fails is recorded, never sinks the pass, and is not
+    // tried again at once.
+    age_products(&env);
+    sim.queue_faults(vec![syncro_sim::QueuedFault {
+        path_contains: Some("/products".into()),
+        ..syncro_sim::QueuedFault::new(FaultKind::ServerError)
+    }]);
+    sim.reset_counters();
+    syncer
+        .pass(0)
+        .await
+        .expect("the pass goes on without the products");
+    let log = served(&sim).await;
+    assert!(log.iter().any(|l| l == "/api/v1/invoices"), "{log:?}");
+    let st = env.store().sync_state("products").unwrap();
+    assert!(
+        st.last_error.is_some() && st.last_error_at > st.last_success_at,
+        "{st:?}"
+    );
+    sim.reset_counters();
+    syncer.pass(0).await.unwrap();
+    assert!(!served(&sim).await.iter().any(|l| l == "/api/v1/products"));
+    sim.shutdown().await;
+}

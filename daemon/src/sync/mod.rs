@@ -29,6 +29,12 @@
 //!   reaches the cache within `open tickets / 10` passes at worst, and at
 //!   once if the server does bump `updated_at`. Closed tickets rely on the
 //!   bump and on the daily sweep.
+//!
+//! The product catalogue has neither `updated_at` nor a filter, and is
+//! small: it is listed whole when [`PRODUCTS_REFRESH_SECS`] old (and in the
+//! daily sweep), right after the open tickets. A failure there (a key
+//! without the Products permission) is recorded and logged but never
+//! stops a pass: the catalogue only serves `syncro labor`'s checks.
 
 mod details;
 mod page;
@@ -43,7 +49,7 @@ use chrono::Duration as ChronoDuration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use syncro_store::model::{list_items, PageMeta};
-use syncro_store::{time, SyncState};
+use syncro_store::{time, SyncState, PRODUCTS_REFRESH_SECS};
 
 use crate::client::{ApiError, Client};
 use crate::db::{Db, DbError};
@@ -63,6 +69,9 @@ const MAX_RATE_LIMITED_RETRIES: u32 = 8;
 /// Thread fetches in flight at once: enough to keep the rate budget busy
 /// despite round-trip latency, few enough to be gentle.
 const DETAIL_CONCURRENCY: usize = 8;
+/// After a failed listing of the products, the next try waits this long
+/// (a key without the Products permission fails every time).
+const PRODUCTS_RETRY: ChronoDuration = ChronoDuration::minutes(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -79,6 +88,12 @@ impl SyncError {
             self,
             SyncError::Api(ApiError::Unauthorized) | SyncError::Db(_)
         )
+    }
+
+    /// Whether a failure of an optional step (the products) must still end
+    /// the pass: the rest would fail the same way.
+    fn stops_the_pass(&self) -> bool {
+        self.is_fatal() || matches!(self, SyncError::Api(ApiError::Unreachable(_)))
     }
 }
 
@@ -159,7 +174,8 @@ impl Syncer {
     /// An incremental pass, in the order a technician needs things: the
     /// customer list (small; tickets are indexed for search with their
     /// customer's names), the ticket list and every open ticket's thread,
-    /// then the invoice list and invoice lines, then up to `detail_budget`
+    /// the product catalogue when due (see [`products_due`]), then the
+    /// invoice list and invoice lines, then up to `detail_budget`
     /// threads of closed tickets from the history backlog, then (when
     /// idle) the open-thread safety net. On a fresh install the open
     /// threads are thus in the cache after two lists plus one request per
@@ -185,6 +201,16 @@ impl Syncer {
         .await;
         let open = self.finish(Resource::Tickets, open, false).await?;
         add(&open);
+        if self.products_due().await? {
+            let products = self.walk_list(Resource::Products).await;
+            match self.finish(Resource::Products, products, true).await {
+                Ok(r) => add(&r),
+                Err(e) if e.stops_the_pass() => return Err(e),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot list the products; trying again later")
+                }
+            }
+        }
         let invoices = self.resource_pass(Resource::Invoices).await;
         add(&self.finish(Resource::Invoices, invoices, true).await?);
         let history = async {
@@ -229,7 +255,13 @@ impl Syncer {
         for resource in Resource::ALL {
             let r = self.reconcile_resource(resource).await;
             self.record_outcome(resource, &r).await?;
-            let r = r?;
+            let r = match r {
+                Err(e) if resource == Resource::Products && !e.stops_the_pass() => {
+                    tracing::warn!(error = %e, "cannot list the products; trying again later");
+                    continue;
+                }
+                r => r?,
+            };
             report.listed += r.listed;
             report.deleted += r.deleted;
             report.details += r.details;
@@ -272,7 +304,7 @@ impl Syncer {
                 st.backlog = match resource {
                     Resource::Tickets => s.tickets_needing_detail_count()?,
                     Resource::Invoices => s.invoices_needing_lines_count()?,
-                    Resource::Customers => 0,
+                    Resource::Customers | Resource::Products => 0,
                 };
                 s.save_sync_state(&st)
             })
@@ -326,6 +358,12 @@ impl Syncer {
     pub(crate) async fn load_state(&self, resource: &'static str) -> Result<SyncState, SyncError> {
         Ok(self.db.call(move |s| s.sync_state(resource)).await?)
     }
+
+    /// Whether the product catalogue is due for a listing.
+    async fn products_due(&self) -> Result<bool, SyncError> {
+        let st = self.load_state(Resource::Products.name()).await?;
+        Ok(products_due(&st, chrono::Utc::now()))
+    }
 }
 
 /// The latest `updated_at` that may move a watermark.
@@ -346,6 +384,23 @@ pub(crate) fn is_last_page(items: usize, meta: &PageMeta, page: u32, served: usi
         Some(total) => i64::from(page) >= total,
         None => served > 0 && items < served,
     }
+}
+
+/// Whether the products are due at `now`: never listed, or listed
+/// [`PRODUCTS_REFRESH_SECS`] ago or more; but not within
+/// [`PRODUCTS_RETRY`] of a failed listing.
+fn products_due(st: &SyncState, now: chrono::DateTime<chrono::Utc>) -> bool {
+    let age = |t: Option<&String>| t.and_then(|t| time::parse(t)).map(|t| now - t);
+    let refresh = ChronoDuration::seconds(i64::try_from(PRODUCTS_REFRESH_SECS).unwrap_or(3600));
+    if age(st.last_success_at.as_ref()).is_some_and(|a| a < refresh) {
+        return false;
+    }
+    let failed_last = match (&st.last_error_at, &st.last_success_at) {
+        (Some(err), Some(ok)) => err > ok,
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    !(failed_last && age(st.last_error_at.as_ref()).is_some_and(|a| a < PRODUCTS_RETRY))
 }
 
 /// The `since_updated_at` to ask for, given a watermark.
@@ -477,6 +532,28 @@ mod tests {
         let h = time::parse(&horizon()).expect("a timestamp");
         let ahead = h - chrono::Utc::now();
         assert!(ahead > ChronoDuration::minutes(9) && ahead <= FUTURE_TOLERANCE);
+    }
+
+    #[test]
+    fn products_are_due_hourly_and_not_hammered_after_a_failure() {
+        let now = time::parse("2026-03-10T12:00:00Z").expect("a time");
+        let at = |mins: i64| Some(time::format(now - ChronoDuration::minutes(mins)));
+        let state = |ok: Option<String>, err: Option<String>| SyncState {
+            resource: "products".into(),
+            last_success_at: ok,
+            last_error_at: err,
+            ..SyncState::default()
+        };
+        assert!(products_due(&state(None, None), now), "never listed");
+        assert!(!products_due(&state(at(59), None), now));
+        assert!(products_due(&state(at(60), None), now));
+        // A failure after the last success holds the next try a while.
+        assert!(!products_due(&state(at(90), at(2)), now));
+        assert!(!products_due(&state(None, at(2)), now));
+        assert!(products_due(&state(at(90), at(5)), now));
+        // An old failure followed by a success is history.
+        assert!(!products_due(&state(at(10), at(30)), now));
+        assert!(products_due(&state(at(70), at(80)), now));
     }
 
     #[test]

@@ -1,10 +1,12 @@
-//! What the three mirrored resources have in common: how a list page is
-//! fetched and stored, and the reconcile sweep that finds deletions.
+//! What the mirrored resources have in common: how a list page is fetched
+//! and stored, and the reconcile sweep that finds deletions.
 
 use std::collections::HashSet;
 
 use serde_json::Value;
-use syncro_store::model::{single, Customer, Invoice, InvoiceWithLines, TicketWithChildren};
+use syncro_store::model::{
+    single, Customer, Invoice, InvoiceWithLines, Product, TicketWithChildren,
+};
 use syncro_store::{Store, StoreResult};
 
 use super::page::{parse_page, parse_ticket_page};
@@ -16,11 +18,18 @@ pub enum Resource {
     Customers,
     Tickets,
     Invoices,
+    /// The product catalogue: small, no `updated_at`, listed whole.
+    Products,
 }
 
 impl Resource {
     /// In pass order: customers first, so tickets find their names.
-    pub const ALL: [Resource; 3] = [Resource::Customers, Resource::Tickets, Resource::Invoices];
+    pub const ALL: [Resource; 4] = [
+        Resource::Customers,
+        Resource::Tickets,
+        Resource::Invoices,
+        Resource::Products,
+    ];
 
     /// The name used in `sync_state` and as the list's JSON key.
     pub fn name(self) -> &'static str {
@@ -28,6 +37,7 @@ impl Resource {
             Resource::Customers => "customers",
             Resource::Tickets => "tickets",
             Resource::Invoices => "invoices",
+            Resource::Products => "products",
         }
     }
 
@@ -35,9 +45,10 @@ impl Resource {
         format!("/{}", self.name())
     }
 
-    /// Whether the list can be asked for "changed since"; customers cannot.
+    /// Whether the list can be asked for "changed since"; customers and
+    /// products cannot.
     pub(crate) fn has_since_filter(self) -> bool {
-        self != Resource::Customers
+        matches!(self, Resource::Tickets | Resource::Invoices)
     }
 
     /// Removes records the server no longer has from the cache.
@@ -46,6 +57,7 @@ impl Resource {
             Resource::Customers => s.delete_customers(ids),
             Resource::Tickets => s.delete_tickets(ids),
             Resource::Invoices => s.delete_invoices(ids),
+            Resource::Products => s.delete_products(ids),
         }
     }
 
@@ -124,6 +136,13 @@ impl Syncer {
                 self.db.call(move |s| s.upsert_invoices(&rows)).await?;
                 out
             }
+            Resource::Products => {
+                let (rows, bad) = parse_page(items, "product", Product::from_json);
+                // No `updated_at`: nothing moves a watermark.
+                let out = (rows.iter().map(|p| p.id).collect(), Vec::new(), bad);
+                self.db.call(move |s| s.upsert_products(&rows)).await?;
+                out
+            }
         };
         let stamps: Vec<String> = stamps.into_iter().flatten().collect();
         let horizon = super::horizon();
@@ -170,6 +189,7 @@ impl Syncer {
                 Resource::Customers => s.customer_ids(),
                 Resource::Tickets => s.ticket_ids(),
                 Resource::Invoices => s.invoice_ids(),
+                Resource::Products => s.product_ids(),
             })
             .await?;
         let mut gone = Vec::new();
@@ -218,6 +238,8 @@ impl Syncer {
                         .map(|d| s.upsert_ticket_detail(&d.fetched_at(requested))),
                     Resource::Invoices => InvoiceWithLines::from_json(single(&body, "invoice"))
                         .map(|d| s.upsert_invoice_detail(&d)),
+                    Resource::Products => Product::from_json(single(&body, "product"))
+                        .map(|p| s.upsert_products(&[p])),
                 };
                 match parsed {
                     Ok(stored) => stored.map(|()| None),
