@@ -66,6 +66,9 @@ pub enum Command {
     Create(CreateArgs),
     /// Queue billing a ticket: comment, labor line, invoice, status Invoiced
     Bill(BillArgs),
+    /// Labor types next to their products in the cache: unknown or retired ids
+    #[command(after_help = crate::commands::labor::AFTER_HELP)]
+    Labor,
     /// Queue line item changes
     #[command(subcommand)]
     LineItem(LineItemCommand),

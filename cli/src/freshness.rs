@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::Serialize;
-use syncro_store::{time, Store, SyncState};
+use syncro_store::{time, Store, SyncState, PRODUCTS_REFRESH_SECS};
 
 use crate::context::{daemon_alive, Ctx};
 use crate::render;
@@ -28,11 +28,15 @@ pub struct Freshness {
     /// Whether syncrod is running (its heartbeat is fresh); when false,
     /// nothing refreshes the cache and queued writes wait.
     pub daemon_running: bool,
+    /// Age allowed on top of `stale_after_secs`: the refresh interval of
+    /// a resource listed only now and then (products).
+    #[serde(skip)]
+    extra_secs: u64,
 }
 
 impl Freshness {
     /// The freshness of an answer drawn from `resources` (sync state names:
-    /// "tickets", "customers", "invoices").
+    /// "tickets", "customers", "invoices", "products").
     pub fn of(ctx: &Ctx, store: &Store, resources: &[&str]) -> Freshness {
         let mut as_of: Option<String> = None;
         let mut never = false;
@@ -49,12 +53,18 @@ impl Freshness {
         if never {
             as_of = None;
         }
-        Freshness::at(ctx, as_of, Freshness::daemon(ctx, store))
+        let extra = resources.iter().map(|r| refresh_secs(r)).max().unwrap_or(0);
+        Freshness::at(ctx, as_of, Freshness::daemon(ctx, store), extra)
     }
 
     /// The freshness of one resource's sync state (`syncro status`).
     pub fn of_state(ctx: &Ctx, state: &SyncState, daemon_running: bool) -> Freshness {
-        Freshness::at(ctx, state.last_success_at.clone(), daemon_running)
+        Freshness::at(
+            ctx,
+            state.last_success_at.clone(),
+            daemon_running,
+            refresh_secs(&state.resource),
+        )
     }
 
     /// Whether syncrod's heartbeat is fresh.
@@ -63,14 +73,15 @@ impl Freshness {
         daemon_alive(ctx, beat.as_ref())
     }
 
-    fn at(ctx: &Ctx, as_of: Option<String>, daemon_running: bool) -> Freshness {
+    fn at(ctx: &Ctx, as_of: Option<String>, daemon_running: bool, extra_secs: u64) -> Freshness {
         let age_secs = age_secs(as_of.as_deref(), ctx.now);
-        let limit = i64::try_from(ctx.config.stale_after_secs).unwrap_or(i64::MAX);
+        let limit = limit_secs(ctx, extra_secs);
         Freshness {
             stale: age_secs.is_none_or(|a| a > limit),
             as_of,
             age_secs,
             daemon_running,
+            extra_secs,
         }
     }
 
@@ -88,7 +99,7 @@ impl Freshness {
         if self.stale && self.as_of.is_some() {
             problems.push(format!(
                 "older than {}: run `syncro sync` or check `syncro status`",
-                span(i64::try_from(ctx.config.stale_after_secs).unwrap_or(i64::MAX))
+                span(limit_secs(ctx, self.extra_secs))
             ));
         }
         if problems.is_empty() {
@@ -113,6 +124,21 @@ impl Freshness {
             ctx.err_style.dim(&line)
         });
     }
+}
+
+/// How much older than `stale_after_secs` a resource may be: syncrod lists
+/// the product catalogue only every [`PRODUCTS_REFRESH_SECS`].
+fn refresh_secs(resource: &str) -> u64 {
+    if resource == "products" {
+        PRODUCTS_REFRESH_SECS
+    } else {
+        0
+    }
+}
+
+/// The age past which an answer is stale.
+fn limit_secs(ctx: &Ctx, extra_secs: u64) -> i64 {
+    i64::try_from(ctx.config.stale_after_secs.saturating_add(extra_secs)).unwrap_or(i64::MAX)
 }
 
 /// Seconds from a cache timestamp to `now` (never negative: a stamp from

@@ -355,3 +355,70 @@ async fn wait_returns_once_a_running_daemon_has_verified() {
     sim.shutdown().await;
     assert!(started.elapsed() < Duration::from_secs(45));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn labor_checks_the_config_against_the_products_syncrod_mirrored() {
+    let sim = sim().await;
+    let env = TestEnv::new(&sim.base_url(), KEY, 600_000);
+    env.syncrod_once(&[]);
+    let v = json_of("syncro labor --json", env.syncro(&["labor", "--json"]));
+    assert_eq!(v["products_mirrored"], true, "{v:#}");
+    assert_eq!(v["products_cached"], 15, "{v:#}");
+    assert!(v["as_of"].is_string(), "{v:#}");
+    let types = v["labor_types"].as_array().expect("labor types");
+    assert_eq!(types.len(), 7, "the example config's labor table");
+    assert!(types.iter().all(|t| t["check"] == "ok"), "{v:#}");
+    let onsite = types
+        .iter()
+        .find(|t| t["labor"] == "onsite")
+        .expect("onsite");
+    assert_eq!(
+        (
+            &onsite["product"]["name"],
+            &onsite["product"]["price_retail_cents"]
+        ),
+        (&Value::from("Labor - Onsite"), &Value::from(15000))
+    );
+    assert_eq!(v["unused_labor_products"], Value::Array(Vec::new()));
+
+    // Retired in the web UI: the next `syncrod once` (its sweep lists the
+    // products whatever their age) brings it, and `syncro labor` exits 1.
+    syncro_e2e::mutate(
+        &sim.admin_url(),
+        serde_json::json!({"action": "edit_product", "id": 9002, "fields": {"disabled": true}}),
+    )
+    .await;
+    env.syncrod_once(&[]);
+    let out = env.syncro(&["labor", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["problems"], 1, "{v:#}");
+    let onsite = v["labor_types"]
+        .as_array()
+        .expect("labor types")
+        .iter()
+        .find(|t| t["labor"] == "onsite")
+        .cloned()
+        .expect("onsite");
+    assert_eq!(onsite["check"], "retired", "{v:#}");
+
+    // A bill at that labor type says so in its preview.
+    let open = json_of("syncro tickets --json", env.syncro(&["tickets", "--json"]));
+    let number = open["tickets"][0]["number"]
+        .as_i64()
+        .expect("an open ticket");
+    let out = env.syncro(&[
+        "bill",
+        &number.to_string(),
+        "--minutes",
+        "15",
+        "--labor",
+        "onsite",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("labor type onsite bills product 9002: retired"),
+        "{stderr}"
+    );
+    sim.shutdown().await;
+}

@@ -12,6 +12,7 @@ use crate::context::Ctx;
 mod customers;
 mod doctor;
 mod invoices;
+pub(crate) mod labor;
 mod log;
 mod mcp;
 mod outbox;
@@ -58,6 +59,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Close(a) => write::close(&ctx()?, a),
         Command::Create(a) => write::create(&ctx()?, a),
         Command::Bill(a) => write::bill(&ctx()?, a),
+        Command::Labor => labor::run(&ctx()?),
         Command::LineItem(a) => write::line_item(&ctx()?, a),
         Command::Timer(a) => write::timer(&ctx()?, a),
         Command::Outbox(a) => outbox::run(&ctx()?, a),

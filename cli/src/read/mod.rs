@@ -13,6 +13,7 @@
 
 pub mod customers;
 pub mod invoices;
+pub mod labor;
 pub mod outbox;
 pub mod search;
 pub mod status;

@@ -12,6 +12,7 @@ use super::input::{cents, hours, labor, nonempty, title_case};
 use super::plan::{execute, Cache, LazyStore, Plan, Step};
 use crate::args::{BillArgs, TicketRef};
 use crate::context::{resolve_target, Ctx};
+use crate::read::labor::bill_warning;
 use crate::render;
 
 /// Time worked, billed at a configured labor type.
@@ -26,6 +27,14 @@ pub struct BillInput {
     pub rate: Option<f64>,
     /// Posted first; its first line becomes the line item's description.
     pub comment: Option<String>,
+}
+
+/// The name of the line item a bill at this labor type adds.
+pub fn line_name(labor_key: &str, labor: &syncro_store::config::Labor) -> String {
+    labor
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("Labor - {}", title_case(labor_key)))
 }
 
 /// Checks a bill and plans its steps.
@@ -50,10 +59,7 @@ pub fn plan(ctx: &Ctx, cache: &impl Cache, input: BillInput) -> Result<Plan> {
 
     let kind = title_case(labor_key);
     let quantity = hours(input.minutes);
-    let name = labor
-        .name
-        .clone()
-        .unwrap_or_else(|| format!("Labor - {kind}"));
+    let name = line_name(labor_key, labor);
     let description = comment
         .as_deref()
         .and_then(|c| c.lines().map(str::trim).find(|l| !l.is_empty()))
@@ -114,6 +120,8 @@ pub fn plan(ctx: &Ctx, cache: &impl Cache, input: BillInput) -> Result<Plan> {
     ));
 
     let mut warnings = Vec::new();
+    // The cache may be behind the catalogue: said, not refused.
+    warnings.extend(bill_warning(store, labor_key, labor.product_id)?);
     if let Some(row) = &target.row {
         if row.status == "Invoiced" {
             warnings.push(format!("#{} is already Invoiced", row.number));
