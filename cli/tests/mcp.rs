@@ -120,12 +120,13 @@ impl Drop for Mcp {
     }
 }
 
-const READS: [&str; 9] = [
+const READS: [&str; 10] = [
     "get_customer",
     "get_invoice",
     "get_ticket",
     "list_customers",
     "list_invoices",
+    "list_labor_types",
     "list_outbox",
     "list_tickets",
     "search_tickets",
@@ -144,7 +145,7 @@ fn the_tool_list_is_typed_annotated_and_kept() {
     let fx = Fx::new();
     let mut mcp = Mcp::start(&fx, &[]);
     let tools = mcp.tools();
-    assert_eq!(tools.len(), 19, "{:?}", names(&tools));
+    assert_eq!(tools.len(), 20, "{:?}", names(&tools));
     for t in &tools {
         let name = t["name"].as_str().unwrap();
         let a = &t["annotations"];
@@ -263,6 +264,15 @@ fn reads_answer_from_the_cache_and_say_how_fresh() {
         .as_array()
         .unwrap()
         .is_empty());
+    // The products were never mirrored here: nothing checked, nothing flagged.
+    let labor = mcp.ok("list_labor_types", json!({}));
+    assert_eq!(labor["labor_types"][1]["labor"], "remote");
+    assert_eq!(labor["labor_types"][1]["product_id"], 9001);
+    assert_eq!(labor["labor_types"][1]["check"], "unchecked");
+    assert_eq!(
+        (&labor["products_mirrored"], &labor["problems"]),
+        (&json!(false), &json!(0))
+    );
 }
 
 #[test]

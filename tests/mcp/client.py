@@ -1,7 +1,7 @@
 """Drives `syncro mcp` with the official MCP Python SDK, an independent
-client: lists the tools, searches, reads a ticket, checks that a tool error
-and a refused bill come back as `isError` results, queues a comment and
-waits until syncrod has verified it.
+client: lists the tools, searches, reads a ticket and the labor map, checks
+that a tool error and a refused bill come back as `isError` results, queues
+a comment and waits until syncrod has verified it.
 
 Run by tests/tests/mcp.rs, which starts the simulator and syncrod, and then
 checks that the simulator holds the comment exactly once. Prints a JSON
@@ -34,6 +34,7 @@ READS = {
     "get_customer",
     "list_invoices",
     "get_invoice",
+    "list_labor_types",
     "sync_status",
     "list_outbox",
 }
@@ -112,6 +113,14 @@ async def run(args):
             "stale": ticket["stale"],
             "daemon_running": ticket["daemon_running"],
             "comments": len(ticket["comments"]),
+        }
+
+        # The labor types of the config, checked against the mirrored products.
+        labor = await ok(client, "list_labor_types", {})
+        assert labor["products_mirrored"] is True, labor
+        summary["labor"] = {
+            "problems": labor["problems"],
+            "checks": {t["labor"]: t["check"] for t in labor["labor_types"]},
         }
 
         # Failures the model can act on: results with isError, not crashes.

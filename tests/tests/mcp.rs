@@ -1,10 +1,11 @@
 //! `syncro mcp` driven by a real, independent client: the official MCP
 //! Python SDK (tests/mcp/client.py), against a cache mirrored from
 //! `syncro-sim` while `syncrod run` is up. The client lists the tools,
-//! searches, reads a ticket, gets a tool error and a refused bill back as
-//! `isError` results, queues a comment and waits until it is verified; this
-//! side then checks the simulator holds the comment exactly once. Once with
-//! the newest protocol (no `initialize`), once with the older handshake.
+//! searches, reads a ticket and the labor map, gets a tool error and a
+//! refused bill back as `isError` results, queues a comment and waits until
+//! it is verified; this side then checks the simulator holds the comment
+//! exactly once. Once with the newest protocol (no `initialize`), once with
+//! the older handshake.
 //!
 //! The Python environment is part of the test setup, not optional: `.ci/run`
 //! creates it (`python3 -m venv .venv && .venv/bin/pip install mcp==2.3.0`);
@@ -158,7 +159,7 @@ async fn the_official_python_client_reads_and_queues_exactly_once() {
         println!("{mode}: {summary:#}");
         assert_eq!(
             summary["tools"].as_array().map(Vec::len),
-            Some(19),
+            Some(20),
             "{summary:#}"
         );
         assert!(
@@ -168,6 +169,11 @@ async fn the_official_python_client_reads_and_queues_exactly_once() {
             "{summary:#}"
         );
         assert_eq!(summary["ticket"]["daemon_running"], true, "{summary:#}");
+        // The example config's labor types all match the simulator's products.
+        assert_eq!(summary["labor"]["problems"], 0, "{summary:#}");
+        let checks = summary["labor"]["checks"].as_object().expect("checks");
+        assert_eq!(checks.len(), 7, "{summary:#}");
+        assert!(checks.values().all(|c| c == "ok"), "{summary:#}");
         assert!(
             summary["unknown_ticket"]
                 .as_str()
@@ -194,7 +200,7 @@ async fn the_official_python_client_reads_and_queues_exactly_once() {
         if mode == "auto" {
             assert_eq!(
                 summary["read_only_tools"].as_array().map(Vec::len),
-                Some(9),
+                Some(10),
                 "{summary:#}"
             );
         }

@@ -11,6 +11,7 @@ use super::server::SyncroMcp;
 use super::tool_error::ToolError;
 use crate::read::customers::{self, CustomerAnswer, CustomerList, CustomersQuery};
 use crate::read::invoices::{self, InvoiceAnswer, InvoiceList, InvoicesQuery};
+use crate::read::labor::{self, LaborAnswer};
 use crate::read::outbox::{self, OutboxList};
 use crate::read::search::{self, SearchAnswer, SearchQuery};
 use crate::read::status::{self, StatusAnswer};
@@ -250,6 +251,23 @@ impl SyncroMcp {
         Parameters(a): Parameters<GetInvoiceArgs>,
     ) -> Result<Json<InvoiceAnswer>, ToolError> {
         self.with_cache(move |ctx, cache| invoices::show(ctx, cache, &a.invoice))
+            .await
+            .map(Json)
+    }
+
+    /// The configured labor types (what `queue_bill`'s `labor` takes), each
+    /// with its product id, hourly rate and the product the cache knows for
+    /// it; `check` flags an unknown or retired product (`problems` counts
+    /// them: a bill at such a type would be wrong, tell the technician) or
+    /// one that is not a labor product. Also the labor products no type
+    /// uses.
+    #[tool(annotations(
+        title = "List labor types",
+        read_only_hint = true,
+        open_world_hint = false
+    ))]
+    pub async fn list_labor_types(&self) -> Result<Json<LaborAnswer>, ToolError> {
+        self.with_cache(move |ctx, cache| labor::query(ctx, cache))
             .await
             .map(Json)
     }
