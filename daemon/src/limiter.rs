@@ -66,17 +66,55 @@ pub struct Limiter {
     paused_until: Mutex<Option<Instant>>,
 }
 
-/// Recent answers, for `syncro status`.
-#[derive(Default)]
+/// Recent answers, for `syncro status` and for the share.
 struct Log {
+    /// When this log began: the first minute is extrapolated.
+    started: Instant,
     /// When requests were answered in the last minute.
     requests: VecDeque<Instant>,
+    /// When 429s came in the last minute (to tell the accepted ones).
+    limited_minute: VecDeque<Instant>,
     /// When 429s came in the last hour.
     limited: VecDeque<Instant>,
 }
 
 impl Log {
+    fn new(now: Instant) -> Log {
+        Log {
+            started: now,
+            requests: VecDeque::new(),
+            limited_minute: VecDeque::new(),
+            limited: VecDeque::new(),
+        }
+    }
+
+    /// Requests the server accepted from us in the last minute: exactly
+    /// our part of the office's sliding window.
+    fn in_window(&self) -> f64 {
+        self.requests
+            .len()
+            .saturating_sub(self.limited_minute.len()) as f64
+    }
+
+    /// The same as a rate: less than a minute into the run it is
+    /// extrapolated from what there is (at least 10 s, so one early answer
+    /// does not read as a torrent).
+    fn used_per_minute(&self, now: Instant) -> f64 {
+        let span = now
+            .duration_since(self.started)
+            .clamp(Duration::from_secs(10), Duration::from_secs(60));
+        self.in_window() * 60.0 / span.as_secs_f64()
+    }
+
     fn trim(&mut self, now: Instant) {
+        let minute = Duration::from_secs(60);
+        while self
+            .limited_minute
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > minute)
+        {
+            self.limited_minute.pop_front();
+        }
         let minute = Duration::from_secs(60);
         let hour = Duration::from_secs(3600);
         while self
@@ -143,7 +181,7 @@ impl Limiter {
             per_minute,
             share: Mutex::new(Share::new(f64::from(per_minute), Instant::now())),
             paced_at: Mutex::new(per_minute),
-            log: Mutex::new(Log::default()),
+            log: Mutex::new(Log::new(Instant::now())),
             writers_waiting: AtomicUsize::new(0),
             writers_done: Notify::new(),
             paused_until: Mutex::new(None),
@@ -167,22 +205,24 @@ impl Limiter {
     /// Retry-After, or the share's own short, jittered pause).
     pub fn answered(&self, answer: Answer, retry_after: Option<Duration>) -> Option<Duration> {
         let now = Instant::now();
-        {
+        let (used, in_window) = {
             let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
             log.trim(now);
             log.requests.push_back(now);
             if answer == Answer::RateLimited {
                 log.limited.push_back(now);
+                log.limited_minute.push_back(now);
             }
-        }
+            (log.used_per_minute(now), log.in_window())
+        };
         let (rate, pause) = {
             let mut share = self.share.lock().unwrap_or_else(|e| e.into_inner());
             let pause = match answer {
                 Answer::Clean => {
-                    share.clean(now);
+                    share.clean(now, used);
                     None
                 }
-                Answer::RateLimited => Some(share.limited(now, retry_after)),
+                Answer::RateLimited => Some(share.limited(now, retry_after, in_window)),
             };
             (share.rate().round() as u32, pause)
         };
@@ -279,6 +319,9 @@ mod tests {
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
 
+    /// Longer than the share's cooldown between two cuts.
+    const DECREASE_GAP: Duration = Duration::from_secs(6);
+
     #[tokio::test(start_paused = true)]
     async fn a_pause_holds_every_request() {
         let l = Limiter::new(6000);
@@ -290,6 +333,29 @@ mod tests {
         let start = Instant::now();
         l.acquire(Priority::Read).await;
         assert!(start.elapsed() >= Duration::from_secs(60));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_cuts_from_our_part_of_the_server_s_window() {
+        let l = Limiter::new(150);
+        for _ in 0..40 {
+            l.answered(Answer::Clean, None);
+            tokio::time::advance(Duration::from_millis(500)).await;
+        }
+        // 40 of ours in the last minute when the office's window filled:
+        // the share falls from there (x0.65-0.8), not from 150.
+        l.answered(Answer::RateLimited, Some(Duration::from_secs(1)));
+        let s = l.stats();
+        assert!((26..=32).contains(&s.share_per_minute), "{s:?}");
+        assert_eq!(s.rate_limited_last_hour, 1);
+        // Requests older than a minute are no longer ours in the window.
+        tokio::time::advance(Duration::from_secs(61)).await;
+        for _ in 0..25 {
+            l.answered(Answer::Clean, None);
+        }
+        tokio::time::advance(DECREASE_GAP).await;
+        l.answered(Answer::RateLimited, None);
+        assert_eq!(l.stats().share_per_minute, 20, "{:?}", l.stats());
     }
 
     #[tokio::test]

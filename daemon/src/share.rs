@@ -48,6 +48,13 @@ const FLOOR_PER_MINUTE: f64 = 20.0;
 const PAUSE: Duration = Duration::from_secs(2);
 /// Longest pause honoured from a Retry-After.
 const MAX_PAUSE: Duration = Duration::from_secs(60);
+/// Below this fraction of its share, the daemon is not using what it has
+/// (between sync passes, waiting on the server): clean answers then say
+/// nothing about the office's room, so the share does not grow (as TCP's
+/// congestion window validation, RFC 7661). Without this a daemon idling
+/// at 30/min climbs to its ceiling and arrives with 150/min at the next
+/// backfill.
+const APP_LIMITED: f64 = 0.8;
 
 /// The adaptive rate, in requests a minute.
 #[derive(Debug, Clone)]
@@ -82,8 +89,14 @@ impl Share {
 
     /// A clean answer: one additive step per clean interval, sized by
     /// where the rate stands against the last cut (see the step constants).
-    pub fn clean(&mut self, now: Instant) {
+    /// `used` is what this daemon actually sent over the last minute (per
+    /// minute); a share it is not using does not grow ([`APP_LIMITED`]).
+    pub fn clean(&mut self, now: Instant, used: f64) {
         if now.duration_since(self.last_step) < INCREASE_EVERY {
+            return;
+        }
+        if used < APP_LIMITED * self.rate {
+            self.last_step = now;
             return;
         }
         let since_cut = self
@@ -102,23 +115,40 @@ impl Share {
 
     /// A 429: cut the share (once per congestion episode) and say how long
     /// to pause.
-    pub fn limited(&mut self, now: Instant, retry_after: Option<Duration>) -> Duration {
-        self.limited_with(now, retry_after, &mut rand::rng())
+    ///
+    /// `in_window` is how many of our requests the server accepted in the
+    /// last 60 s. A 429 means the office's sliding window was full, so
+    /// that count is exactly our part of the limit, whatever our nominal
+    /// share or how long we have been running. Cutting from it rather
+    /// than from the share keeps the daemons' shares summing to less than
+    /// the office's limit minus what the browsers used: the share's
+    /// plateau (below) then sits under the limit, not on it. (Cutting from
+    /// the nominal share let every daemon's plateau overshoot, and the
+    /// browsers, who never slow down, took the 429s.)
+    pub fn limited(
+        &mut self,
+        now: Instant,
+        retry_after: Option<Duration>,
+        in_window: f64,
+    ) -> Duration {
+        self.limited_with(now, retry_after, in_window, &mut rand::rng())
     }
 
     fn limited_with(
         &mut self,
         now: Instant,
         retry_after: Option<Duration>,
+        in_window: f64,
         rng: &mut impl Rng,
     ) -> Duration {
         let fresh = self
             .last_decrease
             .is_none_or(|d| now.duration_since(d) >= DECREASE_COOLDOWN);
         if fresh {
-            self.w_max = Some(self.rate);
+            let met_at = self.rate.min(in_window).max(self.floor);
+            self.w_max = Some(met_at);
             let factor = rng.random_range(DECREASE.0..=DECREASE.1);
-            self.rate = (self.rate * factor).max(self.floor);
+            self.rate = (met_at * factor).max(self.floor);
             self.last_decrease = Some(now);
         }
         // No increase right after a cut.
@@ -136,34 +166,37 @@ mod tests {
     use rand::rngs::StdRng;
     use rand::SeedableRng;
 
+    /// A daemon busy enough to use all of any share.
+    const FULL: f64 = f64::MAX;
+
     #[tokio::test(start_paused = true)]
     async fn the_share_falls_on_429s_and_recovers_while_clean() {
         let mut rng = StdRng::seed_from_u64(7);
         let mut s = Share::new(150.0, Instant::now());
-        let pause = s.limited_with(Instant::now(), None, &mut rng);
+        let pause = s.limited_with(Instant::now(), None, FULL, &mut rng);
         assert!((PAUSE..=PAUSE * 2).contains(&pause));
         let after_one = s.rate();
         assert!((97.5..=120.0).contains(&after_one), "{after_one}");
         // A burst of 429s in the same episode is one cut.
-        s.limited_with(Instant::now(), Some(Duration::from_secs(1)), &mut rng);
+        s.limited_with(Instant::now(), Some(Duration::from_secs(1)), FULL, &mut rng);
         assert_eq!(s.rate(), after_one);
         // Later episodes cut again, never below the floor.
         for _ in 0..40 {
             tokio::time::advance(DECREASE_COOLDOWN).await;
-            s.limited_with(Instant::now(), None, &mut rng);
+            s.limited_with(Instant::now(), None, FULL, &mut rng);
         }
         assert_eq!(s.rate(), FLOOR_PER_MINUTE);
         // Clean answers bring it back: quickly to just under where the
         // last 429 came, slowly around it, then probing further, to the
         // ceiling and no further.
         tokio::time::advance(INCREASE_EVERY).await;
-        s.clean(Instant::now());
+        s.clean(Instant::now(), FULL);
         // (The last cut came at the floor, so it is already past the
         // plateau: probing.)
         assert_eq!(s.rate(), FLOOR_PER_MINUTE + PROBE_STEP);
         for _ in 0..200 {
             tokio::time::advance(INCREASE_EVERY).await;
-            s.clean(Instant::now());
+            s.clean(Instant::now(), FULL);
         }
         assert_eq!(s.rate(), 150.0);
     }
@@ -172,18 +205,18 @@ mod tests {
     async fn after_one_cut_it_climbs_back_fast_then_lingers_near_the_limit() {
         let mut rng = StdRng::seed_from_u64(3);
         let mut s = Share::new(150.0, Instant::now());
-        s.limited_with(Instant::now(), None, &mut rng);
+        s.limited_with(Instant::now(), None, FULL, &mut rng);
         let cut = s.rate();
         tokio::time::advance(INCREASE_EVERY).await;
-        s.clean(Instant::now());
+        s.clean(Instant::now(), FULL);
         assert_eq!(s.rate(), cut + RECOVER_STEP);
         while s.rate() < PLATEAU.0 * 150.0 {
             tokio::time::advance(INCREASE_EVERY).await;
-            s.clean(Instant::now());
+            s.clean(Instant::now(), FULL);
         }
         let near = s.rate();
         tokio::time::advance(INCREASE_EVERY).await;
-        s.clean(Instant::now());
+        s.clean(Instant::now(), FULL);
         assert_eq!(s.rate(), near + PLATEAU_STEP);
     }
 
@@ -193,7 +226,7 @@ mod tests {
         let cuts: Vec<f64> = (0..5)
             .map(|_| {
                 let mut s = Share::new(150.0, Instant::now());
-                s.limited_with(Instant::now(), None, &mut rng);
+                s.limited_with(Instant::now(), None, FULL, &mut rng);
                 s.rate()
             })
             .collect();
@@ -204,15 +237,49 @@ mod tests {
         assert!(distinct >= 4, "{cuts:?}");
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn a_share_left_unused_does_not_grow() {
+        let mut s = Share::new(150.0, Instant::now());
+        let mut rng = StdRng::seed_from_u64(5);
+        s.limited_with(Instant::now(), None, FULL, &mut rng);
+        let cut = s.rate();
+        for _ in 0..100 {
+            tokio::time::advance(INCREASE_EVERY).await;
+            s.clean(Instant::now(), cut * 0.5);
+        }
+        assert_eq!(s.rate(), cut, "an idle daemon's share climbed");
+        tokio::time::advance(INCREASE_EVERY).await;
+        s.clean(Instant::now(), cut);
+        assert!(s.rate() > cut);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_limit_is_placed_where_the_daemon_really_was() {
+        let mut rng = StdRng::seed_from_u64(9);
+        // Allowed 150/min, but 40 of ours in the server's window when it
+        // filled up: the cut starts from 40, and the plateau sits under 40.
+        let mut s = Share::new(150.0, Instant::now());
+        s.limited_with(Instant::now(), None, 40.0, &mut rng);
+        assert!((26.0..=32.0).contains(&s.rate()), "{}", s.rate());
+        for _ in 0..30 {
+            tokio::time::advance(INCREASE_EVERY).await;
+            s.clean(Instant::now(), FULL);
+        }
+        assert!(s.rate() < 40.0, "{}", s.rate());
+        // Never below the floor, however little was used.
+        s.limited_with(Instant::now() + DECREASE_COOLDOWN, None, 1.0, &mut rng);
+        assert_eq!(s.rate(), FLOOR_PER_MINUTE);
+    }
+
     #[test]
     fn a_retry_after_is_honoured_up_to_a_minute() {
         let mut s = Share::new(150.0, Instant::now());
         assert_eq!(
-            s.limited(Instant::now(), Some(Duration::from_secs(7))),
+            s.limited(Instant::now(), Some(Duration::from_secs(7)), FULL),
             Duration::from_secs(7)
         );
         assert_eq!(
-            s.limited(Instant::now(), Some(Duration::from_secs(600))),
+            s.limited(Instant::now(), Some(Duration::from_secs(600)), FULL),
             MAX_PAUSE
         );
     }

@@ -13,6 +13,8 @@
 //! how long a comment queued on the first laptop takes to be verified
 //! (one every 15 s). Goals: 429s <= 1%, use >= 90%, comment p50 <= 5 s.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use syncro_e2e::{RunningDaemon, TestEnv};
@@ -41,6 +43,7 @@ async fn run(daemons: usize, warmup: Duration, measure: Duration) {
         customers: 300,
         invoices: 600,
         rate_limit_per_minute: 180,
+        log_capacity: 200_000,
         ..SimConfig::default()
     })
     .await
@@ -59,23 +62,37 @@ async fn run(daemons: usize, warmup: Duration, measure: Duration) {
         .collect();
     let _running: Vec<RunningDaemon> = envs.iter().map(TestEnv::start_daemon).collect();
 
-    // The browsers: 20 requests a minute, whatever the answers.
+    // The browsers: 20 requests a minute, whatever the answers. They count
+    // the 429s they get, to tell whom the office's limit falls on.
     let base = sim.base_url();
+    let browser_429s = Arc::new(AtomicU64::new(0));
+    let counted = browser_429s.clone();
     let browsers = tokio::spawn(async move {
         let http = reqwest::Client::new();
         let mut tick = tokio::time::interval(Duration::from_secs(3));
         loop {
             tick.tick().await;
-            let _ = http
+            let answer = http
                 .get(format!("{base}/tickets"))
                 .query(&[("api_key", "test-key"), ("page", "1")])
                 .send()
                 .await;
+            if answer.is_ok_and(|a| a.status() == reqwest::StatusCode::TOO_MANY_REQUESTS) {
+                counted.fetch_add(1, Ordering::Relaxed);
+            }
         }
     });
+    let daemon_429s = || -> u64 {
+        envs.iter()
+            .filter_map(|e| e.store().heartbeat().ok().flatten())
+            .filter_map(|b| b.budget)
+            .map(|b| u64::from(b.rate_limited_last_hour))
+            .sum()
+    };
 
     tokio::time::sleep(warmup).await;
     let (req0, lim0) = counters(&sim);
+    let (browsers0, daemons0) = (browser_429s.load(Ordering::Relaxed), daemon_429s());
     let started = Instant::now();
     let t = &sim.dump()["tickets"][0];
     let (id, number) = (
@@ -119,6 +136,7 @@ async fn run(daemons: usize, warmup: Duration, measure: Duration) {
     }
     let elapsed = started.elapsed();
     let (req1, lim1) = counters(&sim);
+    let (browsers1, daemons1) = (browser_429s.load(Ordering::Relaxed), daemon_429s());
     let shares: Vec<String> = envs
         .iter()
         .filter_map(|e| e.store().heartbeat().ok().flatten())
@@ -131,6 +149,17 @@ async fn run(daemons: usize, warmup: Duration, measure: Duration) {
         })
         .collect();
     browsers.abort();
+    // OFFICE_LOG=FILE keeps the simulator's request log (times to the
+    // millisecond, statuses) for a closer look at the window.
+    if let Ok(path) = std::env::var("OFFICE_LOG") {
+        let log = reqwest::get(format!("{}/log?limit=200000", sim.admin_url()))
+            .await
+            .expect("log")
+            .text()
+            .await
+            .expect("log");
+        std::fs::write(format!("{path}.{daemons}.json"), log).expect("write log");
+    }
     let (requests, limited) = (req1 - req0, lim1 - lim0);
     let accepted = requests - limited;
     let per_minute = accepted as f64 * 60.0 / elapsed.as_secs_f64();
@@ -152,6 +181,11 @@ async fn run(daemons: usize, warmup: Duration, measure: Duration) {
         latencies.len()
     );
     println!("    shares at the end: {}", shares.join(", "));
+    println!(
+        "    429s in the measured window: {} on the browsers, {} on the daemons (their heartbeats, up to a few seconds stale)",
+        browsers1 - browsers0,
+        daemons1.saturating_sub(daemons0)
+    );
     sim.shutdown().await;
 }
 
