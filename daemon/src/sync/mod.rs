@@ -174,7 +174,7 @@ impl Syncer {
     /// An incremental pass, in the order a technician needs things: the
     /// customer list (small; tickets are indexed for search with their
     /// customer's names), the ticket list and every open ticket's thread,
-    /// the product catalogue when due (see [`products_due`]), then the
+    /// the product catalogue when due (an hour old, see `products_due`), then the
     /// invoice list and invoice lines, then up to `detail_budget`
     /// threads of closed tickets from the history backlog, then (when
     /// idle) the open-thread safety net. On a fresh install the open
