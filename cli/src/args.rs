@@ -87,6 +87,9 @@ pub enum Command {
     Log(LogArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
+    /// Set up: account, API key (kept in the OS keyring), labor types,
+    /// the service and the first sync (run again to change a setting)
+    Init(InitArgs),
     /// Check the config, API key, cache, daemon and server
     Doctor,
     /// Serve the cache and the outbox to AI agents over MCP (stdio)
@@ -578,4 +581,64 @@ mod tests {
         assert_eq!("3".parse(), Ok(CommentCount::Last(3)));
         assert!("x".parse::<CommentCount>().is_err());
     }
+}
+
+/// `syncro init`. The API key is never an argument (every user of the
+/// machine can read arguments): type it at the prompt, pipe it in with
+/// `--api-key-stdin`, or set SYNCRO_API_KEY.
+#[derive(Debug, Args, Default)]
+#[command(
+    after_help = "Examples:\n  syncro init\n  printf '%s\\n' \"$KEY\" | syncro init --server acme --api-key-stdin --yes --service"
+)]
+pub struct InitArgs {
+    /// The account: its subdomain (acme for acme.syncromsp.com) or the API
+    /// base URL
+    #[arg(long, value_name = "SUBDOMAIN|URL")]
+    pub server: Option<String>,
+    /// Read the API key from the first line of standard input
+    #[arg(long)]
+    pub api_key_stdin: bool,
+    /// Where the key is kept [default: keyring, or a 0600 file where there
+    /// is no credential store, such as a headless Linux server]
+    #[arg(long, value_enum, value_name = "STORE")]
+    pub key_store: Option<KeyStore>,
+    /// Labor types: propose them from the shop's Labor products, or keep
+    /// the configured ones [default: discover on a first run, else ask]
+    #[arg(long, value_enum, value_name = "CHOICE")]
+    pub labor: Option<LaborChoice>,
+    /// Install and start syncrod as a service (systemd user unit; Windows
+    /// service) [default: ask; with --yes: no]
+    #[arg(long, conflicts_with = "no_service")]
+    pub service: bool,
+    #[arg(long, hide = true)]
+    pub no_service: bool,
+    /// Run the first sync now, with its progress [default: ask; with
+    /// --yes: no]
+    #[arg(long, conflicts_with = "no_sync")]
+    pub sync: bool,
+    #[arg(long, hide = true)]
+    pub no_sync: bool,
+    /// Do not ask: take the defaults and the flags (also the case without
+    /// a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+/// Where `init` keeps the API key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeyStore {
+    /// The operating system's credential store (Secret Service, Keychain,
+    /// Credential Manager)
+    Keyring,
+    /// A 0600 file next to the config
+    File,
+}
+
+/// What `init` does with the labor types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LaborChoice {
+    /// Propose them from the shop's Labor products
+    Discover,
+    /// Keep the configured ones
+    Keep,
 }

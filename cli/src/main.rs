@@ -4,6 +4,7 @@
 //! The CLI never waits on the network (except `syncro doctor`'s one
 //! read-only check). Exit codes: 0 ok, 1 error, 2 usage.
 
+mod api;
 mod args;
 mod commands;
 mod confirm;

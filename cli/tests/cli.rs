@@ -1804,7 +1804,7 @@ fn doctor_reports_a_refused_key_without_printing_it() {
     let text = fx.show(&out).replace(&base, "[SERVER]");
     assert!(!text.contains(KEY));
     assert!(
-        text.contains("FAIL  server    [SERVER] refused the key (401 Unauthorized)"),
+        text.contains("FAIL  server    [SERVER] refused the key (401 Unauthorized: bad key)"),
         "{text}"
     );
 }

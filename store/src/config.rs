@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::secret::{Keyring, SecretError, TEST_KEYRING_ENV};
+
 /// Requests per minute syncrod allows itself by default: Syncro allows 180
 /// per office IP, and the 30 left over are for the technicians' browsers
 /// and other tools sharing that IP.
@@ -43,7 +45,7 @@ pub enum ConfigError {
         key: String,
         problem: String,
     },
-    #[error("no API key: set SYNCRO_API_KEY, or `api_key_file` / `api_key_command` in {origin}")]
+    #[error("no API key: run `syncro init`, or set SYNCRO_API_KEY, or `api_key_file` / `api_key_command` in {origin}")]
     NoApiKey { origin: String },
     #[error("cannot read the API key file {path}: {source}")]
     KeyFile {
@@ -52,6 +54,8 @@ pub enum ConfigError {
     },
     #[error("api_key_command failed: {0}")]
     KeyCommand(String),
+    #[error("cannot read the API key: {0} (run `syncro init` to store it again)")]
+    Keyring(#[from] SecretError),
     #[error(
         "no server configured: set `base_url` or `subdomain` in {origin} (or SYNCRO_BASE_URL)"
     )]
@@ -142,6 +146,7 @@ struct RawConfig {
     api_key: Option<String>,
     api_key_file: Option<PathBuf>,
     api_key_command: Option<String>,
+    api_key_keyring: Option<String>,
     auth: Option<AuthMode>,
     db_path: Option<PathBuf>,
     rate_limit_per_minute: Option<u32>,
@@ -166,6 +171,11 @@ pub enum KeySource {
     Inline(String),
     File(PathBuf),
     Command(String),
+    /// In the credential store, under this account.
+    Keyring {
+        account: String,
+        store: Keyring,
+    },
     None,
 }
 
@@ -176,6 +186,9 @@ impl fmt::Debug for KeySource {
             KeySource::Inline(_) => f.write_str("Inline(<redacted>)"),
             KeySource::File(p) => write!(f, "File({})", p.display()),
             KeySource::Command(c) => write!(f, "Command({c})"),
+            KeySource::Keyring { account, store } => {
+                write!(f, "Keyring({}, {account})", store.describe())
+            }
             KeySource::None => f.write_str("None"),
         }
     }
@@ -334,6 +347,17 @@ impl Config {
             KeySource::Env(k)
         } else if let Some(k) = raw.api_key {
             KeySource::Inline(k)
+        } else if let Some(account) = raw.api_key_keyring {
+            if account.trim().is_empty() {
+                return Err(invalid(
+                    "api_key_keyring",
+                    "must name the account (the API host, as `syncro init` writes it)".into(),
+                ));
+            }
+            KeySource::Keyring {
+                account,
+                store: Keyring::from_env(env.var(TEST_KEYRING_ENV)),
+            }
         } else if let Some(f) = raw.api_key_file {
             let f = expand_home(&f);
             if world_readable(&f) {
@@ -453,6 +477,7 @@ impl Config {
                 })?
             }
             KeySource::Command(cmd) => run_key_command(cmd)?,
+            KeySource::Keyring { account, store } => store.get(account)?,
             KeySource::None => {
                 return Err(ConfigError::NoApiKey {
                     origin: self.origin.clone(),
@@ -479,7 +504,7 @@ impl Config {
 
 /// Checks a base URL: https anywhere, plain http only to this machine
 /// (the simulator), since the key travels in the URL.
-fn check_base_url(url: &str) -> Result<String, String> {
+pub fn check_base_url(url: &str) -> Result<String, String> {
     let url = url.trim().trim_end_matches('/').to_string();
     let rest = if let Some(r) = url.strip_prefix("https://") {
         r

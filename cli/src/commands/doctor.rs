@@ -3,17 +3,15 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::Result;
 use serde::Serialize;
 use syncro_store::config::{ApiKey, AuthMode, Config, KeySource};
 use syncro_store::{Store, SCHEMA_VERSION};
 
+use crate::api::{Api, ApiError};
 use crate::context::{daemon_alive, Ctx};
 use crate::render;
-
-const SERVER_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -52,6 +50,9 @@ fn key_source(config: &Config) -> String {
         KeySource::Inline(_) => format!("api_key in {}", config.origin),
         KeySource::File(p) => format!("key file {}", p.display()),
         KeySource::Command(_) => "api_key_command".into(),
+        KeySource::Keyring { account, store } => {
+            format!("{} (account {account})", store.describe())
+        }
         KeySource::None => "nowhere".into(),
     }
 }
@@ -225,73 +226,17 @@ fn checks(r: &mut Report, config: Config, json: bool) {
     }
 }
 
-/// GET {base}/me with the key sent as configured. Errors never contain
-/// the key: reqwest's URL (which holds it in query mode) is stripped and
-/// the text is scrubbed as a second guard.
+/// GET {base}/me with the key sent as configured (see [`crate::api`]).
 fn check_server(base: &str, key: &ApiKey, auth: AuthMode) -> Result<serde_json::Value, String> {
-    let scrub = |s: String| {
-        if key.expose().is_empty() {
-            s
-        } else {
-            s.replace(key.expose(), "<redacted>")
-        }
-    };
-    let client = reqwest::blocking::Client::builder()
-        .timeout(SERVER_TIMEOUT)
-        .build()
-        .map_err(|e| {
-            scrub(format!(
-                "cannot build an HTTP client: {}",
-                chain(&e.without_url())
-            ))
-        })?;
-    let request = client
-        .get(format!("{base}/me"))
-        .header(reqwest::header::ACCEPT, "application/json");
-    let request = match auth {
-        AuthMode::Query => request.query(&[("api_key", key.expose())]),
-        AuthMode::Header => request.bearer_auth(key.expose()),
-    };
-    let response = request.send().map_err(|e| {
-        let what = if e.is_timeout() {
-            format!("no answer within {} s", SERVER_TIMEOUT.as_secs())
-        } else {
-            chain(&e.without_url())
-        };
-        scrub(format!("cannot reach {base}: {what}"))
-    })?;
-    let status = response.status();
-    if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
-        return Err(format!(
-            "{base} refused the key ({status}): check it, or whether `auth` should be \"{}\"",
+    let api = Api::new(base, key, auth).map_err(|e| e.to_string())?;
+    api.get("/me", &[]).map_err(|e| match e {
+        ApiError::Refused { .. } => format!(
+            "{e}: check it, or whether `auth` should be \"{}\"",
             match auth {
                 AuthMode::Query => "header",
                 AuthMode::Header => "query",
             }
-        ));
-    }
-    if !status.is_success() {
-        return Err(format!("GET {base}/me answered {status}"));
-    }
-    let body = response.bytes().map_err(|e| {
-        scrub(format!(
-            "cannot read the answer: {}",
-            chain(&e.without_url())
-        ))
-    })?;
-    Ok(serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null))
-}
-
-/// An error and its sources, joined with ": ".
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    parts.join(": ")
+        ),
+        other => other.to_string(),
+    })
 }

@@ -11,6 +11,7 @@ use crate::context::Ctx;
 
 mod customers;
 mod doctor;
+mod init;
 mod invoices;
 pub(crate) mod labor;
 mod log;
@@ -39,6 +40,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         // Diagnoses the config itself, so it loads it on its own.
         Command::Doctor => doctor::run(config_path.as_deref(), json),
+        // Writes the config, so it reads it on its own too.
+        Command::Init(a) => init::run(config_path.as_deref(), a, json),
         // Serves until the client hangs up; every call builds its own context.
         Command::Mcp(a) => mcp::run(config_path.as_deref(), a),
         Command::Tickets(a) => tickets::run(&ctx()?, a),

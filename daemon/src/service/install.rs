@@ -110,6 +110,14 @@ pub fn plan(req: &Request, always_record_paths: bool) -> Result<Plan> {
                     env_file_hint()
                 ));
             }
+            if cfg!(windows) && matches!(c.key_source, KeySource::Keyring { .. }) {
+                notes.push(format!(
+                    "the API key is in your Credential Manager, which the service (running as \
+                     LocalSystem) cannot read: run `syncro init --key-store file`, or set \
+                     api_key_file in {}",
+                    c.origin
+                ));
+            }
             if env_path("SYNCRO_BASE_URL").is_some() {
                 notes.push(format!(
                     "SYNCRO_BASE_URL is set in this shell, but the service will not see it: set \
