@@ -57,6 +57,9 @@ pub fn run(config_path: Option<&Path>, args: InitArgs, json: bool) -> Result<Exi
         });
     if let Some(c) = &current {
         show_current(&path, c);
+        if ask.interactive() {
+            say("Press Enter to keep a setting.");
+        }
     } else {
         say(&format!(
             "Setting up syncro: the settings go to {}",
@@ -179,7 +182,8 @@ pub fn run(config_path: Option<&Path>, args: InitArgs, json: bool) -> Result<Exi
     // The service, then the first sync.
     let mut service_started = false;
     if service_wanted {
-        service_started = run_syncrod(&path, &install_args(), "install the service")?;
+        service_started =
+            run_syncrod(&path, &install_args(), "install the service")? && start_service();
     }
     let sync_wanted = match (args.sync, args.no_sync) {
         (true, _) => true,
@@ -207,8 +211,12 @@ pub fn run(config_path: Option<&Path>, args: InitArgs, json: bool) -> Result<Exi
                 "service_installed": service_started,
             }))?
         );
-    } else {
+    } else if service_started || sync_wanted {
         println!("syncro is set up: try `syncro status`, `syncro tickets`, `syncro labor`.");
+    } else {
+        println!(
+            "syncro is set up. Start syncrod to fill the cache: `syncrod install --user` (a service) or `syncrod run`; then `syncro status`."
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -242,7 +250,6 @@ fn show_current(path: &Path, c: &Config) {
             c.labor.keys().cloned().collect::<Vec<_>>().join(", ")
         }
     ));
-    say("Press Enter to keep a setting.");
 }
 
 fn describe_key(k: &KeySource) -> String {
@@ -398,8 +405,9 @@ fn choose_labor(
                 }
             })
             .unwrap_or_default();
+        let free = if p.rate == 0.0 { " (bills $0.00)" } else { "" };
         say(&format!(
-            "  {:<16} product {:>8}  ${:>8.2}/h  {}{now}",
+            "  {:<16} product {:>8}  ${:>8.2}/h  {}{free}{now}",
             p.kind, p.product_id, p.rate, p.name
         ));
     }
@@ -514,6 +522,30 @@ fn store_key(
         }
     }
     Ok(placed)
+}
+
+/// `syncrod install --user` writes the systemd unit and says how to
+/// enable it; on Linux init enables and starts it too, as it offered.
+/// (The launchd agent and the Windows service start on their own.)
+fn start_service() -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    let args = ["--user", "enable", "--now", "syncrod.service"];
+    match std::process::Command::new("systemctl")
+        .args(args)
+        .stdout(std::process::Stdio::from(std::io::stderr()))
+        .status()
+    {
+        Ok(s) if s.success() => {
+            say("✓ syncrod is running, now and at every login (`journalctl --user -u syncrod -f` shows its log).");
+            true
+        }
+        Ok(_) | Err(_) => {
+            say("✗ Could not start it: run `systemctl --user enable --now syncrod` (needs a systemd user session).");
+            false
+        }
+    }
 }
 
 fn install_args() -> Vec<&'static str> {
