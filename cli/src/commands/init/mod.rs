@@ -524,25 +524,40 @@ fn store_key(
     Ok(placed)
 }
 
-/// `syncrod install --user` writes the systemd unit and says how to
-/// enable it; on Linux init enables and starts it too, as it offered.
-/// (The launchd agent and the Windows service start on their own.)
+/// Starts the service `syncrod install` set up, as init offered: on Linux
+/// the systemd user unit (enabled for every login), on Windows the service
+/// (set to start at boot, so it would otherwise wait for a reboot). The
+/// launchd agent starts on its own.
 fn start_service() -> bool {
-    if !cfg!(target_os = "linux") {
+    let (program, args, log_hint): (&str, &[&str], &str) = if cfg!(target_os = "linux") {
+        (
+            "systemctl",
+            &["--user", "enable", "--now", "syncrod.service"],
+            "`journalctl --user -u syncrod -f` shows its log",
+        )
+    } else if cfg!(windows) {
+        (
+            "sc.exe",
+            &["start", "syncrod"],
+            "its logs are in the logs folder next to the cache",
+        )
+    } else {
         return true;
-    }
-    let args = ["--user", "enable", "--now", "syncrod.service"];
-    match std::process::Command::new("systemctl")
+    };
+    match std::process::Command::new(program)
         .args(args)
         .stdout(std::process::Stdio::from(std::io::stderr()))
         .status()
     {
         Ok(s) if s.success() => {
-            say("✓ syncrod is running, now and at every login (`journalctl --user -u syncrod -f` shows its log).");
+            say(&format!("✓ syncrod is running ({log_hint})."));
             true
         }
         Ok(_) | Err(_) => {
-            say("✗ Could not start it: run `systemctl --user enable --now syncrod` (needs a systemd user session).");
+            say(&format!(
+                "✗ Could not start it: run `{program} {}`.",
+                args.join(" ")
+            ));
             false
         }
     }
