@@ -24,7 +24,9 @@ const INCREASE_EVERY: Duration = Duration::from_secs(10);
 /// The additive steps (requests a minute per clean interval), shaped like
 /// TCP CUBIC's window: quick back up to 85% of the rate where the last 429
 /// came (`w_max`), a long plateau up to 93%, then probing beyond it,
-/// faster the longer the answers stay clean (someone left the office).
+/// doubling each clean interval up to [`PROBE_MAX`] (someone left the
+/// office, or the cut came from a passing burst: a lone daemon cut to the
+/// floor is back at 150/min in about four minutes).
 /// The plateau sits *below* `w_max` on purpose: the browsers behind the
 /// same IP do not adapt, and a daemon that sat at the limit would take
 /// every free slot and leave them the 429s. (A lower plateau, 75-83%, was
@@ -33,8 +35,7 @@ const RECOVER_STEP: f64 = 3.0;
 const PLATEAU: (f64, f64) = (0.85, 0.93);
 const PLATEAU_STEP: f64 = 0.05;
 const PROBE_STEP: f64 = 0.25;
-/// Clean this long after a cut, the probe goes at [`RECOVER_STEP`].
-const FAR_PROBE_AFTER: Duration = Duration::from_secs(600);
+const PROBE_MAX: f64 = 6.0;
 /// Range of the multiplicative decrease (jittered per 429).
 const DECREASE: (f64, f64) = (0.65, 0.8);
 /// 429s within this long of a decrease are the same congestion: one cut.
@@ -66,6 +67,8 @@ pub struct Share {
     w_max: Option<f64>,
     last_step: Instant,
     last_decrease: Option<Instant>,
+    /// Clean steps taken beyond the plateau since the last cut.
+    probes: i32,
 }
 
 impl Share {
@@ -80,6 +83,7 @@ impl Share {
             w_max: None,
             last_step: now,
             last_decrease: None,
+            probes: 0,
         }
     }
 
@@ -99,15 +103,14 @@ impl Share {
             self.last_step = now;
             return;
         }
-        let since_cut = self
-            .last_decrease
-            .map_or(Duration::MAX, |d| now.duration_since(d));
         let step = match self.w_max {
             None => RECOVER_STEP,
             Some(w) if self.rate < PLATEAU.0 * w => RECOVER_STEP,
             Some(w) if self.rate < PLATEAU.1 * w => PLATEAU_STEP,
-            Some(_) if since_cut < FAR_PROBE_AFTER => PROBE_STEP,
-            Some(_) => RECOVER_STEP,
+            Some(_) => {
+                self.probes = (self.probes + 1).min(16);
+                (PROBE_STEP * 2f64.powi(self.probes - 1)).min(PROBE_MAX)
+            }
         };
         self.rate = (self.rate + step).min(self.ceiling);
         self.last_step = now;
@@ -150,6 +153,7 @@ impl Share {
             let factor = rng.random_range(DECREASE.0..=DECREASE.1);
             self.rate = (met_at * factor).max(self.floor);
             self.last_decrease = Some(now);
+            self.probes = 0;
         }
         // No increase right after a cut.
         self.last_step = now;
@@ -192,12 +196,23 @@ mod tests {
         tokio::time::advance(INCREASE_EVERY).await;
         s.clean(Instant::now(), FULL);
         // (The last cut came at the floor, so it is already past the
-        // plateau: probing.)
+        // plateau: probing, twice as far each clean interval.)
         assert_eq!(s.rate(), FLOOR_PER_MINUTE + PROBE_STEP);
-        for _ in 0..200 {
+        tokio::time::advance(INCREASE_EVERY).await;
+        s.clean(Instant::now(), FULL);
+        assert_eq!(s.rate(), FLOOR_PER_MINUTE + 3.0 * PROBE_STEP);
+        // Back at the ceiling within minutes, and no further.
+        let mut intervals = 2;
+        while s.rate() < 150.0 && intervals < 1000 {
             tokio::time::advance(INCREASE_EVERY).await;
             s.clean(Instant::now(), FULL);
+            intervals += 1;
         }
+        assert!(
+            intervals * 10 <= 300,
+            "{intervals} intervals from the floor to 150"
+        );
+        s.clean(Instant::now() + INCREASE_EVERY, FULL);
         assert_eq!(s.rate(), 150.0);
     }
 

@@ -139,13 +139,20 @@ async fn faults_slow_the_sync_but_never_corrupt_the_cache() {
     let sim = syncro_sim::spawn(config).await.unwrap();
     let env = TestEnv::new(&sim.base_url(), "test-key", 60_000);
     let daemon = Daemon::open(env.config()).unwrap();
-    // Under a 30% fault rate a pass may fail; it must fail cleanly.
+    // Under a 30% fault rate a pass may fail; it must fail cleanly. The
+    // injected 429s cut the daemon's share each time (as real ones would:
+    // see `share`), so a pass can crawl; one cut short by the timeout is a
+    // crash at an arbitrary await point, which must not corrupt either.
     for _ in 0..3 {
         let options = syncrod::OnceOptions {
             deadline: Duration::from_secs(20),
             ..Default::default()
         };
-        let _ = syncrod::once(&daemon, options, None).await;
+        let _ = tokio::time::timeout(
+            Duration::from_secs(15),
+            syncrod::once(&daemon, options, None),
+        )
+        .await;
     }
     let counters = sim.counters();
     assert!(
