@@ -396,3 +396,27 @@ async fn init_at_a_terminal_asks_again_after_a_wrong_key_and_runs_the_first_sync
     );
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_run_moves_a_key_written_in_the_config_to_the_keyring() {
+    let sim = sim().await;
+    let m = Machine::new();
+    std::fs::create_dir_all(m.config().parent().expect("dir")).expect("mkdir");
+    let before = format!(
+        "# mine\nbase_url = {:?}\napi_key = {KEY:?}\nrate_limit_per_minute = 90\n",
+        sim.base_url()
+    );
+    std::fs::write(m.config(), &before).expect("config");
+    let out = m.init(&["--yes", "--labor", "keep"], "", true);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("moves to the credential store"), "{err}");
+    let text = std::fs::read_to_string(m.config()).expect("config");
+    assert!(!text.contains(KEY), "{text}");
+    assert!(
+        text.contains("# mine") && text.contains("rate_limit_per_minute = 90"),
+        "{text}"
+    );
+    assert_eq!(m.load().api_key().expect("key").expose(), KEY);
+    sim.shutdown().await;
+}

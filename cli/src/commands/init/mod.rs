@@ -348,7 +348,12 @@ fn obtain_key(
             let prompt = format!("Keep the API key from {}?", describe_key(&c.key_source));
             if ask.confirm(&prompt, true)? {
                 let me = check(&key)?;
-                return Ok((key, me, false));
+                // A key written into the config itself moves to the store.
+                let inline = matches!(c.key_source, KeySource::Inline(_));
+                if inline {
+                    say("The key is written in the config file: it moves to the credential store.");
+                }
+                return Ok((key, me, inline));
             }
         }
     }

@@ -272,9 +272,9 @@ impl SyncroMcp {
             .map(Json)
     }
 
-    /// How fresh the cache is per resource (tickets, customers, invoices),
-    /// the outbox's counts per state, duplicates noticed, whether syncrod
-    /// runs, and its share of the office's API budget.
+    /// How fresh the cache is per resource (tickets, customers, invoices,
+    /// products), the outbox's counts per state, duplicates noticed,
+    /// whether syncrod runs, and its share of the office's API budget.
     #[tool(annotations(title = "Sync status", read_only_hint = true, open_world_hint = false))]
     pub async fn sync_status(&self) -> Result<Json<StatusAnswer>, ToolError> {
         self.with_cache(move |ctx, cache| status::query(ctx, cache))
