@@ -34,22 +34,22 @@ url=$(sed -n 's/^listening on //p' "$demo/sim.out" | head -n1)
 [ -n "$url" ] || { echo "the simulator did not start:"; cat "$demo/sim.log"; exit 1; }
 echo "    $url"
 
-labor=$(sed -n '/^\[labor.remote\]/,$p' config.example.toml)
-cat >"$demo/config.toml" <<TOML
-base_url = "$url"
-db_path = "$demo/cache.db"
-rate_limit_per_minute = 6000
-tech = "Demo Tech"
-
-$labor
-TOML
-export SYNCRO_CONFIG="$demo/config.toml" SYNCRO_API_KEY=demo-key
-
 run() { echo; echo "\$ $*"; "$@"; }
+
+echo; echo "==> syncro init: the account, the key (checked with GET /me), labor types from the shop's products"
+export SYNCRO_CONFIG="$demo/config.toml" SYNCRO_DB="$demo/cache.db"
+unset SYNCRO_API_KEY SYNCRO_BASE_URL
+echo "\$ printf '%s\\n' \"\$KEY\" | syncro init --server $url --api-key-stdin --key-store file --yes"
+# A file, not your keyring: the demo's key belongs to a throwaway simulator.
+printf '%s\n' demo-key | "$bin/syncro" init --server "$url" --api-key-stdin --key-store file --yes
+# The demo raises the pace so the first mirror takes seconds (a top-level
+# key, so before the [labor.*] tables init wrote).
+sed -i '1i rate_limit_per_minute = 6000' "$demo/config.toml"
 
 echo; echo "==> syncrod once: the first full mirror"
 run "$bin/syncrod" once
 run "$bin/syncro" status
+run "$bin/syncro" labor
 run "$bin/syncro" tickets --limit 8
 run "$bin/syncro" search "outlook password" --limit 5
 number=$("$bin/syncro" tickets --limit 1 --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print((d["tickets"] if isinstance(d, dict) else d)[0]["number"])' 2>/dev/null \
