@@ -370,6 +370,17 @@ impl Store {
     }
 
     /// A ticket's line items in the order they were added.
+    /// The totals (cents) of a ticket's line items not yet on an invoice:
+    /// what `invoice create` would bill, and what `bill` adds to.
+    pub fn uninvoiced_line_totals(&self, ticket_id: i64) -> StoreResult<Vec<i64>> {
+        Ok(self
+            .line_items(ticket_id)?
+            .iter()
+            .filter(|l| !l.converted)
+            .map(LineItemRow::total_cents)
+            .collect())
+    }
+
     pub fn line_items(&self, ticket_id: i64) -> StoreResult<Vec<LineItemRow>> {
         let mut stmt = self.conn.prepare(
             "SELECT id, ticket_id, product_id, name, description, quantity, retail_cents, converted, created_at, updated_at

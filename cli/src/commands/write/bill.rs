@@ -126,12 +126,7 @@ pub fn plan(ctx: &Ctx, cache: &impl Cache, input: BillInput) -> Result<Plan> {
         if row.status == "Invoiced" {
             warnings.push(format!("#{} is already Invoiced", row.number));
         }
-        let open: Vec<i64> = store
-            .line_items(row.id)?
-            .iter()
-            .filter(|l| !l.converted)
-            .map(|l| l.total_cents())
-            .collect();
+        let open = store.uninvoiced_line_totals(row.id)?;
         if !open.is_empty() {
             warnings.push(format!(
                 "the invoice will also include {} line item(s) already on the ticket and not yet invoiced ({})",

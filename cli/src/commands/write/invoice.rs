@@ -27,12 +27,7 @@ pub fn plan(_ctx: &Ctx, cache: &impl Cache, input: InvoiceCreateInput) -> Result
         "create an invoice from the ticket's uninvoiced line items, then check they arrived"
             .to_string();
     if let Some(row) = &target.row {
-        let open: Vec<i64> = store
-            .line_items(row.id)?
-            .iter()
-            .filter(|l| !l.converted)
-            .map(|l| l.total_cents())
-            .collect();
+        let open = store.uninvoiced_line_totals(row.id)?;
         let queued = store.outbox_for_ticket(row.id)?.iter().any(|i| {
             matches!(
                 i.command,
