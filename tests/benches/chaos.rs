@@ -21,19 +21,12 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::Method;
 use serde_json::{json, Value};
-use syncro_e2e::{api, ticket_of, TestEnv};
+use syncro_e2e::{api, env_or, ticket_of, TestEnv};
 use syncro_sim::{FaultConfig, FaultKind, Quirks, SimConfig};
 use syncro_store::matching::normalize_text;
 use syncro_store::outbox::{Command, NewItem, State, TicketFields};
 
 const KEY: &str = "test-key";
-
-fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
-    std::env::var(key)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// What one queued item should leave on the server.
 #[derive(Debug, Clone)]

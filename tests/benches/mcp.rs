@@ -21,29 +21,12 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use syncro_e2e::{bench_cache, bin};
+use syncro_e2e::bench_cache::{self, QUERIES};
+use syncro_e2e::{bin, env_or};
 use syncro_store::{SearchFilter, Store, RANK_WINDOW};
 
 const WARMUP: usize = 3;
 const LIMIT: usize = 20;
-
-/// The search bench's queries: a common word (~25% of tickets), a
-/// middling one, the rarest, a prefix, a phrase, two words.
-const QUERIES: [&str; 6] = [
-    "mailbox",
-    "printer",
-    "ricoh",
-    "outl*",
-    "\"shared mailbox\"",
-    "outlook profile",
-];
-
-fn env_or(key: &str, default: usize) -> usize {
-    std::env::var(key)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// A `syncro mcp` child spoken to as JSON-RPC lines.
 struct Mcp {

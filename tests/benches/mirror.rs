@@ -13,15 +13,8 @@
 use std::process::Stdio;
 use std::time::Instant;
 
-use syncro_e2e::TestEnv;
+use syncro_e2e::{env_or, TestEnv};
 use syncro_sim::SimConfig;
-
-fn env_or(key: &str, default: usize) -> usize {
-    std::env::var(key)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// The child's peak RSS (KiB) so far, from /proc (VmHWM). getrusage's
 /// RUSAGE_CHILDREN would count the pages a child shares with this (large)

@@ -17,16 +17,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use syncro_e2e::{RunningDaemon, TestEnv};
+use syncro_e2e::{env_or, RunningDaemon, TestEnv};
 use syncro_sim::SimConfig;
 use syncro_store::outbox::{Command, NewItem, State};
-
-fn env_or(key: &str, default: u64) -> u64 {
-    std::env::var(key)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn counters(sim: &syncro_sim::SimHandle) -> (u64, u64) {
     let c = sim.counters();

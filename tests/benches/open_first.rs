@@ -12,15 +12,8 @@
 
 use std::time::{Duration, Instant};
 
-use syncro_e2e::TestEnv;
+use syncro_e2e::{env_or, TestEnv};
 use syncro_sim::SimConfig;
-
-fn env_or(key: &str, default: usize) -> usize {
-    std::env::var(key)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 #[tokio::main]
 async fn main() {

@@ -21,30 +21,11 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use syncro_e2e::{bench_cache, bin};
+use syncro_e2e::bench_cache::{self, QUERIES};
+use syncro_e2e::{bin, env_or};
 
 const WARMUP: usize = 3;
 const LIMIT: usize = 20;
-
-/// Queries as a user types them. The generated text has a small
-/// vocabulary, so at 100k tickets: a common word (in ~25% of tickets), a
-/// middling one (~5%), the rarest real word (~1.2%), a prefix, a phrase,
-/// and two words.
-const QUERIES: [&str; 6] = [
-    "mailbox",
-    "printer",
-    "ricoh",
-    "outl*",
-    "\"shared mailbox\"",
-    "outlook profile",
-];
-
-fn env_or(key: &str, default: usize) -> usize {
-    std::env::var(key)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// The SQL `Store::search` runs (no filters), with its parameters inlined:
 /// find the newest match beyond the rank window (when `windowed`), rank

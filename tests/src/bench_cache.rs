@@ -132,3 +132,16 @@ fn build_db(db: &Path, tickets: usize) {
     remove_db_files(&tmp);
     eprintln!("  stored in {:.1?}", t1.elapsed());
 }
+
+/// Queries as a user types them. The generated text has a small
+/// vocabulary, so at 100k tickets: a common word (in ~25% of tickets), a
+/// middling one (~5%), the rarest real word (~1.2%), a prefix, a phrase,
+/// and two words. The search and MCP benches both run these.
+pub const QUERIES: [&str; 6] = [
+    "mailbox",
+    "printer",
+    "ricoh",
+    "outl*",
+    "\"shared mailbox\"",
+    "outlook profile",
+];

@@ -11,6 +11,30 @@ use serde_json::Value;
 use syncro_store::model::{single, Customer, InvoiceWithLines, Product, TicketWithChildren};
 use syncro_store::Store;
 
+/// A setting of a bench from the environment (`OFFICE_SECS=300`), or its
+/// default when unset or unreadable.
+pub fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The small simulator the CLI and MCP end-to-end tests share: 12 tickets
+/// of 4 customers, 2 invoices, no rate limit, seed 7.
+pub async fn small_sim() -> syncro_sim::SimHandle {
+    syncro_sim::spawn(syncro_sim::SimConfig {
+        seed: 7,
+        tickets: 12,
+        customers: 4,
+        invoices: 2,
+        rate_limit_per_minute: 0,
+        ..syncro_sim::SimConfig::default()
+    })
+    .await
+    .expect("start the simulator")
+}
+
 /// A built binary of this workspace (`syncrod`, `syncro`, `syncro-sim`).
 /// `cargo test --workspace` builds them before any test runs.
 pub fn bin(name: &str) -> PathBuf {

@@ -7,24 +7,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use syncro_e2e::{json_of, ok, text, TestEnv};
-use syncro_sim::{SimConfig, SimHandle};
 
 const KEY: &str = "test-key";
 const COMMENT: &str = "Rebuilt the Outlook profile and re-added the shared mailbox";
 const BILL_COMMENT: &str = "Cleaned up the mail flow rules\nand tested delivery";
-
-async fn sim() -> SimHandle {
-    syncro_sim::spawn(SimConfig {
-        seed: 7,
-        tickets: 12,
-        customers: 4,
-        invoices: 2,
-        rate_limit_per_minute: 0,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("start the simulator")
-}
 
 fn server_ticket(dump: &Value, id: i64) -> Value {
     dump["tickets"]
@@ -62,7 +48,7 @@ fn count_bodies(ticket: &Value, body: &str) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queued_writes_show_as_pending_then_land_exactly_once() {
     let started = Instant::now();
-    let sim = sim().await;
+    let sim = syncro_e2e::small_sim().await;
     let env = TestEnv::new(&sim.base_url(), KEY, 600_000);
     env.syncrod_once(&[]);
 
@@ -320,7 +306,7 @@ async fn queued_writes_show_as_pending_then_land_exactly_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wait_returns_once_a_running_daemon_has_verified() {
     let started = Instant::now();
-    let sim = sim().await;
+    let sim = syncro_e2e::small_sim().await;
     let env = TestEnv::new(&sim.base_url(), KEY, 600_000);
     env.syncrod_once(&[]);
     let open = json_of("syncro tickets --json", env.syncro(&["tickets", "--json"]));
@@ -358,7 +344,7 @@ async fn wait_returns_once_a_running_daemon_has_verified() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn labor_checks_the_config_against_the_products_syncrod_mirrored() {
-    let sim = sim().await;
+    let sim = syncro_e2e::small_sim().await;
     let env = TestEnv::new(&sim.base_url(), KEY, 600_000);
     env.syncrod_once(&[]);
     let v = json_of("syncro labor --json", env.syncro(&["labor", "--json"]));

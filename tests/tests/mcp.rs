@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use syncro_e2e::{bin, wait_for, TestEnv};
-use syncro_sim::{SimConfig, SimHandle};
+use syncro_sim::SimHandle;
 use syncro_store::matching::normalize_text;
 use syncro_store::TicketFilter;
 
@@ -51,19 +51,6 @@ fn python() -> PathBuf {
     venv
 }
 
-async fn sim() -> SimHandle {
-    syncro_sim::spawn(SimConfig {
-        seed: 7,
-        tickets: 12,
-        customers: 4,
-        invoices: 2,
-        rate_limit_per_minute: 0,
-        ..SimConfig::default()
-    })
-    .await
-    .expect("start the simulator")
-}
-
 /// Comments on ticket `id` on the server whose body is `body` once
 /// normalised.
 fn copies(sim: &SimHandle, id: i64, body: &str) -> usize {
@@ -81,7 +68,7 @@ fn copies(sim: &SimHandle, id: i64, body: &str) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_official_python_client_reads_and_queues_exactly_once() {
     let python = python();
-    let sim = sim().await;
+    let sim = syncro_e2e::small_sim().await;
     let env = TestEnv::new(&sim.base_url(), KEY, 600_000);
     env.syncrod_once(&[]);
     let daemon = env.start_daemon();
