@@ -179,6 +179,23 @@ pub enum KeySource {
     None,
 }
 
+impl KeySource {
+    /// Where the key is read from, in words (never the key itself);
+    /// `origin` is the config's [`Config::origin`].
+    pub fn describe(&self, origin: &str) -> String {
+        match self {
+            KeySource::Env(_) => "SYNCRO_API_KEY".into(),
+            KeySource::Inline(_) => format!("api_key in {origin}"),
+            KeySource::File(p) => format!("key file {}", p.display()),
+            KeySource::Command(_) => "api_key_command".into(),
+            KeySource::Keyring { account, store } => {
+                format!("{} (account {account})", store.describe())
+            }
+            KeySource::None => "nowhere".into(),
+        }
+    }
+}
+
 impl fmt::Debug for KeySource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use serde::Serialize;
-use syncro_store::config::{ApiKey, AuthMode, Config, KeySource};
+use syncro_store::config::{ApiKey, AuthMode, Config};
 use syncro_store::{Store, SCHEMA_VERSION};
 
 use crate::api::{Api, ApiError};
@@ -45,16 +45,7 @@ impl Report {
 }
 
 fn key_source(config: &Config) -> String {
-    match &config.key_source {
-        KeySource::Env(_) => "SYNCRO_API_KEY".into(),
-        KeySource::Inline(_) => format!("api_key in {}", config.origin),
-        KeySource::File(p) => format!("key file {}", p.display()),
-        KeySource::Command(_) => "api_key_command".into(),
-        KeySource::Keyring { account, store } => {
-            format!("{} (account {account})", store.describe())
-        }
-        KeySource::None => "nowhere".into(),
-    }
+    config.key_source.describe(&config.origin)
 }
 
 pub fn run(config_path: Option<&Path>, json: bool) -> Result<ExitCode> {

@@ -159,9 +159,10 @@ pub fn run(config_path: Option<&Path>, args: InitArgs, json: bool) -> Result<Exi
         key_note = Some(note);
     }
 
-    // Write.
-    if changes.is_empty() {
+    // Write. `settled` is the config as it now stands on disk.
+    let settled = if changes.is_empty() {
         say("Nothing to change.");
+        current
     } else {
         settings::apply(&mut doc, &changes);
         let text = settings::render(&doc, existing.is_none());
@@ -174,7 +175,8 @@ pub fn run(config_path: Option<&Path>, args: InitArgs, json: bool) -> Result<Exi
             format!("{} was written but its key cannot be read", path.display())
         })?;
         say(&format!("✓ Wrote {}", path.display()));
-    }
+        Some(written)
+    };
     if let Some(note) = &key_note {
         say(note);
     }
@@ -205,7 +207,7 @@ pub fn run(config_path: Option<&Path>, args: InitArgs, json: bool) -> Result<Exi
                 "config": path.display().to_string(),
                 "base_url": base,
                 "user": {"name": user_name, "email": email, "user_id": user_id},
-                "key": key_place(&Config::load(Some(&path)).ok()),
+                "key": settled.as_ref().map_or(Value::Null, key_place),
                 "labor": labor,
                 "changed": !changes.is_empty(),
                 "service_installed": service_started,
@@ -241,7 +243,10 @@ fn show_current(path: &Path, c: &Config) {
         "  account:     {}",
         c.base_url.as_deref().unwrap_or("(none)")
     ));
-    say(&format!("  API key:     {}", describe_key(&c.key_source)));
+    say(&format!(
+        "  API key:     {}",
+        c.key_source.describe(&c.origin)
+    ));
     say(&format!(
         "  labor types: {}",
         if c.labor.is_empty() {
@@ -252,25 +257,13 @@ fn show_current(path: &Path, c: &Config) {
     ));
 }
 
-fn describe_key(k: &KeySource) -> String {
-    match k {
-        KeySource::Env(_) => "SYNCRO_API_KEY".into(),
-        KeySource::Inline(_) => "in the config file".into(),
-        KeySource::File(p) => format!("file {}", p.display()),
-        KeySource::Command(c) => format!("command `{c}`"),
-        KeySource::Keyring { account, store } => format!("{} ({account})", store.describe()),
-        KeySource::None => "(none)".into(),
-    }
-}
-
-fn key_place(c: &Option<Config>) -> Value {
-    match c.as_ref().map(|c| &c.key_source) {
-        Some(KeySource::Keyring { account, store }) => {
+fn key_place(c: &Config) -> Value {
+    match &c.key_source {
+        KeySource::Keyring { account, store } => {
             json!({"store": "keyring", "backend": store.describe(), "account": account})
         }
-        Some(KeySource::File(p)) => json!({"store": "file", "path": p.display().to_string()}),
-        Some(other) => json!({"store": describe_key(other)}),
-        None => Value::Null,
+        KeySource::File(p) => json!({"store": "file", "path": p.display().to_string()}),
+        other => json!({"store": other.describe(&c.origin)}),
     }
 }
 
@@ -345,7 +338,10 @@ fn obtain_key(
     // keeps it.
     if let Some(c) = current {
         if let Ok(key) = c.api_key() {
-            let prompt = format!("Keep the API key from {}?", describe_key(&c.key_source));
+            let prompt = format!(
+                "Keep the API key from {}?",
+                c.key_source.describe(&c.origin)
+            );
             if ask.confirm(&prompt, true)? {
                 let me = check(&key)?;
                 // A key written into the config itself moves to the store.
