@@ -83,8 +83,6 @@ struct Log {
     started: Instant,
     /// When requests were answered in the last minute.
     requests: VecDeque<Instant>,
-    /// When 429s came in the last minute (to tell the accepted ones).
-    limited_minute: VecDeque<Instant>,
     /// When 429s came in the last hour.
     limited: VecDeque<Instant>,
 }
@@ -94,17 +92,23 @@ impl Log {
         Log {
             started: now,
             requests: VecDeque::new(),
-            limited_minute: VecDeque::new(),
             limited: VecDeque::new(),
         }
     }
 
     /// Requests the server accepted from us in the last minute: exactly
-    /// our part of the office's sliding window.
-    fn in_window(&self) -> f64 {
-        self.requests
-            .len()
-            .saturating_sub(self.limited_minute.len()) as f64
+    /// our part of the office's sliding window. (After `trim`, `requests`
+    /// holds the last minute; the 429s among them are the newest of
+    /// `limited`.)
+    fn in_window(&self, now: Instant) -> f64 {
+        let minute = Duration::from_secs(60);
+        let refused = self
+            .limited
+            .iter()
+            .rev()
+            .take_while(|t| now.duration_since(**t) <= minute)
+            .count();
+        self.requests.len().saturating_sub(refused) as f64
     }
 
     /// The same as a rate: less than a minute into the run it is
@@ -114,18 +118,10 @@ impl Log {
         let span = now
             .duration_since(self.started)
             .clamp(Duration::from_secs(10), Duration::from_secs(60));
-        self.in_window() * 60.0 / span.as_secs_f64()
+        self.in_window(now) * 60.0 / span.as_secs_f64()
     }
 
     fn trim(&mut self, now: Instant) {
-        let minute = Duration::from_secs(60);
-        while self
-            .limited_minute
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > minute)
-        {
-            self.limited_minute.pop_front();
-        }
         let minute = Duration::from_secs(60);
         let hour = Duration::from_secs(3600);
         while self
@@ -223,9 +219,8 @@ impl Limiter {
             log.requests.push_back(now);
             if answer == Answer::RateLimited {
                 log.limited.push_back(now);
-                log.limited_minute.push_back(now);
             }
-            (log.used_per_minute(now), log.in_window())
+            (log.used_per_minute(now), log.in_window(now))
         };
         let (rate, pause) = {
             let mut share = self.share.lock().unwrap_or_else(|e| e.into_inner());
