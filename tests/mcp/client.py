@@ -21,7 +21,7 @@ try:
 except ImportError as e:  # pragma: no cover - the environment is wrong
     print(
         f"the MCP Python SDK is not importable from {sys.executable} ({e}): "
-        "python3 -m venv .venv && .venv/bin/pip install mcp==2.3.0",
+        "the test makes its own venv (tests/tests/mcp.rs); else pip install mcp==2.3.0",
         file=sys.stderr,
     )
     sys.exit(3)

@@ -7,10 +7,11 @@
 //! exactly once. Once with the newest protocol (no `initialize`), once with
 //! the older handshake.
 //!
-//! The Python environment is part of the test setup, not optional: `.ci/run`
-//! creates it (`python3 -m venv .venv && .venv/bin/pip install mcp==2.3.0`);
-//! `SYNCRO_MCP_PYTHON` names another interpreter. Without it this test
-//! fails, saying how to make one.
+//! The Python environment is part of the test setup, made by the test
+//! itself: a venv with the pinned SDK under the target directory
+//! (`target/tmp/mcp-sdk-2.3.0`), built once and reused; `SYNCRO_MCP_PYTHON`
+//! names another interpreter instead. It fails (never skips) with a
+//! one-line reason when `python3 -m venv` is missing or pip cannot install.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -30,25 +31,63 @@ fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The interpreter with the MCP SDK: `SYNCRO_MCP_PYTHON`, else the
-/// repository's `.venv`.
+/// The SDK release this test is written against.
+const MCP_SDK: &str = "mcp==2.3.0";
+
+/// The interpreter with the MCP SDK: `SYNCRO_MCP_PYTHON`, else a venv this
+/// test makes under the target directory on first use. It is built in a
+/// scratch directory and renamed into place, so two test processes racing
+/// to make it (nextest runs tests as processes) never see half of one.
 fn python() -> PathBuf {
     if let Some(p) = std::env::var_os("SYNCRO_MCP_PYTHON") {
         return PathBuf::from(p);
     }
-    let venv = repo_root().join(if cfg!(windows) {
-        ".venv/Scripts/python.exe"
-    } else {
-        ".venv/bin/python"
-    });
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mcp-sdk-2.3.0");
+    let interpreter = |dir: &Path| {
+        dir.join(if cfg!(windows) {
+            "Scripts/python.exe"
+        } else {
+            "bin/python"
+        })
+    };
+    if interpreter(&venv).exists() {
+        return interpreter(&venv);
+    }
+    let scratch = venv.with_extension(format!("tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let run = |cmd: &mut std::process::Command, what: &str| {
+        let out = cmd
+            .output()
+            .unwrap_or_else(|e| panic!("the MCP end-to-end test needs {what}: {e}"));
+        assert!(
+            out.status.success(),
+            "the MCP end-to-end test needs {what}, which failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    };
+    let system = if cfg!(windows) { "python" } else { "python3" };
+    run(
+        std::process::Command::new(system).args(["-m", "venv"]).arg(&scratch),
+        "`python3 -m venv` (Debian, Ubuntu: apt install python3-venv)",
+    );
+    run(
+        std::process::Command::new(interpreter(&scratch))
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", MCP_SDK]),
+        &format!("`pip install {MCP_SDK}` (the official MCP Python SDK, from PyPI)"),
+    );
+    // A venv records its own path: it must be made where it will live, so
+    // the rename is of a finished venv whose scripts we never call by path
+    // (only `python`, which does not depend on it).
+    if std::fs::rename(&scratch, &venv).is_err() {
+        // Another process finished first: use its copy.
+        let _ = std::fs::remove_dir_all(&scratch);
+    }
     assert!(
-        venv.exists(),
-        "the MCP end-to-end test needs the official MCP Python SDK in {}: create it with \
-         `python3 -m venv .venv && .venv/bin/pip install mcp==2.3.0` at the repository root \
-         (as .ci/run does), or set SYNCRO_MCP_PYTHON to an interpreter that has it",
+        interpreter(&venv).exists(),
+        "the MCP SDK venv was not made at {}",
         venv.display()
     );
-    venv
+    interpreter(&venv)
 }
 
 /// Comments on ticket `id` on the server whose body is `body` once
