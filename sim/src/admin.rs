@@ -16,7 +16,7 @@ use crate::api::{ok, Answer, Refusal};
 use crate::app::App;
 use crate::faults::{FaultConfig, QueuedFault};
 use crate::params;
-use crate::state::Reject;
+use crate::state::{Reject, State as Data};
 
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -78,12 +78,22 @@ async fn get_queue(State(app): State<Arc<App>>) -> Json<Value> {
     Json(json!({"queue": app.faults().queued()}))
 }
 
-/// Appends one queued fault or an array of them.
+/// Appends one queued fault or an array of them; an entry that cannot be
+/// used (`times: 0`, `times` with `persistent`) is a 422 and nothing is
+/// queued.
 async fn post_queue(State(app): State<Arc<App>>, body: Bytes) -> Answer {
     let items = match parse::<OneOrMany>(&body)? {
         OneOrMany::Many(v) => v,
         OneOrMany::One(q) => vec![q],
     };
+    for (i, q) in items.iter().enumerate() {
+        q.validate().map_err(|e| {
+            error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("queued fault {i}: {e}"),
+            )
+        })?;
+    }
     let mut faults = app.faults();
     faults.enqueue(items);
     Ok(ok(json!({"queued": faults.queued().len()})))
@@ -177,11 +187,35 @@ fn fields(m: &Map<String, Value>) -> Map<String, Value> {
     }
 }
 
-const ACTIONS: &str = "edit_ticket, add_comment, create_ticket, delete_ticket, edit_customer, create_customer, delete_customer, create_invoice, delete_invoice, mark_invoice_paid, edit_product, create_product, delete_product";
+/// The technician a web-UI write is by: the optional `user_id`, which must
+/// be one of the shop's users; absent (or null), the API key's user, as
+/// before authors could be named.
+fn author(data: &Data, m: &Map<String, Value>) -> Result<Option<u64>, Refusal> {
+    let invalid = |what: String| error(StatusCode::UNPROCESSABLE_ENTITY, what);
+    let Some(id) = params::id(m, "user_id")
+        .map_err(|_| invalid("`user_id` must be a positive integer".into()))?
+    else {
+        return Ok(None);
+    };
+    if data.user(id).is_some() {
+        return Ok(Some(id));
+    }
+    let known: Vec<String> = data.users.iter().map(|u| u.id.to_string()).collect();
+    Err(invalid(format!(
+        "`user_id` {id} is not a user; users are: {}",
+        known.join(", ")
+    )))
+}
+
+const ACTIONS: &str = "edit_ticket, add_comment, create_ticket, delete_ticket, add_timer, add_line_item, edit_customer, create_customer, delete_customer, create_invoice, delete_invoice, mark_invoice_paid, edit_product, create_product, delete_product";
 
 /// POST /admin/mutate: a change another technician makes in the web UI,
 /// e.g. `{"action": "add_comment", "ticket_id": 1000, "subject": "Call",
 /// "body": "Spoke to Ann", "tech": "Marcus Lee", "hidden": false}`.
+/// `add_comment`, `create_ticket` (its initial comments), `add_timer` and
+/// `add_line_item` take an optional `user_id`: who wrote it (a comment
+/// then carries that user's name as `tech` unless it names one), so a test
+/// can make a colleague's look-alike of a write at the moment it chooses.
 async fn mutate(State(app): State<Arc<App>>, body: Bytes) -> Answer {
     let mut m = match parse::<Value>(&body)? {
         Value::Object(m) => m,
@@ -206,12 +240,16 @@ async fn mutate(State(app): State<Arc<App>>, body: Bytes) -> Answer {
         "edit_ticket" => data.update_ticket(need_id(&m, "id")?, &fields(&m)),
         "add_comment" => {
             let id = need_id(&m, "ticket_id")?;
+            let by = author(&data, &m)?;
             if !m.contains_key("subject") {
                 m.insert("subject".into(), json!("Update"));
             }
-            data.add_comment(id, &m)
+            data.as_user(by, |d| d.add_comment(id, &m))
         }
         "create_ticket" => {
+            // `user_id`: the ticket's technician, who also wrote its
+            // initial comments.
+            let by = author(&data, &m)?;
             // Convenience: a top-level `body` becomes the initial comment.
             if let (Some(text), false) = (
                 m.get("body").cloned(),
@@ -222,9 +260,19 @@ async fn mutate(State(app): State<Arc<App>>, body: Bytes) -> Answer {
                     json!([{"subject": "Initial Issue", "body": text}]),
                 );
             }
-            data.create_ticket(&m)
+            data.as_user(by, |d| d.create_ticket(&m))
         }
         "delete_ticket" => data.delete_ticket(need_id(&m, "id")?),
+        "add_timer" => {
+            let id = need_id(&m, "ticket_id")?;
+            let by = author(&data, &m)?;
+            data.as_user(by, |d| d.add_timer(id, &m))
+        }
+        "add_line_item" => {
+            let id = need_id(&m, "ticket_id")?;
+            let by = author(&data, &m)?;
+            data.as_user(by, |d| d.add_line_item(id, &m))
+        }
         "edit_customer" => data.update_customer(need_id(&m, "id")?, &fields(&m)),
         "create_customer" => data.create_customer(&m),
         "delete_customer" => data.delete_customer(need_id(&m, "id")?),

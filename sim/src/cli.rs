@@ -97,8 +97,8 @@ pub struct Args {
     /// Random faults only on writes.
     #[arg(long)]
     fault_writes_only: bool,
-    /// Fault kinds to draw from, comma-separated [default: all, or the
-    /// profile's].
+    /// Fault kinds to draw from, comma-separated [default: all but the
+    /// opt-in colleague_twin, or the profile's].
     #[arg(long, value_delimiter = ',')]
     fault_kinds: Vec<FaultKind>,
     /// Added latency range for the `latency` fault, "MIN..MAX" ms

@@ -46,9 +46,22 @@ pub enum FaultKind {
     // snake_case alone would spell it "commit_then504".
     #[serde(rename = "commit_then_504")]
     CommitThen504,
+    /// Nothing of the request is applied; a colleague's look-alike of it is
+    /// (same ticket, same subject and body, same times or line, but
+    /// written by another technician), then 502 with an HTML page. Offices
+    /// have colleagues, the web UI and RMM alerts writing the same things
+    /// at the same time: a client that looks for its write afterwards finds
+    /// one that matches what it sent, and must not take it for its own.
+    /// Only `POST /tickets`, `/comment`, `/timer_entry` and `/add_line_item`
+    /// have a look-alike; any other request gets a plain `bad_gateway`.
+    ColleagueTwin,
 }
 
 impl FaultKind {
+    /// The kinds a random run draws from by default (weight 1 each in
+    /// `FaultConfig::default()`). Kinds added later that would change what
+    /// existing seeded runs do are left out: they are in `EVERY` only, and
+    /// take part when given a weight.
     pub const ALL: [FaultKind; 10] = [
         FaultKind::ServerError,
         FaultKind::BadGateway,
@@ -60,6 +73,21 @@ impl FaultKind {
         FaultKind::TruncatedJson,
         FaultKind::HangThenCommit,
         FaultKind::CommitThen504,
+    ];
+
+    /// Every kind: `ALL` plus the opt-in ones (`colleague_twin`).
+    pub const EVERY: [FaultKind; 11] = [
+        FaultKind::ServerError,
+        FaultKind::BadGateway,
+        FaultKind::TooManyRequests,
+        FaultKind::Latency,
+        FaultKind::ResetBeforeApply,
+        FaultKind::ApplyThenDrop,
+        FaultKind::ApplyThenSlowAnswer,
+        FaultKind::TruncatedJson,
+        FaultKind::HangThenCommit,
+        FaultKind::CommitThen504,
+        FaultKind::ColleagueTwin,
     ];
 
     pub fn name(self) -> &'static str {
@@ -74,6 +102,7 @@ impl FaultKind {
             FaultKind::TruncatedJson => "truncated_json",
             FaultKind::HangThenCommit => "hang_then_commit",
             FaultKind::CommitThen504 => "commit_then_504",
+            FaultKind::ColleagueTwin => "colleague_twin",
         }
     }
 }
@@ -88,11 +117,11 @@ impl FromStr for FaultKind {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        FaultKind::ALL
+        FaultKind::EVERY
             .into_iter()
             .find(|k| k.name() == s)
             .ok_or_else(|| {
-                let names: Vec<_> = FaultKind::ALL.iter().map(|k| k.name()).collect();
+                let names: Vec<_> = FaultKind::EVERY.iter().map(|k| k.name()).collect();
                 format!("unknown fault kind {s:?}; known: {}", names.join(", "))
             })
     }
@@ -110,7 +139,8 @@ pub struct FaultConfig {
     /// Random faults only for non-GET requests.
     pub writes_only: bool,
     /// Relative weight of each kind in the random choice; missing kinds
-    /// weigh 0.
+    /// weigh 0. The default weighs every kind of `FaultKind::ALL` 1, and
+    /// leaves out the opt-in `colleague_twin`.
     pub weights: BTreeMap<FaultKind, u32>,
     pub latency_min_ms: u64,
     pub latency_max_ms: u64,
@@ -141,21 +171,66 @@ impl Default for FaultConfig {
     }
 }
 
-/// One queued fault: the next request matching `method` and
-/// `path_contains` (each optional) gets `fault`. Queue several to fault the
-/// next N matching requests in order.
+/// One queued fault: the next request matching `method`, `path_contains`
+/// and `path_matches` (each optional) gets `fault`. Queue several to fault
+/// the next N matching requests in order, or give one entry `times`; a
+/// `persistent` entry faults every matching request until the queue is
+/// cleared. The first matching entry wins; entries that do not match a
+/// request (persistent ones included) never hold up later ones.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QueuedFault {
     #[serde(default)]
     pub method: Option<String>,
+    /// A part of the request path, `/api/v1` included: "/comment". Loose:
+    /// "/tickets/123" also matches "/tickets/1234/comment".
     #[serde(default)]
     pub path_contains: Option<String>,
+    /// The whole path after `/api/v1`, segment by segment, `*` standing for
+    /// any one segment: "/tickets/123" is that ticket only (not its
+    /// comments, not ticket 1234), "/tickets/*/comment" any ticket's
+    /// comment POST. A leading "/api/v1" is allowed; slashes at either end
+    /// do not count.
+    #[serde(default)]
+    pub path_matches: Option<String>,
     pub fault: FaultKind,
     /// Overrides the delay of `latency` / `apply_then_slow_answer` /
     /// `hang_then_commit`.
     #[serde(default)]
     pub delay_ms: Option<u64>,
+    /// How many matching requests the entry faults before it is used up
+    /// (1 when absent). Counts down: the queue shows what is left.
+    #[serde(default)]
+    pub times: Option<u32>,
+    /// Never used up: every matching request gets the fault until the
+    /// queue is cleared, like a route the server refuses for good (one
+    /// ticket it cannot write any more).
+    #[serde(default)]
+    pub persistent: bool,
+}
+
+/// The path segments after `/api/v1` (the prefix is optional), empty ones
+/// skipped.
+fn api_segments(path: &str) -> impl Iterator<Item = &str> {
+    let rest = match path.strip_prefix("/api/v1") {
+        Some(r) if r.is_empty() || r.starts_with('/') => r,
+        _ => path,
+    };
+    rest.split('/').filter(|s| !s.is_empty())
+}
+
+/// Whether `path` is `pattern`, segment for segment, `*` matching any one
+/// segment.
+fn path_matches(pattern: &str, path: &str) -> bool {
+    let mut want = api_segments(pattern);
+    let mut got = api_segments(path);
+    loop {
+        match (want.next(), got.next()) {
+            (None, None) => return true,
+            (Some(w), Some(g)) if w == "*" || w == g => {}
+            _ => return false,
+        }
+    }
 }
 
 impl QueuedFault {
@@ -164,8 +239,11 @@ impl QueuedFault {
         QueuedFault {
             method: None,
             path_contains: None,
+            path_matches: None,
             fault,
             delay_ms: None,
+            times: None,
+            persistent: false,
         }
     }
 
@@ -179,9 +257,40 @@ impl QueuedFault {
         self
     }
 
+    /// Only requests to exactly this path; `*` matches one segment.
+    pub fn path_matches(mut self, pattern: &str) -> Self {
+        self.path_matches = Some(pattern.to_string());
+        self
+    }
+
     pub fn delay_ms(mut self, ms: u64) -> Self {
         self.delay_ms = Some(ms);
         self
+    }
+
+    /// Faults the next `n` matching requests, then is used up.
+    pub fn times(mut self, n: u32) -> Self {
+        self.times = Some(n);
+        self
+    }
+
+    /// Faults every matching request until the queue is cleared.
+    pub fn persistent(mut self) -> Self {
+        self.persistent = true;
+        self
+    }
+
+    /// Why the entry cannot be queued, if it cannot: `times` 0 would never
+    /// fault anything, and `times` with `persistent` says two things.
+    pub fn validate(&self) -> Result<(), String> {
+        match (self.times, self.persistent) {
+            (Some(0), _) => Err("times must be at least 1".into()),
+            (Some(_), true) => Err(
+                "times and persistent exclude each other: a persistent entry is never used up"
+                    .into(),
+            ),
+            _ => Ok(()),
+        }
     }
 
     fn matches(&self, method: &str, path: &str) -> bool {
@@ -193,7 +302,11 @@ impl QueuedFault {
             .path_contains
             .as_deref()
             .is_none_or(|p| path.contains(p));
-        m && p
+        let exact = self
+            .path_matches
+            .as_deref()
+            .is_none_or(|pattern| path_matches(pattern, path));
+        m && p && exact
     }
 }
 
@@ -250,17 +363,36 @@ impl FaultEngine {
     }
 
     /// The fault for a request, if any: the first matching queued entry
-    /// (consumed), else a random draw.
+    /// (used once), else a random draw.
     pub fn select(&mut self, method: &str, path: &str) -> Option<Chosen> {
         if let Some(pos) = self.queue.iter().position(|q| q.matches(method, path)) {
-            let q = self.queue.remove(pos)?;
-            let delay_ms = match q.delay_ms {
+            let (fault, delay_ms) = self.use_queued(pos)?;
+            let delay_ms = match delay_ms {
                 Some(ms) => ms,
-                None => self.default_delay(q.fault),
+                None => self.default_delay(fault),
             };
-            return Some(self.chosen(q.fault, delay_ms));
+            return Some(self.chosen(fault, delay_ms));
         }
         self.random(method)
+    }
+
+    /// Uses the queued entry at `pos` once, answering its fault and delay:
+    /// a persistent entry stays as it is, one with `times` left counts
+    /// down, any other is removed. (`times: 0`, which `validate` refuses,
+    /// counts as 1 rather than faulting for ever.)
+    fn use_queued(&mut self, pos: usize) -> Option<(FaultKind, Option<u64>)> {
+        let q = self.queue.get_mut(pos)?;
+        let picked = (q.fault, q.delay_ms);
+        if q.persistent {
+            return Some(picked);
+        }
+        match q.times.unwrap_or(1) {
+            0 | 1 => {
+                self.queue.remove(pos);
+            }
+            n => q.times = Some(n - 1),
+        }
+        Some(picked)
     }
 
     fn random(&mut self, method: &str) -> Option<Chosen> {
@@ -367,6 +499,114 @@ mod tests {
     }
 
     #[test]
+    fn a_persistent_entry_faults_every_match_until_cleared_and_blocks_nothing_else() {
+        let mut e = FaultEngine::new(FaultConfig::default());
+        e.enqueue([
+            QueuedFault::new(FaultKind::BadGateway)
+                .method("POST")
+                .path_matches("/tickets/123/comment")
+                .persistent(),
+            QueuedFault::new(FaultKind::ServerError).path_contains("/comment"),
+        ]);
+        let kind = |e: &mut FaultEngine, m: &str, p: &str| e.select(m, p).map(|c| c.kind);
+        for _ in 0..5 {
+            assert_eq!(
+                kind(&mut e, "POST", "/api/v1/tickets/123/comment"),
+                Some(FaultKind::BadGateway)
+            );
+        }
+        // Another ticket's comment reaches the entry behind it.
+        assert_eq!(
+            kind(&mut e, "POST", "/api/v1/tickets/1234/comment"),
+            Some(FaultKind::ServerError)
+        );
+        assert_eq!(kind(&mut e, "POST", "/api/v1/tickets/1234/comment"), None);
+        assert_eq!(e.queued().len(), 1, "the persistent entry stays");
+        assert!(e.queued()[0].persistent);
+        e.clear_queue();
+        assert_eq!(kind(&mut e, "POST", "/api/v1/tickets/123/comment"), None);
+    }
+
+    #[test]
+    fn times_faults_the_next_n_matches_counting_down() {
+        let mut e = FaultEngine::new(FaultConfig::default());
+        e.enqueue([QueuedFault::new(FaultKind::TooManyRequests)
+            .method("GET")
+            .times(3)]);
+        assert!(e.select("POST", "/api/v1/tickets").is_none());
+        assert!(e.select("GET", "/api/v1/me").is_some());
+        assert_eq!(e.queued()[0].times, Some(2));
+        assert!(e.select("GET", "/api/v1/me").is_some());
+        assert!(e.select("GET", "/api/v1/me").is_some());
+        assert!(e.queued().is_empty());
+        assert!(e.select("GET", "/api/v1/me").is_none());
+        // Refused over /admin, but harmless if queued directly: once.
+        e.enqueue([QueuedFault::new(FaultKind::ServerError).times(0)]);
+        assert!(e.select("GET", "/api/v1/me").is_some());
+        assert!(e.select("GET", "/api/v1/me").is_none());
+    }
+
+    #[test]
+    fn path_matches_is_the_whole_path_with_star_for_one_segment() {
+        let cases = [
+            ("/tickets/123", "/api/v1/tickets/123", true),
+            ("/tickets/123", "/api/v1/tickets/1234", false),
+            ("/tickets/123", "/api/v1/tickets/123/comment", false),
+            ("/tickets/123", "/api/v1/tickets/1234/comment", false),
+            ("/tickets/123", "/api/v1/tickets/123/", true),
+            ("tickets/123/", "/api/v1/tickets/123", true),
+            ("/api/v1/tickets/123", "/api/v1/tickets/123", true),
+            ("/tickets/*/comment", "/api/v1/tickets/9/comment", true),
+            ("/tickets/*/comment", "/api/v1/tickets/9/comments", false),
+            ("/tickets/*/comment", "/api/v1/tickets/comment", false),
+            ("/tickets/*", "/api/v1/tickets", false),
+            ("/tickets", "/api/v1/tickets", true),
+            ("/api/v1x/tickets", "/api/v1/tickets", false),
+        ];
+        for (pattern, path, want) in cases {
+            assert_eq!(path_matches(pattern, path), want, "{pattern} vs {path}");
+        }
+        let q = QueuedFault::new(FaultKind::ServerError)
+            .path_matches("/tickets/*")
+            .path_contains("/tickets/12");
+        assert!(q.matches("PUT", "/api/v1/tickets/123"));
+        assert!(!q.matches("PUT", "/api/v1/tickets/99"), "both must hold");
+    }
+
+    #[test]
+    fn old_queue_json_still_reads_and_bad_entries_are_named() {
+        let old: QueuedFault = serde_json::from_value(serde_json::json!(
+            {"method": "POST", "path_contains": "/comment", "fault": "apply_then_drop", "delay_ms": null}
+        ))
+        .unwrap_or_else(|_| QueuedFault::new(FaultKind::Latency));
+        assert_eq!(
+            old,
+            QueuedFault::new(FaultKind::ApplyThenDrop)
+                .method("POST")
+                .path_contains("/comment")
+        );
+        let new: Result<QueuedFault, _> = serde_json::from_value(serde_json::json!(
+            {"path_matches": "/tickets/5", "fault": "colleague_twin", "persistent": true}
+        ));
+        assert_eq!(
+            new.ok(),
+            Some(
+                QueuedFault::new(FaultKind::ColleagueTwin)
+                    .path_matches("/tickets/5")
+                    .persistent()
+            )
+        );
+        assert!(QueuedFault::new(FaultKind::BadGateway).validate().is_ok());
+        let zero = QueuedFault::new(FaultKind::BadGateway).times(0).validate();
+        assert!(zero.is_err_and(|e| e.contains("at least 1")));
+        let both = QueuedFault::new(FaultKind::BadGateway)
+            .times(2)
+            .persistent()
+            .validate();
+        assert!(both.is_err_and(|e| e.contains("persistent")));
+    }
+
+    #[test]
     fn queued_delay_overrides_config() {
         let mut e = FaultEngine::new(FaultConfig::default());
         e.enqueue([QueuedFault::new(FaultKind::ApplyThenSlowAnswer).delay_ms(7)]);
@@ -401,9 +641,9 @@ mod tests {
     #[test]
     fn every_kind_has_a_distinct_name_that_parses_back_and_a_default_weight() {
         let names: std::collections::BTreeSet<_> =
-            FaultKind::ALL.iter().map(|k| k.name()).collect();
-        assert_eq!(names.len(), FaultKind::ALL.len());
-        for k in FaultKind::ALL {
+            FaultKind::EVERY.iter().map(|k| k.name()).collect();
+        assert_eq!(names.len(), FaultKind::EVERY.len());
+        for k in FaultKind::EVERY {
             assert_eq!(k.name().parse::<FaultKind>(), Ok(k));
             assert_eq!(
                 serde_json::to_value(k).ok(),
@@ -412,6 +652,19 @@ mod tests {
         }
         let weights = FaultConfig::default().weights;
         assert!(FaultKind::ALL.iter().all(|k| weights.get(k) == Some(&1)));
+        // Opt-in kinds are in EVERY only and weigh 0 unless given a weight,
+        // so seeded random runs draw what they drew before they existed.
+        assert!(FaultKind::ALL.iter().all(|k| FaultKind::EVERY.contains(k)));
+        let opt_in: Vec<_> = FaultKind::EVERY
+            .into_iter()
+            .filter(|k| !FaultKind::ALL.contains(k))
+            .collect();
+        assert_eq!(opt_in, [FaultKind::ColleagueTwin]);
+        assert!(opt_in.iter().all(|k| !weights.contains_key(k)));
+        assert_eq!(
+            "colleague_twin".parse::<FaultKind>(),
+            Ok(FaultKind::ColleagueTwin)
+        );
         assert_eq!(
             "commit_then_504".parse::<FaultKind>(),
             Ok(FaultKind::CommitThen504)

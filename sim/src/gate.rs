@@ -14,7 +14,7 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde_json::{json, Value};
 use tokio::time::Instant;
 
 use crate::api::{Problems, Refusal};
@@ -223,6 +223,29 @@ async fn hang_then_commit(
     }
 }
 
+/// `colleague_twin`: the request itself is not applied; a colleague's
+/// look-alike of it is (`State::apply_as_colleague`), then the answer is
+/// `bad_gateway`'s. The look-alike goes through the data, not the handler,
+/// which would write it as the API key's user; and it is not counted among
+/// the client's writes, since it is not one. A body that cannot be read or
+/// is not a JSON object leaves the colleague nothing to copy.
+async fn colleague_twin(app: &App, method: &Method, path: &str, req: Request) -> Response {
+    let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY).await;
+    let body = match bytes.map(|b| serde_json::from_slice::<Value>(&b)) {
+        Ok(Ok(Value::Object(m))) => Some(m),
+        _ => None,
+    };
+    if let Some(body) = body {
+        let applied = app.write().apply_as_colleague(method.as_str(), path, &body);
+        match applied {
+            Ok(Some(_)) => tracing::debug!(%method, path, "colleague look-alike applied"),
+            Ok(None) => {}
+            Err(e) => tracing::debug!(%method, path, error = %e, "colleague look-alike refused"),
+        }
+    }
+    bad_gateway()
+}
+
 pub(crate) async fn gate(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
     if !is_api(req.uri().path()) {
         return next.run(req).await;
@@ -314,6 +337,11 @@ pub(crate) async fn gate(State(app): State<Arc<App>>, req: Request, next: Next) 
             drop(resp);
             log(Some(504), fault);
             gateway_timeout()
+        }
+        FaultKind::ColleagueTwin => {
+            let resp = colleague_twin(&app, &method, &path, req).await;
+            log(Some(502), fault);
+            resp
         }
     }
 }

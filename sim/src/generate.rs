@@ -373,6 +373,7 @@ pub fn generate(config: &SimConfig) -> State {
         duplicate_comments: BTreeMap::new(),
         quirks: config.quirks,
         shape: config.shape,
+        author: None,
     }
 }
 

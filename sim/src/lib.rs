@@ -10,7 +10,9 @@
 //! service's (local time offsets, fixed page sizes, lean `meta`, string
 //! decimals, mixed error formats, a clock ahead: see `Shape`); injects
 //! faults on demand (including "the write landed but the connection died"
-//! and "the write landed late, after the client gave up"); and exposes
+//! and "the write landed late, after the client gave up", a route that
+//! refuses for good, and a colleague's look-alike of a write instead of the
+//! write); and exposes
 //! `/admin` routes to inspect and steer it.
 //!
 //! ```no_run
@@ -30,7 +32,9 @@ mod faults;
 mod gate;
 mod generate;
 mod model;
-mod normalise;
+/// The comment quirks' rewrites, public so the client's matching can be
+/// property-tested against every one of them.
+pub mod normalise;
 mod observe;
 mod params;
 mod quirks;
@@ -154,9 +158,22 @@ impl SimHandle {
         self.app.read().shape
     }
 
-    /// Appends queued faults (as POST /admin/faults/queue).
+    /// Appends queued faults (as POST /admin/faults/queue, but without its
+    /// check: an entry with `times: 0` faults once).
     pub fn queue_faults(&self, q: Vec<QueuedFault>) {
         self.app.faults().enqueue(q);
+    }
+
+    /// The queued faults still waiting, persistent ones included, `times`
+    /// counted down (as GET /admin/faults/queue).
+    pub fn queued_faults(&self) -> Vec<QueuedFault> {
+        self.app.faults().queued()
+    }
+
+    /// Empties the fault queue, persistent entries included (as DELETE
+    /// /admin/faults/queue): the only way to end a persistent fault.
+    pub fn clear_faults_queue(&self) {
+        self.app.faults().clear_queue();
     }
 
     /// As GET /admin/counters.

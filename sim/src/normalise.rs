@@ -211,6 +211,29 @@ mod tests {
     }
 
     #[test]
+    fn a_literal_br_typed_by_the_user_is_stored_escaped() {
+        // A rich-text server escapes the user's own tag; only the `<br>`
+        // it adds itself is markup, so the two can be told apart.
+        assert_eq!(
+            entities("Line one<br>Line two"),
+            "Line one&lt;br&gt;Line two"
+        );
+        let rich = Quirks {
+            comment_entities: true,
+            comment_br: true,
+            ..Quirks::default()
+        };
+        let (_, b) = comment(
+            &rich,
+            "S".into(),
+            "typed <br> here
+next"
+                .into(),
+        );
+        assert_eq!(b, "typed &lt;br&gt; here<br>\nnext");
+    }
+
+    #[test]
     fn paragraphs_wrap_blank_line_separated_blocks() {
         assert_eq!(paragraphs("one"), "<p>one</p>");
         assert_eq!(paragraphs("a\nb\n\nc"), "<p>a\nb</p><p>c</p>");

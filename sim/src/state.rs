@@ -19,6 +19,8 @@ use crate::params::{self, Body};
 use crate::quirks::Quirks;
 use crate::shape::{Problem, Shape};
 
+mod colleague;
+
 /// Why a query or mutation was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum Reject {
@@ -231,6 +233,10 @@ pub struct State {
     pub(crate) quirks: Quirks,
     /// How answers are rendered and a few server behaviours (/admin/shape).
     pub(crate) shape: Shape,
+    /// Who writes the comments, line items and timers being created, when
+    /// it is not the API key's user: set only for the span of one write by
+    /// `as_user` (a colleague, or a technician in the web UI).
+    pub(crate) author: Option<u64>,
 }
 
 impl State {
@@ -266,6 +272,30 @@ impl State {
 
     fn api_user_id(&self) -> Option<u64> {
         self.users.first().map(|u| u.id)
+    }
+
+    /// The author of what is being created: `as_user`'s, else the API
+    /// key's user.
+    fn author_id(&self) -> Option<u64> {
+        self.author.or_else(|| self.api_user_id())
+    }
+
+    pub(crate) fn user(&self, id: u64) -> Option<&User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    /// Runs `write` with the comments, line items and timers it creates
+    /// authored by `user` (None: the API key's user), as another
+    /// technician's writes are; the author is back to before afterwards.
+    pub(crate) fn as_user<T>(
+        &mut self,
+        user: Option<u64>,
+        write: impl FnOnce(&mut Self) -> T,
+    ) -> T {
+        let before = std::mem::replace(&mut self.author, user);
+        let out = write(self);
+        self.author = before;
+        out
     }
 
     fn ctx(&self, t: &Ticket) -> TicketContext<'_> {
@@ -785,11 +815,13 @@ impl State {
     /// if its body repeats an earlier one on the ticket.
     ///
     /// Every way a comment is created goes through here (POST /comment,
-    /// `comments_attributes` of POST/PUT /tickets, and /admin/mutate's
-    /// `add_comment`/`create_ticket`, since the web UI is the same server),
-    /// so the comment quirks rewrite subject and body here, before the
-    /// duplicate check: a duplicate is judged on what was stored, and two
-    /// identical posts are stored identically.
+    /// `comments_attributes` of POST/PUT /tickets, /admin/mutate's
+    /// `add_comment`/`create_ticket`, since the web UI is the same server,
+    /// and a `colleague_twin`'s look-alike), so the comment quirks rewrite
+    /// subject and body here, before the duplicate check: a duplicate is
+    /// judged on what was stored, and two identical posts are stored
+    /// identically. The comment is the author's (`as_user`), the API key's
+    /// user by default.
     pub(crate) fn push_comment(
         &mut self,
         ticket_id: u64,
@@ -806,7 +838,13 @@ impl State {
         let bump = self.shape.comment_bumps_ticket;
         let now = self.stamp();
         let id = Ids::take(&mut self.ids.comment);
-        let user_id = self.api_user_id();
+        let user_id = self.author_id();
+        // A colleague's comment carries their name unless it names a tech.
+        let tech = tech.or_else(|| {
+            self.author
+                .and_then(|a| self.user(a))
+                .map(|u| u.full_name.clone())
+        });
         let t = self.ticket_mut(ticket_id)?;
         let duplicate = t.comments.iter().any(|c| c.body == body);
         let comment = Comment {
@@ -906,7 +944,7 @@ impl State {
         let product_category = product.and_then(|p| p.product_category.clone());
         let now = self.stamp();
         let id = Ids::take(&mut self.ids.line_item);
-        let user_id = self.api_user_id();
+        let user_id = self.author_id();
         let shape = self.shape;
         let t = self.ticket_mut(ticket_id)?;
         let item = TicketLineItem {
@@ -1025,7 +1063,7 @@ impl State {
         let notes = params::present_text(body, "notes");
         let product_id = params::id(body, "product_id")?;
         let billable = params::boolean(body, "billable")?.unwrap_or(false);
-        let user_id = params::id(body, "user_id")?.or_else(|| self.api_user_id());
+        let user_id = params::id(body, "user_id")?.or_else(|| self.author_id());
         let now = self.stamp();
         let id = Ids::take(&mut self.ids.timer);
         let shape = self.shape;

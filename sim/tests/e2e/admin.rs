@@ -173,3 +173,99 @@ async fn same_seed_and_anchor_give_the_same_data_over_http() {
     .await;
     assert_ne!(c.handle.dump(), da);
 }
+
+#[tokio::test]
+async fn mutate_writes_as_a_named_colleague() {
+    let sim = start().await;
+    let mutate = |body: Value| sim.admin(Method::POST, "/mutate", Some(body));
+    let customer = id_of(&sim.handle.dump()["customers"][0]);
+
+    // create_ticket: `user_id` is the ticket's technician and its initial
+    // comment's author.
+    let (s, v) = mutate(json!({"action": "create_ticket", "customer_id": customer,
+        "subject": "Scanner offline", "body": "Since the update", "user_id": 3}))
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let t = &v["ticket"];
+    assert_eq!(t["user_id"], 3);
+    assert_eq!(
+        (&t["comments"][0]["user_id"], &t["comments"][0]["tech"]),
+        (&json!(3), &json!("Priya Raman"))
+    );
+    let tid = id_of(t);
+
+    let (s, v) = mutate(
+        json!({"action": "add_comment", "ticket_id": tid, "body": "Called back", "user_id": 2}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (&v["comment"]["user_id"], &v["comment"]["tech"]),
+        (&json!(2), &json!("Marcus Lee"))
+    );
+    // A named tech wins over the user's name; no user_id: the API user.
+    let (_, v) = mutate(json!({"action": "add_comment", "ticket_id": tid, "body": "x", "user_id": 2, "tech": "Marcus"})).await;
+    assert_eq!(v["comment"]["tech"], "Marcus");
+    let (_, v) = mutate(json!({"action": "add_comment", "ticket_id": tid, "body": "y"})).await;
+    assert_eq!(
+        (&v["comment"]["user_id"], &v["comment"]["tech"]),
+        (&json!(1), &Value::Null)
+    );
+
+    let (s, v) = mutate(json!({"action": "add_timer", "ticket_id": tid, "start_at": "2026-01-05T09:00:00Z",
+        "end_at": "2026-01-05T09:30:00Z", "notes": "On site", "product_id": 9002, "billable": true, "user_id": 2}))
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (&v["user_id"], &v["notes"], &v["active_duration"]),
+        (&json!(2), &json!("On site"), &json!(1800))
+    );
+    let (s, v) = mutate(
+        json!({"action": "add_timer", "ticket_id": tid, "start_at": "2026-01-05T10:00:00Z"}),
+    )
+    .await;
+    assert_eq!((s, &v["user_id"]), (StatusCode::OK, &json!(1)));
+
+    let (s, v) = mutate(json!({"action": "add_line_item", "ticket_id": tid, "name": "Labor", "description": "On site",
+        "quantity": 0.5, "price_retail": 150, "product_id": 9002, "user_id": 4}))
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (&v["user_id"], &v["retail_cents"]),
+        (&json!(4), &json!(15_000))
+    );
+    let ticket = sim.ticket_in_dump(tid);
+    assert_eq!(ticket["ticket_timers"].as_array().map(Vec::len), Some(2));
+    assert_eq!(ticket["line_items"].as_array().map(Vec::len), Some(1));
+
+    // Bad input is a 422 with a message, and nothing is written.
+    let before = sim.ticket_in_dump(tid);
+    for (bad, says) in [
+        (
+            json!({"action": "add_comment", "ticket_id": tid, "body": "z", "user_id": 99}),
+            "not a user",
+        ),
+        (
+            json!({"action": "add_line_item", "ticket_id": tid, "name": "a", "description": "b", "user_id": "me"}),
+            "user_id",
+        ),
+        (
+            json!({"action": "add_timer", "start_at": "2026-01-05T09:00:00Z"}),
+            "ticket_id",
+        ),
+        (
+            json!({"action": "add_line_item", "ticket_id": tid, "name": "only a name"}),
+            "Description",
+        ),
+    ] {
+        let (s, v) = mutate(bad.clone()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {v}");
+        assert!(v.to_string().contains(says), "{bad}: {v}");
+    }
+    assert_eq!(sim.ticket_in_dump(tid), before);
+    let (s, _) = mutate(
+        json!({"action": "add_timer", "ticket_id": 999_999, "start_at": "2026-01-05T09:00:00Z"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}

@@ -404,3 +404,297 @@ async fn apply_then_drop_on_a_put_is_a_lost_reply_to_an_applied_update() {
     assert_eq!(c["faults"]["apply_then_drop"], 1);
     assert_eq!(c["writes"]["PUT /tickets/{id}"], 1);
 }
+
+#[tokio::test]
+async fn a_persistent_fault_refuses_one_ticket_until_the_queue_is_cleared() {
+    let sim = start().await;
+    let dump = sim.handle.dump();
+    let ids: Vec<u64> = dump["tickets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(id_of)
+        .collect();
+    let (id, other) = (ids[0], ids[1]);
+    // Over /admin, in JSON; a second entry behind it still gets its turn.
+    let (s, v) = sim
+        .admin(
+            Method::POST,
+            "/faults/queue",
+            Some(json!([
+                {"method": "POST", "path_matches": format!("/tickets/{id}/comment"),
+                 "fault": "server_error", "persistent": true},
+                {"method": "POST", "path_matches": "/tickets/*/comment", "fault": "bad_gateway"},
+            ])),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let client = &sim;
+    let post = |t: u64, body: &str| {
+        let (path, body) = (
+            format!("/tickets/{t}/comment"),
+            json!({"subject": "Update", "body": body}),
+        );
+        async move { client.post(&path, body).await }
+    };
+    for n in 0..4 {
+        let (s, _) = post(id, &format!("try {n}")).await;
+        assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR, "attempt {n}");
+    }
+    let (s, _) = sim.get(&format!("/tickets/{id}")).await;
+    assert_eq!(s, StatusCode::OK, "only the comment POST is refused");
+    let (s, _) = post(other, "elsewhere").await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_GATEWAY,
+        "the entry behind it was reached"
+    );
+    let (s, _) = post(other, "elsewhere again").await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, q) = sim.admin(Method::GET, "/faults/queue", None).await;
+    assert_eq!(q["queue"].as_array().map(Vec::len), Some(1), "{q}");
+    assert_eq!(q["queue"][0]["persistent"], true);
+    assert_eq!(bodies_equal(&sim, id, "try 0"), 0);
+
+    let (s, _) = sim.admin(Method::DELETE, "/faults/queue", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = post(id, "at last").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(sim.handle.counters()["faults"]["server_error"], 4);
+
+    // The same from Rust, exact path only: ticket `id` itself, not its
+    // comments, and not a ticket whose id merely starts with it.
+    sim.handle
+        .queue_faults(vec![QueuedFault::new(FaultKind::BadGateway)
+            .path_matches(&format!("/tickets/{id}"))
+            .persistent()]);
+    let (s, _) = sim.get(&format!("/tickets/{id}")).await;
+    assert_eq!(s, StatusCode::BAD_GATEWAY);
+    let (s, _) = sim.get(&format!("/tickets/{id}")).await;
+    assert_eq!(s, StatusCode::BAD_GATEWAY);
+    let (s, _) = sim.get(&format!("/tickets/{id}/comments")).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = sim.get(&format!("/tickets/{id}0")).await;
+    assert_ne!(s, StatusCode::BAD_GATEWAY, "served, not faulted");
+    assert_eq!(sim.handle.queued_faults().len(), 1);
+    sim.handle.clear_faults_queue();
+    assert!(sim.handle.queued_faults().is_empty());
+    let (s, _) = sim.get(&format!("/tickets/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn times_faults_the_next_n_matches_and_bad_entries_are_refused() {
+    let sim = start().await;
+    let (s, v) = sim
+        .admin(
+            Method::POST,
+            "/faults/queue",
+            Some(json!({"method": "GET", "path_matches": "/me", "fault": "too_many_requests", "times": 2})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, _) = sim.get("/me").await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    let (_, q) = sim.admin(Method::GET, "/faults/queue", None).await;
+    assert_eq!(q["queue"][0]["times"], 1, "{q}");
+    let (s, _) = sim.get("/me").await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    let (s, _) = sim.get("/me").await;
+    assert_eq!(s, StatusCode::OK);
+
+    for bad in [
+        json!({"fault": "server_error", "times": 0}),
+        json!([{"fault": "server_error"}, {"fault": "server_error", "times": 2, "persistent": true}]),
+    ] {
+        let (s, v) = sim
+            .admin(Method::POST, "/faults/queue", Some(bad.clone()))
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {v}");
+        assert!(
+            v["error"].as_str().is_some_and(|e| e.contains("times")),
+            "{v}"
+        );
+    }
+    assert!(sim.handle.queued_faults().is_empty(), "nothing queued");
+}
+
+fn last_comment(sim: &crate::support::Sim, id: u64) -> Value {
+    sim.ticket_in_dump(id)["comments"]
+        .as_array()
+        .and_then(|c| c.last())
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// A 502 with cloudflare's HTML page, as `bad_gateway` answers.
+async fn is_gateway_page(resp: reqwest::Response) -> bool {
+    let html = resp
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html"));
+    let status = resp.status();
+    let page = resp.text().await.unwrap_or_default();
+    status == StatusCode::BAD_GATEWAY && html && page.contains("502 Bad Gateway")
+}
+
+#[tokio::test]
+async fn colleague_twin_lands_a_look_alike_by_marcus_instead_of_the_comment() {
+    let sim = start().await;
+    let id = id_of(&sim.some_ticket());
+    let before = comment_count(&sim, id);
+    sim.handle
+        .queue_faults(vec![comment_fault(FaultKind::ColleagueTwin)]);
+    let resp = sim
+        .request(Method::POST, &format!("/tickets/{id}/comment"))
+        .json(&json!({"subject": "Call", "body": "Replaced the toner", "hidden": true}))
+        .send()
+        .await
+        .expect("an answer");
+    assert!(is_gateway_page(resp).await);
+    assert_eq!(comment_count(&sim, id), before + 1);
+    let c = last_comment(&sim, id);
+    assert_eq!(
+        (&c["subject"], &c["body"], &c["hidden"]),
+        (&json!("Call"), &json!("Replaced the toner"), &json!(true))
+    );
+    let (_, me) = sim.get("/me").await;
+    assert_ne!(c["user_id"], me["user_id"], "not the API user's");
+    assert_eq!(
+        (&c["user_id"], &c["tech"]),
+        (&json!(2), &json!("Marcus Lee"))
+    );
+
+    // The client's retry is its own, and counted as a duplicate body.
+    let (s, v) = sim
+        .post(
+            &format!("/tickets/{id}/comment"),
+            json!({"subject": "Call", "body": "Replaced the toner", "hidden": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["comment"]["user_id"], me["user_id"]);
+    let counters = sim.handle.counters();
+    assert_eq!(counters["faults"]["colleague_twin"], 1);
+    assert_eq!(
+        counters["writes"],
+        json!({"POST /tickets/{id}/comment": 1}),
+        "the colleague's write is not the client's"
+    );
+    let (_, log) = sim.admin(Method::GET, "/log", None).await;
+    assert!(log["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|e| e["fault"] == "colleague_twin" && e["status"] == 502));
+}
+
+#[tokio::test]
+async fn colleague_twin_look_alikes_of_a_ticket_a_timer_and_a_line_item() {
+    let sim = start().await;
+    let customer = id_of(&sim.handle.dump()["customers"][0]);
+    let tickets_before = sim.handle.dump()["tickets"].as_array().map_or(0, Vec::len);
+    sim.handle
+        .queue_faults(vec![QueuedFault::new(FaultKind::ColleagueTwin)
+            .method("POST")
+            .times(4)]);
+
+    let resp = sim
+        .request(Method::POST, "/tickets")
+        .json(&json!({"customer_id": customer, "subject": "VPN drops", "priority": "1 High",
+                      "problem_type": "Network", "status": "New",
+                      "comments_attributes": [{"subject": "Initial Issue", "body": "Drops hourly"}]}))
+        .send()
+        .await
+        .expect("an answer");
+    assert!(is_gateway_page(resp).await);
+    let dump = sim.handle.dump();
+    let tickets = dump["tickets"].as_array().cloned().unwrap_or_default();
+    assert_eq!(tickets.len(), tickets_before + 1);
+    let t = tickets
+        .iter()
+        .find(|t| t["subject"] == "VPN drops")
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(
+        (
+            &t["customer_id"],
+            &t["priority"],
+            &t["problem_type"],
+            &t["status"]
+        ),
+        (
+            &json!(customer),
+            &json!("1 High"),
+            &json!("Network"),
+            &json!("New")
+        )
+    );
+    assert_eq!(t["user_id"], 2);
+    assert_eq!(t["comments"][0]["body"], "Drops hourly");
+    assert_eq!(
+        (&t["comments"][0]["user_id"], &t["comments"][0]["tech"]),
+        (&json!(2), &json!("Marcus Lee"))
+    );
+    let tid = id_of(&t);
+
+    let resp = sim
+        .request(Method::POST, &format!("/tickets/{tid}/timer_entry"))
+        .json(
+            &json!({"start_at": "2026-01-05T09:00:00Z", "end_at": "2026-01-05T09:45:00Z",
+                      "notes": "Reset the tunnel", "product_id": 9001, "billable": true}),
+        )
+        .send()
+        .await
+        .expect("an answer");
+    assert!(is_gateway_page(resp).await);
+    let (_, timers) = sim.get(&format!("/ticket_timers?ticket_id={tid}")).await;
+    let x = &timers["ticket_timers"][0];
+    assert_eq!(timers["ticket_timers"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        (&x["user_id"], &x["notes"], &x["product_id"], &x["billable"]),
+        (
+            &json!(2),
+            &json!("Reset the tunnel"),
+            &json!(9001),
+            &json!(true)
+        )
+    );
+    assert_eq!(x["active_duration"], 45 * 60);
+
+    let resp = sim
+        .request(Method::POST, &format!("/tickets/{tid}/add_line_item"))
+        .json(
+            &json!({"name": "Labor", "description": "VPN", "quantity": 0.75,
+                      "price_retail": 120, "product_id": 9001}),
+        )
+        .send()
+        .await
+        .expect("an answer");
+    assert!(is_gateway_page(resp).await);
+    let line = sim.ticket_in_dump(tid)["line_items"][0].clone();
+    assert_eq!(
+        (
+            &line["user_id"],
+            &line["name"],
+            &line["description"],
+            &line["product_id"]
+        ),
+        (&json!(2), &json!("Labor"), &json!("VPN"), &json!(9001))
+    );
+    assert_eq!(line["retail_cents"], 12_000);
+
+    // A route without a look-alike is a plain bad gateway: nothing applied.
+    let before = sim.ticket_in_dump(tid);
+    let resp = sim
+        .request(Method::POST, &format!("/tickets/{tid}/charge_timer_entry"))
+        .json(&json!({"timer_entry_id": x["id"]}))
+        .send()
+        .await
+        .expect("an answer");
+    assert!(is_gateway_page(resp).await);
+    assert_eq!(sim.ticket_in_dump(tid), before);
+    assert!(sim.handle.queued_faults().is_empty(), "four used");
+    assert_eq!(sim.handle.counters()["faults"]["colleague_twin"], 4);
+}
