@@ -427,12 +427,23 @@ pub struct OutboxArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum OutboxCommand {
-    /// Cancel an item that has not started sending
-    Cancel(OutboxIdArgs),
-    /// Let a held item go ahead (skips the conflict check that held it)
-    Release(OutboxIdArgs),
-    /// Try a failed or held item again
+    /// Stop a write: nothing more is sent (one that may already be on the server needs --force)
+    Cancel(OutboxForceArgs),
+    /// Let a write go ahead: a held one without the check that held it, a differing one as it
+    /// landed, one waiting out a backoff now (resending one that may have landed needs --force)
+    Release(OutboxForceArgs),
+    /// Try a failed, held, differing or uncertain write again; never resends one that may have landed
     Retry(OutboxIdArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OutboxForceArgs {
+    /// Outbox item id
+    pub id: i64,
+    /// Act even though the write may already be on the server (look at the ticket in the web
+    /// UI first): cancelling does not take it off, releasing sends it again
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -42,6 +42,10 @@ pub enum StoreError {
         expected: String,
         actual: String,
     },
+    /// A user action that would cancel or resend a write the server may
+    /// already hold, asked without `force`.
+    #[error("outbox item {id} is {state}: it may already be on the server")]
+    MayHaveLanded { id: i64, state: String },
     #[error("no outbox item {0}")]
     NoSuchItem(i64),
     #[error("invalid search query: {0}")]

@@ -9,19 +9,36 @@
 //! and the cache's duplicate report use these functions, so "the same
 //! text" means one thing everywhere.
 
-/// Text as compared: HTML line breaks (`<br>`, `<p>`, `<div>`) and every
-/// run of whitespace become one space, entities are decoded, and the ends
-/// are trimmed. Two texts a reader would call identical normalise equal;
-/// a changed word does not.
+/// Text as a reader sees it once rendered: the server may have stored it
+/// as HTML, so HTML line breaks (`<br>`, `<p>`, `<div>`) become a space,
+/// then entities are decoded (the order a browser parses them in: a
+/// `&lt;br&gt;` the server escaped is text, never a break), every run of
+/// whitespace becomes one space, and the ends are trimmed. Two texts a
+/// reader would call identical normalise equal; a changed word does not.
 pub fn normalize_text(s: &str) -> String {
-    let broken = break_tags(s);
-    let decoded = decode_entities(&broken);
-    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+    collapse(&decode_entities(&break_tags(s)))
 }
 
 /// Whether two texts are the same once the server's slack is taken out.
+///
+/// What we sent is plain text as typed; what the server stored may be
+/// that text escaped as HTML (a literal `<br>` typed by the technician
+/// comes back `&lt;br&gt;`), or the same text taken as HTML (the `<br>`
+/// now a line break), with line ends, `<br>`/`<p>` and entities added. So
+/// either side may be compared rendered or as typed: one rendering of
+/// each must meet. Symmetric, so the argument order never matters.
 pub fn same_text(a: &str, b: &str) -> bool {
-    a == b || normalize_text(a) == normalize_text(b)
+    if a == b {
+        return true;
+    }
+    let (ra, rb) = (normalize_text(a), normalize_text(b));
+    ra == rb || collapse(a) == rb || ra == collapse(b)
+}
+
+/// Every run of whitespace (line ends, tabs, no-break spaces) as one
+/// space, the ends trimmed.
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Whether two decimals (hours, quantities) are the same to the precision
@@ -44,6 +61,13 @@ fn break_tags(s: &str) -> String {
             out.push_str(tail);
             return out;
         };
+        // A `<` before the tag closes is text ("a << b", "<<br>"): the tag,
+        // if any, starts at the later one.
+        if tail[1..close].contains('<') {
+            out.push('<');
+            rest = &tail[1..];
+            continue;
+        }
         let inner = tail[1..close]
             .trim()
             .trim_start_matches('/')
@@ -153,8 +177,117 @@ mod tests {
     }
 
     #[test]
+    fn a_literal_tag_matches_its_escaped_and_its_rendered_form() {
+        let typed = "Type <br> in the signature field, then a &lt; b";
+        assert!(same_text(
+            typed,
+            "Type &lt;br&gt; in the signature field, then a &amp;lt; b"
+        ));
+        assert!(same_text(typed, "Type <br> in the signature field, then a &lt; b"));
+        assert!(same_text("a<br>b", "<p>a&lt;br&gt;b</p>"));
+        assert!(!same_text("a<br>b", "a&lt;hr&gt;b"));
+    }
+
+    #[test]
+    fn same_text_is_symmetric() {
+        for (a, b) in [("a<br>b", "a&lt;br&gt;b"), ("x\ny", "x<br>\r\ny"), ("1 &amp; 2", "1 & 2")] {
+            assert_eq!(same_text(a, b), same_text(b, a), "{a:?} {b:?}");
+        }
+    }
+
+    #[test]
     fn decimals_compare_by_value() {
         assert!(same_decimal(0.5, 0.5000001));
         assert!(!same_decimal(0.5, 0.75));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    //! Every server transform the simulator has (`syncro_sim::normalise`,
+    //! each combination of the comment quirks) against bodies with
+    //! literal tags, entities, `&`, unicode and odd whitespace: a body
+    //! always matches its own stored form, and never the stored form of a
+    //! body that differs in one visible character.
+
+    use super::same_text;
+    use proptest::prelude::*;
+    use syncro_sim::normalise;
+    use syncro_sim::Quirks;
+
+    /// Pieces a technician's text is made of, the awkward ones included.
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-zA-Z0-9]{1,8}".prop_map(String::from),
+            Just(" ".to_string()),
+            Just("  ".to_string()),
+            Just("\n".to_string()),
+            Just("\n\n".to_string()),
+            Just("\t".to_string()),
+            Just("\u{a0}".to_string()),
+            Just("<br>".to_string()),
+            Just("<p>".to_string()),
+            Just("</p>".to_string()),
+            Just("<b>".to_string()),
+            Just("&".to_string()),
+            Just("&amp;".to_string()),
+            Just("&lt;".to_string()),
+            Just("&nbsp;".to_string()),
+            Just("&#233;".to_string()),
+            Just("<".to_string()),
+            Just(">".to_string()),
+            Just("é".to_string()),
+            Just("日本".to_string()),
+            Just("🙂".to_string()),
+            Just("'\"".to_string()),
+        ]
+    }
+
+    fn body() -> impl Strategy<Value = String> {
+        proptest::collection::vec(piece(), 1..16).prop_map(|p| p.concat())
+    }
+
+    fn quirks(bits: u8) -> Quirks {
+        Quirks {
+            comment_crlf: bits & 1 != 0,
+            comment_br: bits & 2 != 0,
+            comment_trim: bits & 4 != 0,
+            comment_entities: bits & 8 != 0,
+            comment_paragraphs: bits & 16 != 0,
+            ..Quirks::default()
+        }
+    }
+
+    /// The body with its `n`-th letter or digit replaced by a character
+    /// of the other class (a letter by a digit, a digit by a letter), so
+    /// no case folding or markup can hide the change; `None` when it has
+    /// no letter or digit.
+    fn mutate(body: &str, n: usize) -> Option<String> {
+        let positions: Vec<usize> = body
+            .char_indices()
+            .filter(|(_, c)| c.is_ascii_alphanumeric())
+            .map(|(i, _)| i)
+            .collect();
+        let at = *positions.get(n % positions.len().max(1))?;
+        let old = body[at..].chars().next()?;
+        let new = if old.is_ascii_digit() { 'q' } else { '7' };
+        Some(format!("{}{new}{}", &body[..at], &body[at + 1..]))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn a_body_matches_its_stored_form_under_every_transform(b in body(), bits in 0u8..32) {
+            let (_, stored) = normalise::comment(&quirks(bits), String::new(), b.clone());
+            prop_assert!(same_text(&b, &stored), "sent {:?}, stored {:?}", b, stored);
+        }
+
+        #[test]
+        fn a_visibly_different_body_never_matches(b in body(), bits in 0u8..32, n in 0usize..64) {
+            let Some(other) = mutate(&b, n) else { return Ok(()) };
+            let (_, stored) = normalise::comment(&quirks(bits), String::new(), b.clone());
+            prop_assert!(!same_text(&other, &stored), "sent {:?}, stored {:?} of {:?}", other, stored, b);
+        }
     }
 }

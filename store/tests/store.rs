@@ -486,9 +486,15 @@ fn outbox_transitions_are_compare_and_set() {
         .unwrap();
     assert_eq!(item.attempts, 1);
     assert!(
-        store.outbox_cancel(id).is_err(),
-        "in-flight items cannot be cancelled"
+        matches!(
+            store.outbox_cancel(id, false),
+            Err(syncro_store::StoreError::MayHaveLanded { .. })
+        ),
+        "an in-flight item is not cancelled without --force"
     );
+    let forced = store.outbox_cancel(id, true).unwrap();
+    assert_eq!(forced.state, State::Cancelled);
+    assert!(forced.last_error.unwrap_or_default().contains("may be on the server"));
     assert!(store
         .outbox_transition(99, &[State::Queued], State::Done, Change::default())
         .is_err());
@@ -566,7 +572,7 @@ fn outbox_ready_respects_ticket_order_and_dependencies() {
         .map(|i| i.id)
         .collect();
     assert!(!ready.contains(&d));
-    store.outbox_release(b).unwrap();
+    store.outbox_release(b, false).unwrap();
     let counts = store.outbox_counts().unwrap();
     assert_eq!((counts.queued, counts.done, counts.held), (4, 2, 0));
 }
@@ -708,10 +714,14 @@ fn retry_does_what_is_safe_for_what_is_known() {
     // Release: a differing item is accepted as it is; an uncertain one is
     // sent again without its lost send on record.
     let differs = make(&mut store, State::Differs, Some(58), true);
-    let (item, was) = store.outbox_release(differs).unwrap();
+    let (item, was) = store.outbox_release(differs, false).unwrap();
     assert_eq!((was, item.state), (State::Differs, State::Done));
     let unknown = make(&mut store, State::Uncertain, None, true);
-    let (item, _) = store.outbox_release(unknown).unwrap();
+    assert!(
+        store.outbox_release(unknown, false).is_err(),
+        "resending what may have landed needs --force"
+    );
+    let (item, _) = store.outbox_release(unknown, true).unwrap();
     assert_eq!(item.state, State::Queued);
     assert_eq!(item.result.sent_at, None);
 }

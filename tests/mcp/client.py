@@ -47,6 +47,7 @@ WRITES = {
     "queue_timer",
     "queue_invoice",
     "cancel_write",
+    "release_write",
     "retry_write",
     "wait_for_write",
 }

@@ -505,7 +505,7 @@ async fn a_conflicting_update_is_held_until_released() {
         "Customer Reply",
         "a held update must not be sent"
     );
-    store.outbox_release(id).unwrap();
+    store.outbox_release(id, false).unwrap();
     drain_until_settled(&daemon, Duration::from_secs(10)).await;
     assert_eq!(store.outbox_item(id).unwrap().unwrap().state, State::Done);
     assert_eq!(ticket_of(&sim.dump(), ticket)["status"], "Resolved");

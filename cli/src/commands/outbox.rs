@@ -71,17 +71,30 @@ pub(crate) struct Acted {
 
 /// Cancels, releases or retries item `id`; an item in the wrong state is an
 /// error saying why (and what would work).
-pub(crate) fn act(store: &mut Store, id: i64, action: Action) -> Result<Acted> {
+///
+/// `force` lets a cancel or release act on a write that may already be on
+/// the server (sending, probing, verifying, uncertain): without it such an
+/// action is refused, saying so.
+pub(crate) fn act(store: &mut Store, id: i64, action: Action, force: bool) -> Result<Acted> {
     let result = match action {
-        Action::Cancel => store.outbox_cancel(id).map(|i| Acted {
+        Action::Cancel => store.outbox_cancel(id, force).map(|i| Acted {
+            what: if i.last_error.as_deref().is_some_and(|e| e.contains("--force")) {
+                "cancelled: nothing more will be sent (it may already be on the server: check the ticket in the web UI)"
+                    .to_string()
+            } else {
+                "cancelled: nothing more will be sent".to_string()
+            },
             item: i,
-            what: "cancelled: nothing more will be sent".to_string(),
             retry: None,
         }),
-        Action::Release => store.outbox_release(id).map(|(i, was)| {
+        Action::Release => store.outbox_release(id, force).map(|(i, was)| {
             let what = match was {
                 State::Differs => "accepted as it landed; the steps after it may go",
-                State::Uncertain => "sending it again, as you checked it is not on the server",
+                State::Uncertain | State::Probing | State::Sending => {
+                    "sending it again, as you checked it is not on the server"
+                }
+                State::Verifying => "accepted as it is, without reading it back",
+                State::Queued => "released: it goes now",
                 _ => "released: it goes ahead",
             };
             Acted {
@@ -98,16 +111,26 @@ pub(crate) fn act(store: &mut Store, id: i64, action: Action) -> Result<Acted> {
     };
     match result {
         Ok(r) => Ok(r),
+        Err(StoreError::MayHaveLanded { state, .. }) => {
+            let what = match action {
+                Action::Cancel => "cancelling it does not take it off the server",
+                _ => "releasing it sends it again",
+            };
+            anyhow::bail!(
+                "outbox item {id} is {state}: it may already be on the server, and {what}. \
+                 Look at the ticket in the Syncro web UI first; if you are sure, add --force"
+            );
+        }
         Err(StoreError::WrongState { actual, .. }) => {
             let why = match (action, actual.as_str()) {
-                (Action::Cancel, "sending" | "probing" | "verifying") => {
-                    "it is on its way and may already have reached the server"
-                }
                 (Action::Cancel, "differs") => {
                     "it landed on the server and cannot be unsent; `syncro outbox release` accepts it as it is"
                 }
-                (Action::Cancel, _) => "only queued, held, failed or uncertain items can be cancelled",
-                (Action::Release, _) => "only held, differing or uncertain items can be released",
+                (Action::Cancel, _) => "it is finished; there is nothing to cancel",
+                (Action::Release, "failed") => {
+                    "`syncro outbox retry` tries a failed write again"
+                }
+                (Action::Release, _) => "it is finished; there is nothing to release",
                 (Action::Retry, "done") => "it landed and was verified; there is nothing to retry",
                 (Action::Retry, _) => {
                     "only failed, held, differing or uncertain items can be retried; the daemon is still working on this one"
@@ -134,13 +157,13 @@ pub(crate) fn waiting_on(store: &Store, id: i64) -> Result<Vec<i64>> {
 
 pub fn run(ctx: &Ctx, args: OutboxArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
-    let (id, action) = match &args.command {
+    let (id, action, force) = match &args.command {
         None => return list(ctx, &store, args.all),
-        Some(OutboxCommand::Cancel(a)) => (a.id, Action::Cancel),
-        Some(OutboxCommand::Release(a)) => (a.id, Action::Release),
-        Some(OutboxCommand::Retry(a)) => (a.id, Action::Retry),
+        Some(OutboxCommand::Cancel(a)) => (a.id, Action::Cancel, a.force),
+        Some(OutboxCommand::Release(a)) => (a.id, Action::Release, a.force),
+        Some(OutboxCommand::Retry(a)) => (a.id, Action::Retry, false),
     };
-    let Acted { item, what, .. } = act(&mut store, id, action)?;
+    let Acted { item, what, .. } = act(&mut store, id, action, force)?;
     if ctx.json {
         render::print_json(&item)?;
     } else {

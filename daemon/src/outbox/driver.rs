@@ -17,6 +17,10 @@
 //! 3. **Read-back reports, it does not re-decide.** A landed write whose
 //!    fields differ is `done` with the differences listed, or `differs`
 //!    when a difference blocks later steps; neither is ever resent.
+//! 4. **Bounded.** Every request the server answers is counted against the
+//!    write ([`MAX_REQUESTS`]), failed tries back off, and a write the
+//!    server keeps failing ends where a human sees it (`bounds`), so one
+//!    bad write never takes the office's budget from the mirror.
 
 use std::time::Duration;
 
@@ -24,8 +28,9 @@ use backon::{BackoffBuilder, ExponentialBuilder};
 use syncro_store::outbox::{Change, Command, ItemResult, OutboxItem, State};
 use syncro_store::time;
 
-use super::kinds::{family, Probe, ReadBack};
-use super::reads::Reader;
+use super::bounds::{self, MAX_REQUESTS};
+use super::kinds::{family, Probe, Read, ReadBack, Snapshot};
+use super::reads::{reached_server, Reader};
 use super::Outbox;
 use crate::client::ApiError;
 use crate::db::DbError;
@@ -40,7 +45,7 @@ pub const MAX_UNKNOWN_SENDS: u32 = 3;
 /// is parked (a replica may lag behind the primary for a moment).
 const MAX_VERIFY_MISSES: u32 = 3;
 
-fn backoff(attempts: i64) -> Duration {
+pub(super) fn backoff(attempts: i64) -> Duration {
     ExponentialBuilder::default()
         .with_jitter()
         .with_min_delay(Duration::from_secs(1))
@@ -55,21 +60,21 @@ fn at(t: chrono::DateTime<chrono::Utc>) -> String {
     time::format(t)
 }
 
-fn later(d: Duration) -> String {
+pub(super) fn later(d: Duration) -> String {
     at(chrono::Utc::now() + chrono::Duration::milliseconds(d.as_millis() as i64))
 }
 
-const ACTIVE: &[State] = &State::ACTIVE;
+pub(super) const ACTIVE: &[State] = &State::ACTIVE;
 
 /// How to settle an item parked as uncertain, in the technician's words.
-fn settle(item: &OutboxItem) -> String {
+pub(super) fn settle(item: &OutboxItem) -> String {
     let where_ = item
         .ticket_number
         .map(|n| format!("ticket #{n}"))
         .unwrap_or_else(|| "the ticket".into());
     format!(
         "look at {where_} in the Syncro web UI: if it is there, `syncro outbox retry {id}` finds and verifies it; \
-         if it is not, `syncro outbox release {id}` sends it; `syncro outbox cancel {id}` drops it",
+         if it is not, `syncro outbox release --force {id}` sends it; `syncro outbox cancel --force {id}` drops it",
         id = item.id
     )
 }
@@ -79,25 +84,44 @@ impl Outbox {
         let Some(item) = self.resolve_ticket(item).await? else {
             return Ok(());
         };
+        if item.requests >= MAX_REQUESTS {
+            return self.give_up(item).await;
+        }
         match item.state {
             State::Queued => self.send(item).await,
             // Found in `sending`: the daemon stopped mid-request. The
             // request may have reached the server.
-            State::Sending => {
-                self.unknown_outcome(item, "syncrod stopped while sending")
-                    .await
-            }
+            State::Sending => self.unknown_outcome_because(item, "syncrod stopped while sending", None).await,
             State::Probing => self.probe(item).await,
             State::Verifying => self.verify(item).await,
             _ => Ok(()),
         }
     }
 
-    fn reader(&self) -> Reader<'_> {
-        Reader {
-            client: &self.client,
-            db: &self.db,
+    /// Reads `reads` for `item` (then, with `follow_up`, what the family
+    /// asks next from what they found), counting every request the server
+    /// answered against the item's bound.
+    async fn read(
+        &self,
+        item: &mut OutboxItem,
+        reads: &[Read],
+        follow_up: bool,
+    ) -> Result<Result<Snapshot, ApiError>, DbError> {
+        let reader = Reader::new(&self.client, &self.db);
+        let mut snap = Snapshot::default();
+        let mut read = reader.read_into(&mut snap, reads).await;
+        if read.is_ok() && follow_up {
+            let more = family(&item.command).follow_up_reads(item, &snap);
+            read = reader.read_into(&mut snap, &more).await;
         }
+        let n = i64::from(reader.answered());
+        if n > 0 {
+            let id = item.id;
+            self.db.call(move |s| s.outbox_add_requests(id, n)).await?;
+            item.requests += n;
+        }
+        snap.api_user = self.api_user().await;
+        Ok(read.map(|()| snap))
     }
 
     async fn claimed(&self, item: &OutboxItem) -> Result<Vec<i64>, DbError> {
@@ -106,16 +130,35 @@ impl Outbox {
     }
 
     /// A first send, or a resend of a write proven not to have landed.
-    async fn send(&self, item: OutboxItem) -> Result<(), DbError> {
+    async fn send(&self, mut item: OutboxItem) -> Result<(), DbError> {
         let fam = family(&item.command);
-        let snap = match self.reader().snapshot(&fam.reads_before(&item)).await {
+        let resend = item.attempts > 0;
+        // A resend costs at least the read before it and the write itself.
+        if resend && item.requests + 2 > MAX_REQUESTS {
+            return self.give_up(item).await;
+        }
+        let reads = fam.reads_before(&item);
+        let snap = match self.read(&mut item, &reads, resend).await? {
             Ok(s) => s,
-            Err(e) => return self.not_sent(&item, e).await,
+            Err(e) => return self.read_failed(&item, e).await,
         };
-        // Only before the first send: after one, a newer `updated_at` may
-        // be our own request committing late, not someone else's edit.
-        let first_send = item.attempts == 0;
-        if let Some(reason) = self.conflict(&item, &snap).await?.filter(|_| first_send) {
+        if resend {
+            // Look once more, on the read just made: a request that
+            // committed after the last look is ours, not to be sent again
+            // nor taken for someone else's edit.
+            let claimed = self.claimed(&item).await?;
+            match fam.probe(&item, &snap, &claimed) {
+                Probe::Landed(remote_id) => return self.found(item, remote_id).await,
+                Probe::Ambiguous(reason) => {
+                    let why = format!("cannot tell whether it landed: {reason}; {}", settle(&item));
+                    return self.park(&item, State::Uncertain, why).await;
+                }
+                Probe::Absent => {}
+            }
+        }
+        // Before every send, not only the first: a resend after a 429 or
+        // a miss must not overwrite an edit made meanwhile.
+        if let Some(reason) = self.conflict(&item, &snap).await? {
             tracing::warn!(item = item.id, %reason, "holding a conflicting update");
             return self.park(&item, State::Held, reason).await;
         }
@@ -129,8 +172,10 @@ impl Outbox {
             result.before_max_id = Some(b);
         }
         result.unknown_sends = item.result.unknown_sends;
+        result.server_said = item.result.server_said.clone();
         result.sent_at = Some(time::now());
         let request = fam.request(&item, &snap);
+        // Counted before it goes: once out, it may reach the server.
         let item = self
             .set_state(
                 item.id,
@@ -139,6 +184,7 @@ impl Outbox {
                 Change {
                     bump_attempts: true,
                     result: Some(result),
+                    add_requests: 1,
                     ..Change::default()
                 },
             )
@@ -181,23 +227,21 @@ impl Outbox {
                     .await?;
                 self.verify(item).await
             }
-            Err(e) if e.outcome_unknown() => self.unknown_outcome(item, &e.to_string()).await,
-            Err(e @ (ApiError::Rejected { .. } | ApiError::NotFound(_))) => {
+            Err(e) if e.outcome_unknown() => self.unknown_outcome(item, &e).await,
+            Err(ApiError::NotFound(_)) => {
+                let reason = bounds::gone_on_send(&item);
+                self.gone(&item, reason).await
+            }
+            Err(e @ (ApiError::Rejected { .. } | ApiError::Unauthorized)) => {
                 tracing::warn!(item = item.id, error = %e, "write refused by the server");
-                let reason = match &e {
-                    ApiError::NotFound(path) => format!(
-                        "not found on the server ({path}): the ticket or record was deleted"
-                    ),
-                    other => other.to_string(),
-                };
-                self.refused(&item, reason).await
+                self.refused(&item, bounds::refusal(&item, &e)).await
             }
             Err(e) => self.not_sent(&item, e).await,
         }
     }
 
     /// The server answered with a refusal: it did not apply the write.
-    async fn refused(&self, item: &OutboxItem, reason: String) -> Result<(), DbError> {
+    pub(super) async fn refused(&self, item: &OutboxItem, reason: String) -> Result<(), DbError> {
         let result = ItemResult {
             sent_at: None,
             probes: 0,
@@ -210,6 +254,7 @@ impl Outbox {
             Change {
                 last_error: Some(Some(reason)),
                 result: Some(result),
+                next_attempt_at: Some(None),
                 ..Change::default()
             },
         )
@@ -217,27 +262,31 @@ impl Outbox {
         .map(drop)
     }
 
-    /// The request did not reach the server (unreachable, 429, 401) or a
-    /// read before it failed: back off and try again, nothing to look for.
-    async fn not_sent(&self, item: &OutboxItem, e: ApiError) -> Result<(), DbError> {
+    /// The request did not reach the server (unreachable, 429), or a read
+    /// around it failed for a passing reason: back off and try again,
+    /// nothing to look for. The wait grows with what the write has already
+    /// cost, so a server failing it cannot keep it hot.
+    pub(super) async fn not_sent(&self, item: &OutboxItem, e: ApiError) -> Result<(), DbError> {
         let wait = match &e {
-            ApiError::Unauthorized => MAX_BACKOFF,
             // The office's budget is shared: a 429 is not a failure of this
             // write, and a technician is waiting for it. Go again as soon
             // as the limiter's pause is over, not on an ever longer backoff.
             ApiError::RateLimited { retry_after } => (*retry_after).max(Duration::from_millis(500)),
-            _ => backoff(item.attempts),
+            // Offline: nothing was spent; the outage ends the wait early.
+            ApiError::Unreachable(_) => backoff(item.attempts),
+            _ => backoff(item.requests),
         };
         tracing::info!(item = item.id, error = %e, retry_in_s = wait.as_secs(), "outbox item will be retried");
-        let (to, result) = if item.state == State::Sending {
-            // The send itself never reached the server.
+        let (to, result, add_requests) = if item.state == State::Sending {
+            // The send itself never reached the server: it costs nothing.
             let r = ItemResult {
                 sent_at: None,
                 ..item.result.clone()
             };
-            (State::Queued, Some(r))
+            let refund = if reached_server::<()>(&Err(e.clone())) { 0 } else { -1 };
+            (State::Queued, Some(r), refund)
         } else {
-            (item.state, None)
+            (item.state, None, 0)
         };
         self.set_state(
             item.id,
@@ -247,6 +296,7 @@ impl Outbox {
                 last_error: Some(Some(e.to_string())),
                 next_attempt_at: Some(Some(later(wait))),
                 result,
+                add_requests,
                 ..Change::default()
             },
         )
@@ -255,7 +305,19 @@ impl Outbox {
     }
 
     /// The request may have reached the server: look for it after a grace.
-    async fn unknown_outcome(&self, item: OutboxItem, why: &str) -> Result<(), DbError> {
+    async fn unknown_outcome(&self, item: OutboxItem, e: &ApiError) -> Result<(), DbError> {
+        // A 5xx or an unreadable body is the server's own word on it; no
+        // answer at all (a timeout) says nothing.
+        let said = (!matches!(e, ApiError::NoAnswer(_))).then(|| e.to_string());
+        self.unknown_outcome_because(item, &e.to_string(), said).await
+    }
+
+    async fn unknown_outcome_because(
+        &self,
+        item: OutboxItem,
+        why: &str,
+        server_said: Option<String>,
+    ) -> Result<(), DbError> {
         let fam = family(&item.command);
         let sent = item
             .result
@@ -272,6 +334,7 @@ impl Outbox {
         let result = ItemResult {
             sent_at: Some(at(sent)),
             probes: 0,
+            server_said,
             ..item.result.clone()
         };
         tracing::warn!(item = item.id, reason = why, look_at = %at(first_look),
@@ -294,7 +357,7 @@ impl Outbox {
     }
 
     /// One look for a write whose outcome is unknown.
-    async fn probe(&self, item: OutboxItem) -> Result<(), DbError> {
+    async fn probe(&self, mut item: OutboxItem) -> Result<(), DbError> {
         if item.remote_id.is_some() {
             // Identity first: it landed; only the read-back is left.
             let item = self
@@ -308,34 +371,38 @@ impl Outbox {
             return self.verify(item).await;
         }
         let fam = family(&item.command);
-        let snap = match self.reader().snapshot(&fam.reads_before(&item)).await {
+        let reads = fam.reads_before(&item);
+        let snap = match self.read(&mut item, &reads, true).await? {
             Ok(s) => s,
-            Err(e) => return self.not_sent(&item, e).await,
+            Err(e) => return self.read_failed(&item, e).await,
         };
         let claimed = self.claimed(&item).await?;
         match fam.probe(&item, &snap, &claimed) {
-            Probe::Landed(remote_id) => {
-                tracing::info!(item = item.id, remote = ?remote_id, "the earlier attempt landed; verifying instead of resending");
-                let item = self
-                    .set_state(
-                        item.id,
-                        &[State::Probing],
-                        State::Verifying,
-                        Change {
-                            remote_id,
-                            last_error: Some(None),
-                            ..Change::default()
-                        },
-                    )
-                    .await?;
-                self.verify(item).await
-            }
+            Probe::Landed(remote_id) => self.found(item, remote_id).await,
             Probe::Ambiguous(reason) => {
                 let why = format!("cannot tell whether it landed: {reason}; {}", settle(&item));
                 self.park(&item, State::Uncertain, why).await
             }
             Probe::Absent => self.absent(item).await,
         }
+    }
+
+    /// A look found the write: verify it instead of sending it again.
+    async fn found(&self, item: OutboxItem, remote_id: Option<i64>) -> Result<(), DbError> {
+        tracing::info!(item = item.id, remote = ?remote_id, "the earlier attempt landed; verifying instead of resending");
+        let item = self
+            .set_state(
+                item.id,
+                &[State::Probing, State::Queued],
+                State::Verifying,
+                Change {
+                    remote_id,
+                    last_error: Some(None),
+                    ..Change::default()
+                },
+            )
+            .await?;
+        self.verify(item).await
     }
 
     /// A look missed: look again later, or conclude it did not land.
@@ -361,18 +428,49 @@ impl Outbox {
                 .map(drop);
         }
         result.unknown_sends += 1;
-        if result.unknown_sends >= MAX_UNKNOWN_SENDS && !idempotent {
-            let why = format!(
-                "sent {} times, each time without an answer, and not found afterwards: the server may be \
-                 failing after applying it; {}",
-                result.unknown_sends,
-                settle(&item)
-            );
-            return self.park(&item, State::Uncertain, why).await;
+        // A resend costs at least the read before it and the write.
+        let spent = item.requests + 2 > MAX_REQUESTS;
+        if result.unknown_sends >= MAX_UNKNOWN_SENDS || spent {
+            // Proven absent each time: when the server said why (a 5xx),
+            // or re-reading the target shows it is not as asked (an
+            // absolute update), nothing landed: it failed. Only a server
+            // that never answered may be applying it late.
+            let (to, why) = if idempotent || result.server_said.is_some() {
+                (State::Failed, bounds::refused_repeatedly(&item, &result))
+            } else {
+                (
+                    State::Uncertain,
+                    format!(
+                        "sent {} times, each time without an answer, and not found afterwards: the server may be \
+                         failing after applying it; {}",
+                        result.unknown_sends,
+                        settle(&item)
+                    ),
+                )
+            };
+            result.sent_at = None;
+            result.probes = 0;
+            tracing::warn!(item = item.id, state = %to, reason = %why, "outbox item needs a human");
+            return self
+                .set_state(
+                    item.id,
+                    &[State::Probing],
+                    to,
+                    Change {
+                        last_error: Some(Some(why)),
+                        result: Some(result),
+                        next_attempt_at: Some(None),
+                        ..Change::default()
+                    },
+                )
+                .await
+                .map(drop);
         }
+        let wait = bounds::resend_wait(result.unknown_sends);
         tracing::info!(
             item = item.id,
             looks = result.probes,
+            resend_in_s = wait.as_secs(),
             "not found after every look: it did not land; sending again"
         );
         result.sent_at = None;
@@ -382,7 +480,7 @@ impl Outbox {
             &[State::Probing],
             State::Queued,
             Change {
-                next_attempt_at: Some(None),
+                next_attempt_at: Some(Some(later(wait))),
                 result: Some(result),
                 ..Change::default()
             },
@@ -392,11 +490,15 @@ impl Outbox {
     }
 
     /// Reads the landed write back and records what it found.
-    pub(super) async fn verify(&self, item: OutboxItem) -> Result<(), DbError> {
+    pub(super) async fn verify(&self, mut item: OutboxItem) -> Result<(), DbError> {
+        if item.requests >= MAX_REQUESTS {
+            return self.give_up(item).await;
+        }
         let fam = family(&item.command);
-        let snap = match self.reader().snapshot(&fam.reads_after(&item)).await {
+        let reads = fam.reads_after(&item);
+        let snap = match self.read(&mut item, &reads, false).await? {
             Ok(s) => s,
-            Err(e) => return self.not_sent(&item, e).await,
+            Err(e) => return self.read_failed(&item, e).await,
         };
         let claimed = self.claimed(&item).await?;
         match fam.read_back(&item, &snap, &claimed) {
@@ -522,7 +624,7 @@ impl Outbox {
     }
 
     /// Moves an item to a state that waits for a human, saying why.
-    async fn park(&self, item: &OutboxItem, to: State, why: String) -> Result<(), DbError> {
+    pub(super) async fn park(&self, item: &OutboxItem, to: State, why: String) -> Result<(), DbError> {
         tracing::warn!(item = item.id, state = %to, reason = %why, "outbox item needs a human");
         self.set_state(
             item.id,

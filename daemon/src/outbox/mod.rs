@@ -5,8 +5,10 @@
 //!   read-back, tolerant comparison), pure and unit-tested;
 //! - `driver`: one item's state machine, persisted before every request;
 //! - `reads`: the reads the families ask for;
+//! - [`bounds`]: where a write ends when the server will never take it;
 //! - this file: which items go when, and waking up for them.
 
+pub mod bounds;
 mod driver;
 pub mod kinds;
 mod reads;
@@ -16,6 +18,7 @@ use std::time::Duration;
 
 use syncro_store::config::Config;
 use syncro_store::outbox::{Change, Command, OutboxItem, State};
+use syncro_store::StoreError;
 use syncro_store::time;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -24,6 +27,7 @@ use crate::client::Client;
 use crate::db::{Db, DbError};
 use kinds::Snapshot;
 
+pub use bounds::MAX_REQUESTS;
 pub use driver::MAX_UNKNOWN_SENDS;
 
 /// Safety-net poll in case a wake-up was missed.
@@ -85,11 +89,18 @@ pub struct Outbox {
     client: Client,
     db: Db,
     policy: Policy,
+    /// The API key's user, once the server said (see `bounds::api_user`).
+    me: Arc<tokio::sync::OnceCell<Option<i64>>>,
 }
 
 impl Outbox {
     pub fn new(client: Client, db: Db, policy: Policy) -> Outbox {
-        Outbox { client, db, policy }
+        Outbox {
+            client,
+            db,
+            policy,
+            me: Arc::new(tokio::sync::OnceCell::new()),
+        }
     }
 
     /// Works every item that is ready until none is. Items waiting out a
@@ -108,7 +119,14 @@ impl Outbox {
                     return Ok(report);
                 }
                 let id = item.id;
-                self.process(item).await?;
+                match self.process(item).await {
+                    // A technician cancelled or released it meanwhile
+                    // (`--force`): their move stands, nothing to undo.
+                    Err(DbError::Store(StoreError::WrongState { actual, .. })) => {
+                        tracing::info!(item = id, state = %actual, "moved by a technician while in flight");
+                    }
+                    other => other?,
+                }
                 report.processed += 1;
                 match self
                     .db

@@ -2,10 +2,17 @@
 //! priority. A ticket read also refreshes the cache, stamped with when
 //! it was requested so an older thread fetched by the sync engine cannot
 //! replace it.
+//!
+//! The reader counts the requests the server answered (every write has a
+//! bounded number of them), and says when a list was cut short: a probe
+//! that did not see everything must not conclude "absent".
 
 use syncro_store::model::{
     list_items, single, Invoice, InvoiceWithLines, Ticket, TicketWithChildren,
 };
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use serde_json::Value;
 use syncro_store::time;
 
 use super::kinds::{Read, Snapshot};
@@ -21,11 +28,44 @@ const MAX_CUSTOMER_PAGES: u32 = 50;
 pub(super) struct Reader<'a> {
     pub client: &'a Client,
     pub db: &'a Db,
+    /// Requests the server answered (not a 429, not one that never left).
+    pub answered: AtomicU32,
 }
 
-impl Reader<'_> {
-    pub async fn snapshot(&self, reads: &[Read]) -> Result<Snapshot, ApiError> {
-        let mut snap = Snapshot::default();
+/// Whether a request that ended so reached the server and was dealt with
+/// there: what a write's request bound counts. A 429 is the office's
+/// budget, not the write's doing; an unreachable server is offline.
+pub(super) fn reached_server<T>(r: &Result<T, ApiError>) -> bool {
+    !matches!(
+        r,
+        Err(ApiError::Unreachable(_) | ApiError::RateLimited { .. })
+    )
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(client: &'a Client, db: &'a Db) -> Reader<'a> {
+        Reader {
+            client,
+            db,
+            answered: AtomicU32::new(0),
+        }
+    }
+
+    /// Requests made so far that the server answered.
+    pub fn answered(&self) -> u32 {
+        self.answered.load(Ordering::Relaxed)
+    }
+
+    async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Value, ApiError> {
+        let r = self.client.get(path, query, Priority::Write).await;
+        if reached_server(&r) {
+            self.answered.fetch_add(1, Ordering::Relaxed);
+        }
+        r
+    }
+
+    /// Adds `reads` to `snap`.
+    pub async fn read_into(&self, snap: &mut Snapshot, reads: &[Read]) -> Result<(), ApiError> {
         for read in reads {
             match *read {
                 Read::Ticket(id) => {
@@ -33,7 +73,10 @@ impl Reader<'_> {
                     snap.tickets.insert(id, t);
                 }
                 Read::CustomerTickets(c) => {
-                    let ts = self.customer_tickets(c).await?;
+                    let (ts, complete) = self.customer_tickets(c).await?;
+                    if !complete {
+                        snap.incomplete.push(*read);
+                    }
                     snap.customer_tickets.insert(c, ts);
                 }
                 Read::TicketInvoices(t) => {
@@ -46,15 +89,12 @@ impl Reader<'_> {
                 }
             }
         }
-        Ok(snap)
+        Ok(())
     }
 
     async fn ticket(&self, id: i64) -> Result<TicketWithChildren, ApiError> {
         let requested = time::now();
-        let body = self
-            .client
-            .get(&format!("/tickets/{id}"), &[], Priority::Write)
-            .await?;
+        let body = self.get(&format!("/tickets/{id}"), &[]).await?;
         let detail = TicketWithChildren::from_json(single(&body, "ticket"))
             .map_err(|e| ApiError::BadResponse(format!("ticket {id}: {e}")))?
             .fetched_at(requested);
@@ -66,12 +106,12 @@ impl Reader<'_> {
     }
 
     /// Every page of the customer's tickets: a probe that read only the
-    /// first would miss a landing on a busy customer and resend.
-    async fn customer_tickets(&self, customer_id: i64) -> Result<Vec<Ticket>, ApiError> {
+    /// first would miss a landing on a busy customer and resend. Says
+    /// whether the list is complete (false when the page cap cut it).
+    async fn customer_tickets(&self, customer_id: i64) -> Result<(Vec<Ticket>, bool), ApiError> {
         let (mut out, mut page, mut served) = (Vec::new(), 1, 0);
         loop {
             let body = self
-                .client
                 .get(
                     "/tickets",
                     &[
@@ -79,7 +119,6 @@ impl Reader<'_> {
                         ("per_page", "100".into()),
                         ("page", page.to_string()),
                     ],
-                    Priority::Write,
                 )
                 .await?;
             let (items, meta) =
@@ -91,8 +130,11 @@ impl Reader<'_> {
                     // A server that ignores the filter lists everyone's.
                     .filter(|t| t.customer_id == Some(customer_id)),
             );
-            if is_last_page(items.len(), &meta, page, served) || page >= MAX_CUSTOMER_PAGES {
-                return Ok(out);
+            if is_last_page(items.len(), &meta, page, served) {
+                return Ok((out, true));
+            }
+            if page >= MAX_CUSTOMER_PAGES {
+                return Ok((out, false));
             }
             served = served.max(items.len());
             page += 1;
@@ -103,14 +145,12 @@ impl Reader<'_> {
         let (mut out, mut page, mut served) = (Vec::new(), 1, 0);
         loop {
             let body = self
-                .client
                 .get(
                     "/invoices",
                     &[
                         ("ticket_id", ticket_id.to_string()),
                         ("page", page.to_string()),
                     ],
-                    Priority::Write,
                 )
                 .await?;
             let (items, meta) =
@@ -127,10 +167,7 @@ impl Reader<'_> {
     }
 
     async fn invoice(&self, id: i64) -> Result<InvoiceWithLines, ApiError> {
-        let body = self
-            .client
-            .get(&format!("/invoices/{id}"), &[], Priority::Write)
-            .await?;
+        let body = self.get(&format!("/invoices/{id}"), &[]).await?;
         let inv = InvoiceWithLines::from_json(single(&body, "invoice"))
             .map_err(|e| ApiError::BadResponse(format!("invoice {id}: {e}")))?;
         let copy = inv.clone();
@@ -139,4 +176,13 @@ impl Reader<'_> {
         }
         Ok(inv)
     }
+}
+
+/// The API user's id (`GET /me`): what the server records as the author of
+/// our comments and timers, so a look-alike written by a colleague is never
+/// taken for ours. `None` when the server does not say.
+pub(super) async fn api_user(client: &Client) -> Result<Option<i64>, ApiError> {
+    let me = client.get("/me", &[], Priority::Write).await?;
+    Ok(syncro_store::json::int(&me, "user_id")
+        .or_else(|| me.get("user").and_then(|u| syncro_store::json::int(u, "id"))))
 }

@@ -21,116 +21,26 @@
 //! a grace and again, spaced, before it may be resent: the API has no
 //! idempotency and a duplicate comment cannot be deleted.
 
+mod actions;
 mod command;
 mod duplicates;
 mod record;
+mod state;
 
 use std::collections::HashMap;
-use std::fmt;
 use std::path::PathBuf;
 
 use rusqlite::{params, OptionalExtension, Row, Transaction};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::error::{StoreError, StoreResult};
 use crate::{time, Store};
 
 pub use command::{Command, TicketFields};
+pub use actions::RetryPlan;
 pub use duplicates::PossibleDuplicate;
 pub use record::{Difference, ExpectedLine, ItemResult};
-
-/// Where an outbox item is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum State {
-    Queued,
-    Sending,
-    /// The request may have reached the server; looking for it before
-    /// anything is resent.
-    Probing,
-    Verifying,
-    Done,
-    /// Landed, but not as asked in a way that matters for later steps.
-    Differs,
-    /// Probing could not tell whether it landed: parked for a human.
-    Uncertain,
-    Failed,
-    Held,
-    Cancelled,
-}
-
-impl State {
-    pub const ALL: [State; 10] = [
-        State::Queued,
-        State::Sending,
-        State::Probing,
-        State::Verifying,
-        State::Done,
-        State::Differs,
-        State::Uncertain,
-        State::Failed,
-        State::Held,
-        State::Cancelled,
-    ];
-
-    /// States the daemon works on.
-    pub const ACTIVE: [State; 4] = [
-        State::Queued,
-        State::Sending,
-        State::Probing,
-        State::Verifying,
-    ];
-
-    /// States that wait for a human (`syncro outbox` lists them).
-    pub const NEEDS_HUMAN: [State; 4] =
-        [State::Held, State::Failed, State::Differs, State::Uncertain];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Queued => "queued",
-            State::Sending => "sending",
-            State::Probing => "probing",
-            State::Verifying => "verifying",
-            State::Done => "done",
-            State::Differs => "differs",
-            State::Uncertain => "uncertain",
-            State::Failed => "failed",
-            State::Held => "held",
-            State::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<State> {
-        State::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-
-    /// States the daemon still has to move forward.
-    pub fn is_active(self) -> bool {
-        State::ACTIVE.contains(&self)
-    }
-
-    /// States nothing will change without a human.
-    pub fn is_final(self) -> bool {
-        matches!(self, State::Done | State::Failed | State::Cancelled)
-    }
-
-    /// States that need a human to move on.
-    pub fn needs_human(self) -> bool {
-        State::NEEDS_HUMAN.contains(&self)
-    }
-
-    /// Whether the server holds this write (so nothing may send it again).
-    pub fn has_landed(self) -> bool {
-        matches!(self, State::Done | State::Differs)
-    }
-}
-
-impl fmt::Display for State {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use state::State;
 
 /// A write to queue.
 #[derive(Debug, Clone, PartialEq)]
@@ -183,6 +93,27 @@ pub struct OutboxItem {
     /// The end of the undo window: not sent before this.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub send_after: Option<String>,
+    /// Requests this write caused that the server answered (sends, and
+    /// the reads around them), since it was queued or a human last
+    /// retried it: the daemon gives up on a write past a bound.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub requests: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+impl OutboxItem {
+    /// Whether the server may hold this write without our knowing: a
+    /// request went out and no answer settled it either way. Cancelling or
+    /// resending such an item needs a human who looked (`--force`).
+    pub fn may_have_landed(&self) -> bool {
+        matches!(
+            self.state,
+            State::Sending | State::Probing | State::Verifying | State::Uncertain
+        )
+    }
 }
 
 /// An active item not waiting behind another: its dependency is done and
@@ -195,9 +126,9 @@ const UNBLOCKED: &str = "o.state IN ('queued', 'sending', 'probing', 'verifying'
          WHERE e.ticket_id = o.ticket_id AND e.id < o.id
            AND e.state IN ('queued', 'sending', 'probing', 'verifying', 'held', 'uncertain')))";
 
-const COLUMNS: &str = "id, kind, state, payload, ticket_id, ticket_number, attempts, next_attempt_at, \
+pub(super) const COLUMNS: &str = "id, kind, state, payload, ticket_id, ticket_number, attempts, next_attempt_at, \
      last_error, depends_on, group_id, group_seq, base_updated_at, remote_id, result, created_at, updated_at, \
-     send_after";
+     send_after, requests";
 
 impl OutboxItem {
     fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
@@ -233,6 +164,7 @@ impl OutboxItem {
             created_at: r.get(15)?,
             updated_at: r.get(16)?,
             send_after: r.get(17)?,
+            requests: r.get(18)?,
         })
     }
 }
@@ -536,6 +468,19 @@ impl Store {
         })
     }
 
+    /// Counts `n` more requests against item `id` (see
+    /// [`OutboxItem::requests`]); negative takes back one that never
+    /// reached the server.
+    pub fn outbox_add_requests(&mut self, id: i64, n: i64) -> StoreResult<()> {
+        self.write_durable(|tx| {
+            tx.execute(
+                "UPDATE outbox SET requests = max(0, requests + ?2) WHERE id = ?1",
+                params![id, n],
+            )?;
+            Ok(())
+        })
+    }
+
     /// The newest ticket `updated_at` our own completed writes produced on
     /// a ticket: a server `updated_at` not newer than this is our own doing,
     /// not a conflicting edit by someone else.
@@ -558,139 +503,6 @@ impl Store {
             .query_map(params![kind, exclude_id], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         Ok(ids)
-    }
-
-    /// User action: stop an item that is not on its way to the server. An
-    /// uncertain one may be cancelled once the technician has looked in
-    /// the web UI; a landed one (`differs`) cannot be unsent: release it.
-    pub fn outbox_cancel(&mut self, id: i64) -> StoreResult<OutboxItem> {
-        self.outbox_transition(
-            id,
-            &[State::Queued, State::Held, State::Failed, State::Uncertain],
-            State::Cancelled,
-            Change::default(),
-        )
-    }
-
-    /// User action (`syncro undo`): takes back the most recent write that
-    /// has not been sent yet. A group (`bill`) is one write: its steps not
-    /// sent yet are all cancelled. Returns the cancelled items, newest
-    /// write's first step first; `None` when nothing is waiting unsent.
-    pub fn outbox_undo(&mut self) -> StoreResult<Option<Vec<OutboxItem>>> {
-        self.write_durable(|tx| {
-            let newest: Option<(i64, Option<String>)> = tx
-                .query_row(
-                    "SELECT id, group_id FROM outbox WHERE state = 'queued' AND attempts = 0
-                     ORDER BY id DESC LIMIT 1",
-                    [],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            let Some((id, group)) = newest else {
-                return Ok(None);
-            };
-            let ids: Vec<i64> = match &group {
-                Some(g) => tx
-                    .prepare(
-                        "SELECT id FROM outbox WHERE group_id = ?1 AND attempts = 0
-                           AND state IN ('queued', 'held') ORDER BY id",
-                    )?
-                    .query_map([g], |r| r.get(0))?
-                    .collect::<Result<_, _>>()?,
-                None => vec![id],
-            };
-            let mut out = Vec::with_capacity(ids.len());
-            for id in ids {
-                out.push(transition(
-                    tx,
-                    id,
-                    &[State::Queued, State::Held],
-                    State::Cancelled,
-                    &Change {
-                        last_error: Some(Some("taken back with `syncro undo`".into())),
-                        ..Change::default()
-                    },
-                )?);
-            }
-            Ok(Some(out))
-        })
-    }
-
-    /// User action: let an item go ahead despite what stopped it. A held
-    /// item is queued without the conflict check that held it; a landed
-    /// item that differs is accepted as it is (done); an uncertain one is
-    /// sent again, because the technician checked that it did not land.
-    /// Steps held behind it may go too.
-    pub fn outbox_release(&mut self, id: i64) -> StoreResult<(OutboxItem, State)> {
-        let out = self.write_durable(|tx| {
-            let before = item_in(tx, id)?;
-            let (to, change) = match before.state {
-                State::Differs => (State::Done, Change::default()),
-                State::Uncertain => {
-                    let result = ItemResult {
-                        sent_at: None,
-                        probes: 0,
-                        ..before.result.clone()
-                    };
-                    (
-                        State::Queued,
-                        Change {
-                            result: Some(result),
-                            next_attempt_at: Some(None),
-                            ..Change::default()
-                        },
-                    )
-                }
-                _ => (
-                    State::Queued,
-                    Change {
-                        clear_base: true,
-                        next_attempt_at: Some(None),
-                        ..Change::default()
-                    },
-                ),
-            };
-            let from = [State::Held, State::Differs, State::Uncertain];
-            let item = transition(tx, id, &from, to, &change)?;
-            requeue_held_steps(tx, &item)?;
-            Ok((item, before.state))
-        })?;
-        self.wake_daemon();
-        Ok(out)
-    }
-
-    /// User action: try an item that needs a human again, doing only what
-    /// is safe for what is known about it (see [`RetryPlan`]).
-    pub fn outbox_retry(&mut self, id: i64) -> StoreResult<(OutboxItem, RetryPlan)> {
-        let out = self.write_durable(|tx| {
-            let before = item_in(tx, id)?;
-            let plan = RetryPlan::for_item(&before);
-            let to = match plan {
-                RetryPlan::Reverify => State::Verifying,
-                RetryPlan::Probe => State::Probing,
-                RetryPlan::Resend => State::Queued,
-            };
-            let result = ItemResult {
-                probes: 0,
-                ..before.result.clone()
-            };
-            let from = [State::Failed, State::Held, State::Differs, State::Uncertain];
-            let item = transition(
-                tx,
-                id,
-                &from,
-                to,
-                &Change {
-                    next_attempt_at: Some(None),
-                    result: Some(result),
-                    ..Change::default()
-                },
-            )?;
-            requeue_held_steps(tx, &item)?;
-            Ok((item, plan))
-        })?;
-        self.wake_daemon();
-        Ok(out)
     }
 
     /// The file the CLI touches after queueing, which the daemon watches.
@@ -721,67 +533,10 @@ pub struct Change {
     pub ticket: Option<(i64, i64)>,
     /// Drop the conflict baseline (a human released the item).
     pub clear_base: bool,
-}
-
-/// What `syncro outbox retry` does with an item, decided by what is known
-/// about whether it landed. Nothing that may have landed is ever resent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum RetryPlan {
-    /// It landed (the server gave it an id, or it differs): read it back
-    /// again, never resend.
-    Reverify,
-    /// A request may have reached the server: look for it first; resend
-    /// only if it is proven absent.
-    Probe,
-    /// It never reached the server, or the server refused it (it did not
-    /// land): send it.
-    Resend,
-}
-
-impl RetryPlan {
-    pub fn for_item(item: &OutboxItem) -> RetryPlan {
-        if item.remote_id.is_some() || item.state == State::Differs {
-            RetryPlan::Reverify
-        } else if item.result.sent_at.is_some() || item.state == State::Uncertain {
-            RetryPlan::Probe
-        } else {
-            RetryPlan::Resend
-        }
-    }
-
-    /// What the plan will do, for the technician.
-    pub fn describe(self) -> &'static str {
-        match self {
-            RetryPlan::Reverify => "it landed: reading it back again (it will not be resent)",
-            RetryPlan::Probe => {
-                "it may have landed: looking for it on the server first; sent again only if it is not there"
-            }
-            RetryPlan::Resend => "it is known not to have landed: sending it",
-        }
-    }
-}
-
-fn item_in(tx: &Transaction<'_>, id: i64) -> StoreResult<OutboxItem> {
-    tx.query_row(
-        &format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"),
-        [id],
-        OutboxItem::from_row,
-    )
-    .optional()?
-    .ok_or(StoreError::NoSuchItem(id))
-}
-
-/// Steps of the same group held only because `item` could not go on may
-/// go again now that a human moved it.
-fn requeue_held_steps(tx: &Transaction<'_>, item: &OutboxItem) -> StoreResult<()> {
-    tx.execute(
-        "UPDATE outbox SET state = 'queued', last_error = NULL, updated_at = ?2
-         WHERE state = 'held' AND group_id IS NOT NULL AND group_id = ?1 AND id > ?3",
-        params![item.group_id, time::now(), item.id],
-    )?;
-    Ok(())
+    /// Requests to add to the item's count (see [`OutboxItem::requests`]).
+    pub add_requests: i64,
+    /// Start the count again (a human gave the write a new chance).
+    pub reset_requests: bool,
 }
 
 fn insert(
@@ -812,7 +567,7 @@ fn insert(
     Ok(tx.last_insert_rowid())
 }
 
-fn transition(
+pub(super) fn transition(
     tx: &Transaction<'_>,
     id: i64,
     from: &[State],
@@ -853,7 +608,8 @@ fn transition(
              ticket_id = COALESCE(?10, ticket_id),
              ticket_number = COALESCE(?11, ticket_number),
              base_updated_at = CASE WHEN ?12 THEN NULL ELSE base_updated_at END,
-             updated_at = ?13
+             updated_at = ?13,
+             requests = CASE WHEN ?15 THEN 0 ELSE requests END + ?14
          WHERE id = ?1",
         params![
             id,
@@ -869,6 +625,8 @@ fn transition(
             c.ticket.map(|t| t.1),
             c.clear_base,
             time::now(),
+            c.add_requests,
+            c.reset_requests,
         ],
     )?;
     Ok(tx.query_row(

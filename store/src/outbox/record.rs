@@ -29,6 +29,11 @@ pub struct ItemResult {
     /// Sends whose outcome stayed unknown and that were then proven absent.
     #[serde(skip_serializing_if = "is_zero")]
     pub unknown_sends: u32,
+    /// What the server answered to the last send it failed (a 5xx, an
+    /// unreadable body), in its own words; `None` when no answer came. A
+    /// write the server keeps failing ends `failed` quoting it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_said: Option<String>,
     /// The ticket's `updated_at` after our write: a later server value not
     /// newer than this is our own doing, not someone else's edit.
     #[serde(skip_serializing_if = "Option::is_none")]

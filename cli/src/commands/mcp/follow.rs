@@ -1,6 +1,7 @@
 //! Following a queued write: waiting for it (`wait_for_write`), taking it
-//! back (`cancel_write`) and the one safe retry (`retry_write`), with the
-//! same store actions and the same sentences as `syncro outbox`.
+//! back (`cancel_write`), letting it go (`release_write`) and the one safe
+//! retry (`retry_write`), with the same store actions and the same
+//! sentences as `syncro outbox`.
 
 use std::time::Duration;
 
@@ -27,6 +28,18 @@ const MAX_WAIT_SECS: u64 = 600;
 pub struct OutboxIdArgs {
     /// The outbox id a write tool answered with.
     pub id: i64,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForceArgs {
+    /// The outbox id a write tool answered with.
+    pub id: i64,
+    /// Act on a write that may already be on the server (sending,
+    /// probing, verifying, uncertain): only once the technician checked
+    /// the ticket in the web UI.
+    #[serde(default)]
+    pub force: bool,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -125,7 +138,7 @@ fn describe(waited: &Waited, timeout: Duration, alive: bool) -> (Outcome, Option
             let id = item.id;
             let next = match item.state {
                 State::Held => format!(
-                    "tell the technician; once the cause is settled, retry_write with id {id} sends it, or cancel_write with id {id} drops it"
+                    "tell the technician; once they agree, release_write with id {id} lets it go, or cancel_write with id {id} drops it"
                 ),
                 State::Failed => format!(
                     "the server refused it: fix the cause with the technician, then retry_write with id {id} ({}), or cancel_write with id {id}",
@@ -242,9 +255,9 @@ impl SyncroMcp {
         .map(Json)
     }
 
-    /// Take back a queued write that has not started sending: in its undo
-    /// window, waiting offline, held, failed or uncertain. Cannot unsend
-    /// one already on its way or landed (the API cannot delete comments).
+    /// Take back a queued write: in its undo window, waiting offline, held
+    /// or failed. One that may already be on the server needs `force` (and
+    /// stays there if it landed: the API cannot delete comments).
     #[tool(annotations(
         title = "Cancel a queued write",
         read_only_hint = false,
@@ -254,12 +267,36 @@ impl SyncroMcp {
     ))]
     pub async fn cancel_write(
         &self,
-        Parameters(a): Parameters<OutboxIdArgs>,
+        Parameters(a): Parameters<ForceArgs>,
     ) -> Result<Json<ActionAnswer>, ToolError> {
         self.with_cache(move |_ctx, cache| {
             let store = cache.store_mut()?;
-            let acted = act(store, a.id, Action::Cancel)?;
+            let acted = act(store, a.id, Action::Cancel, a.force)?;
             action_answer(store, acted, Action::Cancel)
+        })
+        .await
+        .map(Json)
+    }
+
+    /// Let a held write go ahead once the technician agrees (a conflict
+    /// they checked, a ticket back in Syncro), accept a differing one as it
+    /// landed, or send one waiting out a backoff now. Resending one that
+    /// may already be on the server needs `force`.
+    #[tool(annotations(
+        title = "Release a write",
+        read_only_hint = false,
+        destructive_hint = false,
+        idempotent_hint = false,
+        open_world_hint = true
+    ))]
+    pub async fn release_write(
+        &self,
+        Parameters(a): Parameters<ForceArgs>,
+    ) -> Result<Json<ActionAnswer>, ToolError> {
+        self.with_cache(move |_ctx, cache| {
+            let store = cache.store_mut()?;
+            let acted = act(store, a.id, Action::Release, a.force)?;
+            action_answer(store, acted, Action::Release)
         })
         .await
         .map(Json)
@@ -283,7 +320,7 @@ impl SyncroMcp {
     ) -> Result<Json<ActionAnswer>, ToolError> {
         self.with_cache(move |_ctx, cache| {
             let store = cache.store_mut()?;
-            let acted = act(store, a.id, Action::Retry)?;
+            let acted = act(store, a.id, Action::Retry, false)?;
             action_answer(store, acted, Action::Retry)
         })
         .await

@@ -145,7 +145,7 @@ mod tests {
             "{:?}",
             waited.outcome
         );
-        store.outbox_cancel(1).unwrap();
+        store.outbox_cancel(1, false).unwrap();
         let waited = super::wait::wait(&store, &queued.ids, Duration::ZERO).unwrap();
         assert!(
             matches!(&waited.outcome, WaitOutcome::NeedsAttention(i) if i.id == 1),

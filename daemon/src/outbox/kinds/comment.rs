@@ -3,9 +3,13 @@
 //! The one write that can never be undone through the API, so the one
 //! that matters most. What is compared, and why:
 //! - **identity**: the id the POST answered (`.comment.id`); without one,
-//!   a comment newer than the baseline, with the same subject, body and
-//!   visibility, not claimed by another item (twins queued on purpose each
-//!   claim their own);
+//!   a comment newer than the baseline, with the same subject and body, by
+//!   our API user and under our display name where the server says, not
+//!   claimed by another item (twins queued on purpose each claim their
+//!   own). Visibility is not part of it: a server that flipped `hidden`
+//!   still holds our comment, and taking it for absent would post it
+//!   twice (the read-back reports the flip). Two such comments are not
+//!   told apart by a guess: a human looks;
 //! - **subject and body** through [`same_text`]: the server may store CRLF,
 //!   add `<br>` or `<p>`, trim, or write entities. A body that differs
 //!   beyond that is reported but does not block later steps (a bill's
@@ -28,6 +32,7 @@ struct Asked<'a> {
     subject: &'a str,
     body: &'a str,
     hidden: bool,
+    tech: Option<&'a str>,
 }
 
 fn asked(cmd: &Command) -> Option<Asked<'_>> {
@@ -36,21 +41,29 @@ fn asked(cmd: &Command) -> Option<Asked<'_>> {
             subject,
             body,
             hidden,
+            tech,
             ..
         } => Some(Asked {
             subject,
             body,
             hidden: *hidden,
+            tech: tech.as_deref(),
         }),
         _ => None,
     }
 }
 
 impl Asked<'_> {
-    fn matches(&self, c: &Comment) -> bool {
+    /// Whether `c` says what we sent, as we sent it (see the module doc).
+    fn matches(&self, c: &Comment, snap: &Snapshot) -> bool {
+        let tech = match (self.tech, c.tech.as_deref()) {
+            (Some(ours), Some(theirs)) => same_text(ours, theirs),
+            _ => true,
+        };
         same_text(c.subject.as_deref().unwrap_or(""), self.subject)
             && same_text(&c.body, self.body)
-            && c.hidden == self.hidden
+            && snap.by_us(c.user_id)
+            && tech
     }
 
     fn differences(&self, c: &Comment) -> Vec<Difference> {
@@ -85,16 +98,47 @@ impl Asked<'_> {
     }
 }
 
-/// The oldest comment that could be this item's landing.
-fn candidate<'a>(
+/// The comments that could be this item's landing, oldest first.
+fn candidates<'a>(
     comments: &'a [Comment],
     asked: &Asked<'_>,
+    snap: &Snapshot,
     after: i64,
     claimed: &[i64],
-) -> Option<&'a Comment> {
+) -> Vec<&'a Comment> {
     comments
         .iter()
-        .find(|c| c.id > after && !claimed.contains(&c.id) && asked.matches(c))
+        .filter(|c| c.id > after && !claimed.contains(&c.id) && asked.matches(c, snap))
+        .collect()
+}
+
+/// The one comment that is this item's landing, or why none can be named.
+fn identify(item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> Probe {
+    let (Some(asked), Some(t)) = (asked(&item.command), snap.ticket(item.ticket_id)) else {
+        return Probe::Absent;
+    };
+    let Some(after) = item.result.before_max_id else {
+        // No baseline (a row from an older version): an identical
+        // older comment cannot be told from our landing.
+        return match candidates(&t.comments, &asked, snap, 0, claimed).first() {
+            Some(c) => Probe::Ambiguous(format!(
+                "comment {} on the ticket has the same text, but there is no record of what the ticket held before the send",
+                c.id
+            )),
+            None => Probe::Absent,
+        };
+    };
+    match candidates(&t.comments, &asked, snap, after, claimed).as_slice() {
+        [] => Probe::Absent,
+        [c] => Probe::Landed(Some(c.id)),
+        many => Probe::Ambiguous(format!(
+            "comments {} all say what was sent (a duplicate: remove the extra one in the web UI)",
+            many.iter()
+                .map(|c| c.id.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
 }
 
 impl Family for Comments {
@@ -130,26 +174,7 @@ impl Family for Comments {
     }
 
     fn probe(&self, item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> Probe {
-        let (Some(asked), Some(t)) = (asked(&item.command), snap.ticket(item.ticket_id)) else {
-            return Probe::Absent;
-        };
-        let Some(after) = item.result.before_max_id else {
-            // No baseline (a row from an older version): an identical
-            // older comment cannot be told from our landing.
-            return match candidate(&t.comments, &asked, 0, claimed) {
-                Some(c) => Probe::Ambiguous(format!(
-                    "comment {} on the ticket has the same text, but there is no record of what the ticket held before the send",
-                    c.id
-                )),
-                None => Probe::Absent,
-            };
-        };
-        // Two copies mean the server committed twice; the first is ours
-        // and the duplicate report names the other.
-        match candidate(&t.comments, &asked, after, claimed) {
-            Some(c) => Probe::Landed(Some(c.id)),
-            None => Probe::Absent,
-        }
+        identify(item, snap, claimed)
     }
 
     fn read_back(&self, item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> ReadBack {
@@ -158,10 +183,13 @@ impl Family for Comments {
         };
         let found = match item.remote_id {
             Some(id) => t.comments.iter().find(|c| c.id == id),
-            None => {
-                let after = item.result.before_max_id.unwrap_or(0);
-                candidate(&t.comments, &asked, after, claimed)
-            }
+            None => match identify(item, snap, claimed) {
+                Probe::Landed(Some(id)) => t.comments.iter().find(|c| c.id == id),
+                Probe::Ambiguous(why) => {
+                    return ReadBack::Missing(format!("the comment cannot be told apart: {why}"))
+                }
+                _ => None,
+            },
         };
         match found {
             Some(c) => landed(Some(c.id), asked.differences(c), Some(t)),
@@ -267,5 +295,32 @@ mod tests {
         assert_eq!(differences.len(), 2, "{differences:?}");
         assert!(differences.iter().all(|d| !d.blocking));
         assert_eq!(differences[0].field, "comment 11: body");
+    }
+
+    #[test]
+    fn a_colleagues_copy_is_not_ours_and_two_of_ours_are_not_guessed() {
+        let it = item(cmd("Rebooted the switch"));
+        let comment = |id: i64, user: i64, tech: &str, hidden: bool| {
+            json!({"id": id, "subject": "Update", "body": "Rebooted the switch", "user_id": user,
+                   "tech": tech, "hidden": hidden})
+        };
+        let mut snap = snapshot(ticket(json!({"comments": [comment(12, 2, "Tess", false)]})));
+        snap.api_user = Some(1);
+        // Same words, another user: a colleague's.
+        assert_eq!(Comments.probe(&it, &snap, &[]), Probe::Absent);
+        // Same user (a shared key), another display name: not ours either.
+        let mut snap = snapshot(ticket(json!({"comments": [comment(12, 1, "Marcus", false)]})));
+        snap.api_user = Some(1);
+        assert_eq!(Comments.probe(&it, &snap, &[]), Probe::Absent);
+        // Ours with visibility flipped by the server: still ours.
+        let mut snap = snapshot(ticket(json!({"comments": [comment(12, 1, "Tess", true)]})));
+        snap.api_user = Some(1);
+        assert_eq!(Comments.probe(&it, &snap, &[]), Probe::Landed(Some(12)));
+        // Two that are equally ours: a human looks.
+        let mut snap = snapshot(ticket(
+            json!({"comments": [comment(12, 1, "Tess", false), comment(13, 1, "Tess", false)]}),
+        ));
+        snap.api_user = Some(1);
+        assert!(matches!(Comments.probe(&it, &snap, &[]), Probe::Ambiguous(_)));
     }
 }

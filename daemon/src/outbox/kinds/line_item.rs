@@ -24,6 +24,27 @@ use super::{
 
 pub struct LineItems;
 
+/// The one line above `after`, unclaimed, that is this add's landing; two
+/// identical lines (a colleague billed the same visit) are not told apart
+/// by a guess.
+fn new_line(lines: &[LineItem], asked: &Asked<'_>, after: i64, claimed: &[i64]) -> Probe {
+    let found: Vec<&LineItem> = lines
+        .iter()
+        .filter(|l| l.id > after && !claimed.contains(&l.id) && asked.could_be(l))
+        .collect();
+    match found.as_slice() {
+        [] => Probe::Absent,
+        [l] => Probe::Landed(Some(l.id)),
+        many => Probe::Ambiguous(format!(
+            "line items {} all match what was sent",
+            many.iter()
+                .map(|l| l.id.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
 /// Fields a command asks of a line, `None` where it leaves them alone.
 struct Asked<'a> {
     quantity: Option<f64>,
@@ -74,11 +95,23 @@ fn asked(cmd: &Command) -> Asked<'_> {
 impl Asked<'_> {
     /// Whether `l` could be this write's new line (identity, not judgement:
     /// the price is left to the read-back, which reports it).
+    /// Whether `l` holds everything we sent that the server returns:
+    /// name, description, quantity, product and price. A price of $0.00
+    /// where we asked for one is still ours (the server is known to drop
+    /// a misnamed price: the read-back flags it, a resend would duplicate
+    /// the line); any other price is someone else's line.
     fn could_be(&self, l: &LineItem) -> bool {
-        self.name
-            .is_none_or(|n| same_text(l.name.as_deref().unwrap_or(""), n))
+        let text = |want: Option<&str>, got: Option<&str>| match (want, got) {
+            (Some(w), Some(g)) => same_text(g, w),
+            (Some(_), None) | (None, _) => true,
+        };
+        text(self.name, l.name.as_deref())
+            && text(self.description, l.description.as_deref())
             && self.quantity.is_none_or(|q| same_decimal(l.quantity, q))
             && self.product.is_none_or(|p| l.product_id == Some(p))
+            && self
+                .price
+                .is_none_or(|p| l.retail_cents == cents(p) || l.retail_cents == 0)
     }
 
     fn differences(&self, l: &LineItem) -> Vec<Difference> {
@@ -220,10 +253,7 @@ impl Family for LineItems {
                         None => Probe::Absent,
                     };
                 };
-                t.line_items
-                    .iter()
-                    .find(|l| l.id > after && !claimed.contains(&l.id) && asked.could_be(l))
-                    .map_or(Probe::Absent, |l| Probe::Landed(Some(l.id)))
+                new_line(&t.line_items, &asked, after, claimed)
             }
             Command::UpdateLineItem { line_item_id, .. } => {
                 match t.line_items.iter().find(|l| l.id == *line_item_id) {
@@ -260,9 +290,15 @@ impl Family for LineItems {
             }
             (_, None) => {
                 let after = item.result.before_max_id.unwrap_or(0);
-                t.line_items
-                    .iter()
-                    .find(|l| l.id > after && !claimed.contains(&l.id) && asked.could_be(l))
+                match new_line(&t.line_items, &asked, after, claimed) {
+                    Probe::Landed(Some(id)) => t.line_items.iter().find(|l| l.id == id),
+                    Probe::Ambiguous(why) => {
+                        return ReadBack::Missing(format!(
+                            "the line item cannot be told apart: {why}"
+                        ))
+                    }
+                    _ => None,
+                }
             }
         };
         match found {
@@ -319,6 +355,20 @@ mod tests {
         let snap = snapshot(ticket(json!({"line_items": [line(9), line(12), line(13)]})));
         assert_eq!(LineItems.probe(&it, &snap, &[12]), Probe::Landed(Some(13)));
         assert_eq!(LineItems.probe(&it, &snap, &[12, 13]), Probe::Absent);
+    }
+
+    #[test]
+    fn a_line_at_another_price_is_not_ours_but_a_dropped_price_is() {
+        let it = item(labor());
+        let line = |id: i64, price: &str| json!({"id": id, "product_id": 9001, "name": "Labor - Remote",
+            "description": "Remote labor, 30 min", "quantity": 0.5, "price_retail": price});
+        let snap = snapshot(ticket(json!({"line_items": [line(12, "95.0")]})));
+        assert_eq!(LineItems.probe(&it, &snap, &[]), Probe::Absent);
+        // The server dropped the price: ours, flagged by the read-back.
+        let snap = snapshot(ticket(json!({"line_items": [line(12, "0.0")]})));
+        assert_eq!(LineItems.probe(&it, &snap, &[]), Probe::Landed(Some(12)));
+        let snap = snapshot(ticket(json!({"line_items": [line(12, "125.0"), line(13, "125.0")]})));
+        assert!(matches!(LineItems.probe(&it, &snap, &[]), Probe::Ambiguous(_)));
     }
 
     #[test]

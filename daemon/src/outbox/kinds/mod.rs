@@ -56,11 +56,26 @@ pub struct Snapshot {
     pub customer_tickets: HashMap<i64, Vec<Ticket>>,
     pub ticket_invoices: HashMap<i64, Vec<Invoice>>,
     pub invoices: HashMap<i64, InvoiceWithLines>,
+    /// Lists that were cut short (a page cap): a probe over them cannot
+    /// conclude that something is absent.
+    pub incomplete: Vec<Read>,
+    /// The API key's user (`GET /me`), when the server says: the author
+    /// our comments and timers carry. Anything by another user is not ours.
+    pub api_user: Option<i64>,
 }
 
 impl Snapshot {
     pub fn ticket(&self, id: Option<i64>) -> Option<&TicketWithChildren> {
         id.and_then(|id| self.tickets.get(&id))
+    }
+
+    /// Whether a record's author (`user_id`) can be ours: unknown on
+    /// either side counts as "can be" (the server does not always say).
+    pub fn by_us(&self, author: Option<i64>) -> bool {
+        match (self.api_user, author) {
+            (Some(me), Some(them)) => me == them,
+            _ => true,
+        }
     }
 }
 
@@ -142,8 +157,17 @@ pub trait Family: Sync {
         false
     }
 
+    /// Reads that depend on what the first ones found (the details of a
+    /// probe's candidates): asked once, after `reads_before`.
+    fn follow_up_reads(&self, _item: &OutboxItem, _snap: &Snapshot) -> Vec<Read> {
+        Vec::new()
+    }
+
     /// Looks for an earlier attempt's effect. `claimed` are records other
-    /// items of the same kind already landed as.
+    /// items of the same kind already landed as. A record is ours only
+    /// when everything we sent that the server returns matches, it is
+    /// newer than the baseline, and it is not by another user; two such
+    /// records, or a list that was cut short, are `Ambiguous`.
     fn probe(&self, item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> Probe;
 
     /// Reads needed to judge the landed write.
@@ -267,6 +291,7 @@ pub(crate) mod testing {
             created_at: "2026-12-01T10:00:00.000Z".into(),
             updated_at: "2026-12-01T10:00:00.000Z".into(),
             send_after: None,
+            requests: 0,
         }
     }
 

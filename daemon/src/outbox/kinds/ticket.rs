@@ -9,10 +9,17 @@
 //! see. Only the fields being changed are sent (some Syncro PUTs reset
 //! omitted fields).
 //!
-//! **Creates** are found by identity (`.ticket.id`), else as the newest of
-//! the customer's tickets above the baseline with the same subject and not
-//! claimed by another item; the baseline and the probe read every page of
-//! the customer's tickets, not only the first. A subject that differs is
+//! **Creates** are found by identity (`.ticket.id`). Without it (the answer
+//! was lost), a ticket is ours only when everything we sent that the server
+//! returns matches: the customer, the subject, the problem type and
+//! priority we set, and the first comment, written by our API user; and it
+//! is newer than the baseline and not claimed by another item. RMM alerts
+//! and colleagues create same-subject tickets for the same customer all
+//! day, so a look-alike whose thread is not ours is someone else's (our
+//! write did not land: sent again), and a match that nothing we sent can
+//! tell apart (no first comment, or two equally good candidates) parks the
+//! write for a human, never `done` on a guess. A customer list cut short
+//! concludes nothing. A subject that differs on the record we own is
 //! reported; a different customer blocks (later steps would land on the
 //! wrong customer's ticket).
 
@@ -108,19 +115,119 @@ fn create_body(cmd: &Command) -> Value {
     Value::Object(b)
 }
 
-/// The customer's tickets that could be this create's landing, oldest first.
-fn candidates<'a>(
-    tickets: &'a [Ticket],
-    subject: &'a str,
-    after: i64,
-    claimed: &'a [i64],
-) -> impl Iterator<Item = &'a Ticket> {
+/// Candidates whose threads are read to tell ours from look-alikes; more
+/// same-subject tickets than this since our send is a storm no guess
+/// should be made in.
+const MAX_CANDIDATES: usize = 4;
+
+/// The customer's tickets newer than `after`, not claimed, whose listed
+/// fields are all as we sent them: the ones that could be this create's
+/// landing, oldest first.
+fn candidates<'a>(cmd: &Command, tickets: &'a [Ticket], after: i64, claimed: &[i64]) -> Vec<&'a Ticket> {
+    let Command::CreateTicket {
+        customer_id,
+        subject,
+        problem_type,
+        priority,
+        ..
+    } = cmd
+    else {
+        return Vec::new();
+    };
+    // A field we set must read back the same where the server returns it.
+    let same = |want: &Option<String>, got: &Option<String>| match (want, got) {
+        (Some(w), Some(g)) => normalize_text(w).eq_ignore_ascii_case(&normalize_text(g)),
+        _ => true,
+    };
     let mut found: Vec<&Ticket> = tickets
         .iter()
-        .filter(|t| t.id > after && !claimed.contains(&t.id) && same_text(&t.subject, subject))
+        .filter(|t| {
+            t.id > after
+                && !claimed.contains(&t.id)
+                && t.customer_id == Some(*customer_id)
+                && same_text(&t.subject, subject)
+                && same(problem_type, &t.problem_type)
+                && same(priority, &t.priority)
+        })
         .collect();
     found.sort_by_key(|t| t.id);
-    found.into_iter()
+    found
+}
+
+/// Which of the customer's tickets is this create's landing, from the
+/// list and the candidates' threads (see the module doc).
+fn identify(item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> Probe {
+    let Command::CreateTicket {
+        customer_id, body, ..
+    } = &item.command
+    else {
+        return Probe::Absent;
+    };
+    if snap.incomplete.contains(&Read::CustomerTickets(*customer_id)) {
+        return Probe::Ambiguous(
+            "the customer has too many tickets to read them all, so a look cannot rule anything out".into(),
+        );
+    }
+    let tickets = snap
+        .customer_tickets
+        .get(customer_id)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let Some(after) = item.result.before_max_id else {
+        return match candidates(&item.command, tickets, 0, claimed).first() {
+            Some(t) => Probe::Ambiguous(format!(
+                "ticket #{} has the same subject, but there is no record of the customer's tickets before the send",
+                t.number
+            )),
+            None => Probe::Absent,
+        };
+    };
+    let listed = candidates(&item.command, tickets, after, claimed);
+    if listed.len() > MAX_CANDIDATES {
+        return Probe::Ambiguous(format!(
+            "{} tickets with the same subject appeared for the customer since it was sent",
+            listed.len()
+        ));
+    }
+    let numbers = |ts: &[&Ticket]| {
+        ts.iter()
+            .map(|t| format!("#{}", t.number))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    // A thread with a comment by someone else, or without the first
+    // comment we sent (by us), is not ours.
+    let ours: Vec<&Ticket> = listed
+        .iter()
+        .copied()
+        .filter(|t| {
+            let Some(d) = snap.tickets.get(&t.id) else {
+                return false;
+            };
+            let foreign = d.comments.iter().any(|c| !snap.by_us(c.user_id));
+            let first = match body {
+                Some(b) => d
+                    .comments
+                    .iter()
+                    .any(|c| same_text(&c.body, b) && snap.by_us(c.user_id)),
+                None => true,
+            };
+            !foreign && first
+        })
+        .collect();
+    match (ours.as_slice(), body) {
+        ([], _) => Probe::Absent,
+        ([t], Some(_)) => Probe::Landed(Some(t.id)),
+        ([t], None) => Probe::Ambiguous(format!(
+            "ticket #{} has the same customer and subject, and this create sent nothing else (no first comment) \
+             to tell it from a colleague's or an alert's",
+            t.number
+        )),
+        (many, _) => Probe::Ambiguous(format!(
+            "tickets {} all match what was sent",
+            numbers(many)
+        )),
+    }
 }
 
 /// Judges a created ticket: from its detail when the id is known, else
@@ -225,32 +332,26 @@ impl Family for Tickets {
                 Some(t) if field_differences(&t.ticket, fields).is_empty() => Probe::Landed(None),
                 _ => Probe::Absent,
             },
-            Command::CreateTicket {
-                customer_id,
-                subject,
-                ..
-            } => {
-                let tickets = snap
-                    .customer_tickets
-                    .get(customer_id)
-                    .map(Vec::as_slice)
-                    .unwrap_or_default();
-                match item.result.before_max_id {
-                    Some(after) => match candidates(tickets, subject, after, claimed).next() {
-                        Some(t) => Probe::Landed(Some(t.id)),
-                        None => Probe::Absent,
-                    },
-                    None => match candidates(tickets, subject, 0, claimed).next() {
-                        Some(t) => Probe::Ambiguous(format!(
-                            "ticket #{} has the same subject, but there is no record of the customer's tickets before the send",
-                            t.number
-                        )),
-                        None => Probe::Absent,
-                    },
-                }
-            }
+            Command::CreateTicket { .. } => identify(item, snap, claimed),
             _ => Probe::Absent,
         }
+    }
+
+    fn follow_up_reads(&self, item: &OutboxItem, snap: &Snapshot) -> Vec<Read> {
+        let (Command::CreateTicket { customer_id, .. }, None) = (&item.command, item.remote_id) else {
+            return Vec::new();
+        };
+        let tickets = snap
+            .customer_tickets
+            .get(customer_id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let after = item.result.before_max_id.unwrap_or(i64::MAX);
+        let listed = candidates(&item.command, tickets, after, &[]);
+        if listed.len() > MAX_CANDIDATES {
+            return Vec::new();
+        }
+        listed.iter().map(|t| Read::Ticket(t.id)).collect()
     }
 
     fn reads_after(&self, item: &OutboxItem) -> Vec<Read> {
@@ -269,11 +370,7 @@ impl Family for Tickets {
                 Some(t) => landed(None, field_differences(&t.ticket, fields), Some(t)),
                 None => ReadBack::Missing("the ticket could not be read".into()),
             },
-            Command::CreateTicket {
-                customer_id,
-                subject,
-                ..
-            } => {
+            Command::CreateTicket { .. } => {
                 let (t, detail) = match item.remote_id {
                     Some(id) => match snap.tickets.get(&id) {
                         Some(d) => (&d.ticket, Some(d)),
@@ -283,22 +380,26 @@ impl Family for Tickets {
                             ))
                         }
                     },
-                    None => {
-                        let tickets = snap
-                            .customer_tickets
-                            .get(customer_id)
-                            .map(Vec::as_slice)
-                            .unwrap_or_default();
-                        let after = item.result.before_max_id.unwrap_or(0);
-                        match candidates(tickets, subject, after, claimed).next() {
-                            Some(t) => (t, None),
+                    None => match identify(item, snap, claimed) {
+                        Probe::Landed(Some(id)) => match snap.tickets.get(&id) {
+                            Some(d) => (&d.ticket, Some(d)),
                             None => {
-                                return ReadBack::Missing(
-                                    "the created ticket is not among the customer's tickets".into(),
-                                )
+                                return ReadBack::Missing(format!(
+                                    "ticket id {id} could not be read"
+                                ))
                             }
+                        },
+                        Probe::Ambiguous(why) => {
+                            return ReadBack::Missing(format!(
+                                "the created ticket cannot be told apart: {why}"
+                            ))
                         }
-                    }
+                        _ => {
+                            return ReadBack::Missing(
+                                "the created ticket is not among the customer's tickets".into(),
+                            )
+                        }
+                    },
                 };
                 let (differences, facts) = judge_create(&item.command, t, detail);
                 ReadBack::Landed {
@@ -367,24 +468,91 @@ mod tests {
         .expect("valid ticket")
     }
 
+    /// A created ticket's detail whose first comment is `body` by `user`.
+    fn detail(id: i64, subject: &str, body: &str, user: i64) -> TicketWithChildren {
+        TicketWithChildren::from_json(&json!({"id": id, "number": id + 4000, "subject": subject,
+            "status": "New", "customer_id": 7,
+            "comments": [{"id": id * 10, "subject": "Initial Issue", "body": body, "user_id": user}]}))
+        .expect("valid ticket")
+    }
+
+    fn create_snapshot(tickets: &[(i64, &str, i64)]) -> Snapshot {
+        let mut snap = Snapshot {
+            api_user: Some(1),
+            ..Snapshot::default()
+        };
+        snap.customer_tickets.insert(
+            7,
+            tickets
+                .iter()
+                .map(|(id, s, _)| listed(*id, s, 7))
+                .collect(),
+        );
+        for (id, s, user) in tickets {
+            snap.tickets.insert(*id, detail(*id, s, "It is dead", *user));
+        }
+        snap
+    }
+
     #[test]
     fn a_create_is_found_beyond_the_baseline_and_unclaimed() {
         let mut it = item(create());
         it.ticket_id = None;
-        let mut snap = Snapshot::default();
-        snap.customer_tickets.insert(
-            7,
-            vec![
-                listed(5, "Printer offline", 7),
-                listed(12, "Printer offline", 7),
-                listed(14, " Printer offline", 7),
-            ],
-        );
+        let snap = create_snapshot(&[(5, "Printer offline", 1), (12, "Printer offline", 1), (14, " Printer offline", 1)]);
+        assert_eq!(Tickets.follow_up_reads(&it, &snap), vec![Read::Ticket(12), Read::Ticket(14)]);
         assert_eq!(Tickets.probe(&it, &snap, &[12]), Probe::Landed(Some(14)));
         assert_eq!(Tickets.probe(&it, &snap, &[12, 14]), Probe::Absent);
         match Tickets.read_back(&it, &snap, &[12]) {
             ReadBack::Landed { facts, .. } => assert_eq!(facts.created_ticket, Some((14, 4014))),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_colleagues_look_alike_is_not_ours() {
+        let mut it = item(create());
+        it.ticket_id = None;
+        // Same customer, subject and first comment, written by user 2.
+        let snap = create_snapshot(&[(12, "Printer offline", 2)]);
+        assert_eq!(Tickets.probe(&it, &snap, &[]), Probe::Absent);
+        // Another first comment, by us: not what we sent.
+        let mut snap = create_snapshot(&[(12, "Printer offline", 1)]);
+        snap.tickets.insert(12, detail(12, "Printer offline", "Low disk space", 1));
+        assert_eq!(Tickets.probe(&it, &snap, &[]), Probe::Absent);
+        // A different problem type than the one we set.
+        let mut it2 = item(create());
+        if let Command::CreateTicket { problem_type, .. } = &mut it2.command {
+            *problem_type = Some("Network".into());
+        }
+        it2.ticket_id = None;
+        let mut snap = create_snapshot(&[(12, "Printer offline", 1)]);
+        snap.customer_tickets.insert(
+            7,
+            vec![Ticket::from_json(&json!({"id": 12, "number": 4012, "subject": "Printer offline",
+                "status": "New", "customer_id": 7, "problem_type": "Hardware"}))
+            .expect("valid ticket")],
+        );
+        assert_eq!(Tickets.probe(&it2, &snap, &[]), Probe::Absent);
+    }
+
+    #[test]
+    fn nothing_to_tell_ours_apart_is_never_a_guess() {
+        let mut it = item(create());
+        it.ticket_id = None;
+        // Two equally good candidates.
+        let snap = create_snapshot(&[(12, "Printer offline", 1), (13, "Printer offline", 1)]);
+        assert!(matches!(Tickets.probe(&it, &snap, &[]), Probe::Ambiguous(_)));
+        // No first comment sent: subject and customer alone prove nothing.
+        if let Command::CreateTicket { body, .. } = &mut it.command {
+            *body = None;
+        }
+        let mut snap = create_snapshot(&[(12, "Printer offline", 1)]);
+        snap.tickets.get_mut(&12).expect("detail").comments.clear();
+        assert!(matches!(Tickets.probe(&it, &snap, &[]), Probe::Ambiguous(_)));
+        // A list cut short rules nothing out.
+        it.command = create();
+        let mut snap = create_snapshot(&[]);
+        snap.incomplete.push(Read::CustomerTickets(7));
+        assert!(matches!(Tickets.probe(&it, &snap, &[]), Probe::Ambiguous(_)));
     }
 }

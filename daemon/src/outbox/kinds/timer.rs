@@ -113,16 +113,33 @@ fn target(cmd: &Command) -> Option<i64> {
     }
 }
 
-/// The first timer above `after`, unclaimed, starting when asked.
-fn new_timer<'a>(
-    timers: &'a [Timer],
-    start: &str,
-    after: i64,
-    claimed: &[i64],
-) -> Option<&'a Timer> {
-    timers.iter().find(|t| {
-        t.id > after && !claimed.contains(&t.id) && same_time(t.start_time.as_deref(), start)
-    })
+/// The one timer above `after`, unclaimed, that is this item's landing:
+/// everything we sent that the server returns as asked (start, end, notes,
+/// product), by our API user where the server says. A colleague's timer
+/// for the same visit starts at the same minute; two that match are not
+/// told apart by a guess.
+fn new_timer(item: &OutboxItem, timers: &[Timer], snap: &Snapshot, after: i64, claimed: &[i64]) -> Probe {
+    let asked = asked(&item.command);
+    let found: Vec<&Timer> = timers
+        .iter()
+        .filter(|t| {
+            t.id > after
+                && !claimed.contains(&t.id)
+                && snap.by_us(t.user_id)
+                && asked.differences(t).is_empty()
+        })
+        .collect();
+    match found.as_slice() {
+        [] => Probe::Absent,
+        [t] => Probe::Landed(Some(t.id)),
+        many => Probe::Ambiguous(format!(
+            "timers {} all match what was sent",
+            many.iter()
+                .map(|t| t.id.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
 }
 
 impl Family for Timers {
@@ -208,15 +225,14 @@ impl Family for Timers {
         };
         let find = |id: i64| t.timers.iter().find(|x| x.id == id);
         match &item.command {
-            Command::AddTimer { start_at, .. } => match item.result.before_max_id {
-                Some(after) => new_timer(&t.timers, start_at, after, claimed)
-                    .map_or(Probe::Absent, |x| Probe::Landed(Some(x.id))),
-                None => match new_timer(&t.timers, start_at, 0, claimed) {
-                    Some(x) => Probe::Ambiguous(format!(
-                        "timer {} starts at the same time, but there is no record of the ticket's timers before the send",
-                        x.id
-                    )),
-                    None => Probe::Absent,
+            Command::AddTimer { .. } => match item.result.before_max_id {
+                Some(after) => new_timer(item, &t.timers, snap, after, claimed),
+                None => match new_timer(item, &t.timers, snap, 0, claimed) {
+                    Probe::Absent => Probe::Absent,
+                    _ => Probe::Ambiguous(
+                        "a timer on the ticket matches, but there is no record of the ticket's timers before the send"
+                            .into(),
+                    ),
                 },
             },
             Command::UpdateTimer { timer_id, .. } => match find(*timer_id) {
@@ -242,15 +258,21 @@ impl Family for Timers {
         let find = |id: i64| t.timers.iter().find(|x| x.id == id);
         let missing = |id: i64| ReadBack::Missing(format!("timer {id} is not on the ticket"));
         match &item.command {
-            Command::AddTimer { start_at, .. } => {
+            Command::AddTimer { .. } => {
                 let found = match item.remote_id {
                     Some(id) => find(id),
-                    None => new_timer(
-                        &t.timers,
-                        start_at,
-                        item.result.before_max_id.unwrap_or(0),
-                        claimed,
-                    ),
+                    None => {
+                        let after = item.result.before_max_id.unwrap_or(0);
+                        match new_timer(item, &t.timers, snap, after, claimed) {
+                            Probe::Landed(Some(id)) => find(id),
+                            Probe::Ambiguous(why) => {
+                                return ReadBack::Missing(format!(
+                                    "the timer cannot be told apart: {why}"
+                                ))
+                            }
+                            _ => None,
+                        }
+                    }
                 };
                 match found {
                     Some(x) => landed(Some(x.id), asked(&item.command).differences(x), Some(t)),
@@ -313,6 +335,33 @@ mod tests {
             panic!("the timer is there");
         };
         assert!(differences.is_empty(), "{differences:?}");
+    }
+
+    #[test]
+    fn a_colleagues_timer_for_the_same_visit_is_not_ours() {
+        let it = item(Command::AddTimer {
+            start_at: "2026-11-02T09:00:00Z".into(),
+            end_at: "2026-11-02T09:45:00Z".into(),
+            notes: Some("onsite".into()),
+            billable: true,
+            product_id: Some(9001),
+        });
+        let timer = |id: i64, user: i64, end: &str| {
+            json!({"id": id, "user_id": user, "start_time": "2026-11-02T09:00:00Z", "end_time": end,
+                   "billable": true, "product_id": 9001, "notes": "onsite"})
+        };
+        let mut snap = snapshot(ticket(json!({"ticket_timers": [timer(12, 2, "2026-11-02T09:45:00Z")]})));
+        snap.api_user = Some(1);
+        assert_eq!(Timers.probe(&it, &snap, &[]), Probe::Absent);
+        // Same start, another end: another timer.
+        let mut snap = snapshot(ticket(json!({"ticket_timers": [timer(12, 1, "2026-11-02T10:30:00Z")]})));
+        snap.api_user = Some(1);
+        assert_eq!(Timers.probe(&it, &snap, &[]), Probe::Absent);
+        let mut snap = snapshot(ticket(json!({"ticket_timers": [
+            timer(12, 1, "2026-11-02T09:45:00Z"), timer(13, 1, "2026-11-02T09:45:00Z")
+        ]})));
+        snap.api_user = Some(1);
+        assert!(matches!(Timers.probe(&it, &snap, &[]), Probe::Ambiguous(_)));
     }
 
     #[test]

@@ -1,0 +1,309 @@
+//! Where a write ends when the server will never take it.
+//!
+//! The driver (`super::driver`) handles the outcomes a retry can change; this
+//! file owns the ones it cannot, and how they are told to the technician:
+//! - **a bound on requests** ([`MAX_REQUESTS`]): every request the server
+//!   answered for a write counts (the sends and the reads around them), so a
+//!   write it keeps failing stops after a handful, with the server's own
+//!   words, instead of taking the office's budget from the mirror;
+//! - **a target that is gone**: a 404 on the write's ticket or invoice means
+//!   it was deleted or merged in Syncro, for good: the write fails naming it
+//!   and the writes queued behind it on that ticket are held;
+//! - **a refusal**: a 401/403 names the key or permission problem; any
+//!   other 4xx quotes the server.
+//!
+//! Every message ends with what the technician can do next.
+
+use std::time::Duration;
+
+use syncro_store::outbox::{Change, Command, ItemResult, OutboxItem, State};
+
+use super::driver::{settle, ACTIVE};
+use super::reads;
+use super::Outbox;
+use crate::client::ApiError;
+use crate::db::DbError;
+
+/// Requests the server may answer for one write before syncrod stops and
+/// asks a human. Enough for a comment to be sent twice with three looks
+/// for it after each, or an update three times; a write that needs more is
+/// one the server will not take as it is.
+pub const MAX_REQUESTS: i64 = 10;
+
+/// Wait before sending again a write proven not to have landed after its
+/// `n`-th unanswered or failed send: the server failed it, so give it
+/// time, and leave the budget to the mirror meanwhile.
+pub(super) fn resend_wait(n: u32) -> Duration {
+    let secs = 4u64.saturating_mul(3u64.saturating_pow(n.saturating_sub(1)));
+    Duration::from_secs(secs).min(super::driver::MAX_BACKOFF)
+}
+
+fn ticket(item: &OutboxItem) -> String {
+    item.ticket_number
+        .map(|n| format!("ticket #{n}"))
+        .unwrap_or_else(|| "the ticket".into())
+}
+
+fn next_step(item: &OutboxItem) -> String {
+    format!(
+        "`syncro outbox retry {id}` tries again, `syncro outbox cancel {id}` drops it",
+        id = item.id
+    )
+}
+
+/// The server refused the write (a 4xx, or the key): its words, and what
+/// to do.
+pub(super) fn refusal(item: &OutboxItem, e: &ApiError) -> String {
+    match e {
+        ApiError::Unauthorized => format!(
+            "the server refused the API key (401): it is wrong, expired or revoked. Check it with `syncro doctor`, \
+             set a new one with `syncro init`, then {}",
+            next_step(item)
+        ),
+        ApiError::Rejected {
+            status: 403,
+            message,
+        } => format!(
+            "the API key's user is not allowed to do this (403: {message}): ask a Syncro admin to grant the \
+             permission to that user, then {}",
+            next_step(item)
+        ),
+        other => format!("{other}; {}", next_step(item)),
+    }
+}
+
+/// Whether a failure is a key or permission problem (`syncro status` and
+/// `doctor` call those out: every write will meet them).
+pub fn is_permission_problem(error: &str) -> bool {
+    error.contains("(401)") || error.contains("(403:")
+}
+
+/// What a 404 to the write itself means: its ticket went away between the
+/// read before it and the send, or the record it changes (line item,
+/// timer) is no longer on the ticket.
+pub(super) fn gone_on_send(item: &OutboxItem) -> String {
+    let on = ticket(item);
+    match &item.command {
+        Command::UpdateLineItem { line_item_id, .. } => format!(
+            "line item {line_item_id} is no longer on {on} (removed in Syncro); {}",
+            next_step(item)
+        ),
+        Command::UpdateTimer { timer_id, .. } | Command::ChargeTimer { timer_id } => format!(
+            "timer {timer_id} is no longer on {on} (removed in Syncro); {}",
+            next_step(item)
+        ),
+        _ => ticket_gone(item),
+    }
+}
+
+fn ticket_gone(item: &OutboxItem) -> String {
+    format!(
+        "{} is no longer in Syncro (deleted or merged); `syncro outbox cancel {}` drops this write",
+        ticket(item),
+        item.id
+    )
+}
+
+/// What a 404 on a read means for the write: which record is gone.
+fn gone_on_read(item: &OutboxItem, path: &str) -> String {
+    let created = match (&item.command, item.remote_id) {
+        (Command::CreateTicket { .. }, Some(id)) => Some(id),
+        _ => None,
+    };
+    if let Some(id) = created.filter(|id| path == format!("/tickets/{id}")) {
+        return format!(
+            "the ticket this created (id {id}) is no longer in Syncro (deleted or merged); \
+             `syncro outbox cancel --force {}` clears it",
+            item.id
+        );
+    }
+    if let Some(invoice) = path.strip_prefix("/invoices/") {
+        return format!(
+            "invoice {invoice} is no longer in Syncro (deleted); `syncro outbox cancel --force {}` clears it",
+            item.id
+        );
+    }
+    ticket_gone(item)
+}
+
+/// The message for a write proven absent after every send the server
+/// failed: how often, its words, and what to do.
+pub(super) fn refused_repeatedly(item: &OutboxItem, result: &ItemResult) -> String {
+    let said = result
+        .server_said
+        .as_deref()
+        .or(item.last_error.as_deref())
+        .unwrap_or("no answer");
+    format!(
+        "the server failed it {} time(s) ({said}) and it is not on {}: nothing was applied. \
+         Check {} in the Syncro web UI; {}",
+        result.unknown_sends,
+        ticket(item),
+        ticket(item),
+        next_step(item)
+    )
+}
+
+impl Outbox {
+    /// The API key's user, asked once (`GET /me`) and kept; `None` while
+    /// the server does not say (asked again next time).
+    pub(super) async fn api_user(&self) -> Option<i64> {
+        let got = self
+            .me
+            .get_or_try_init(|| async {
+                match reads::api_user(&self.client).await {
+                    Ok(id) => Ok(id),
+                    // The server has no /me or will not show it: nothing to
+                    // learn by asking again.
+                    Err(ApiError::NotFound(_) | ApiError::Rejected { .. }) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .await;
+        match got {
+            Ok(id) => *id,
+            Err(e) => {
+                tracing::debug!(error = %e, "cannot tell the API user yet");
+                None
+            }
+        }
+    }
+
+    /// A read around the write failed. A passing failure is retried (the
+    /// request bound ends it); a 404 means the target is gone; a refusal
+    /// (401, 403, other 4xx) will not change by itself.
+    pub(super) async fn read_failed(&self, item: &OutboxItem, e: ApiError) -> Result<(), DbError> {
+        match &e {
+            ApiError::NotFound(path) => {
+                let reason = gone_on_read(item, path);
+                self.gone(item, reason).await
+            }
+            ApiError::Unauthorized | ApiError::Rejected { .. } => {
+                let reason = refusal(item, &e);
+                if item.may_have_landed() {
+                    let why = format!(
+                        "cannot look for it on the server: {reason}. It may have landed: {}",
+                        settle(item)
+                    );
+                    self.park(item, State::Uncertain, why).await
+                } else {
+                    self.refused(item, reason).await
+                }
+            }
+            _ => self.not_sent(item, e).await,
+        }
+    }
+
+    /// The write's target is gone from Syncro: the write fails naming it,
+    /// and the writes queued behind it on that ticket are held with the
+    /// same reason (each would only collect its own 404).
+    pub(super) async fn gone(&self, item: &OutboxItem, reason: String) -> Result<(), DbError> {
+        tracing::warn!(item = item.id, %reason, "the write's target is gone");
+        self.set_state(
+            item.id,
+            ACTIVE,
+            State::Failed,
+            Change {
+                last_error: Some(Some(reason.clone())),
+                next_attempt_at: Some(None),
+                ..Change::default()
+            },
+        )
+        .await?;
+        if let Some(ticket_id) = item.ticket_id.filter(|_| reason.contains("no longer in Syncro")) {
+            let (id, why) = (item.id, format!("waiting: {reason}"));
+            self.db
+                .call(move |s| s.outbox_hold_ticket(ticket_id, id, &why))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The write used up its requests: end it where a human sees it, in
+    /// the state that says what is known about whether it landed.
+    pub(super) async fn give_up(&self, item: OutboxItem) -> Result<(), DbError> {
+        let cost = format!("syncrod stopped after {} requests", item.requests);
+        let last = item.last_error.as_deref().unwrap_or("no answer");
+        let (to, why) = match item.state {
+            State::Queued | State::Sending if item.result.sent_at.is_none() => {
+                if item.result.unknown_sends > 0 {
+                    (State::Failed, refused_repeatedly(&item, &item.result))
+                } else {
+                    (
+                        State::Failed,
+                        format!("{cost}: {last}; it was not sent. {}", next_step(&item)),
+                    )
+                }
+            }
+            State::Verifying if item.remote_id.is_some() => (
+                State::Failed,
+                format!(
+                    "it landed (id {}), but {cost} without reading it back: {last}; it will not be resent \
+                     (`syncro outbox retry {}` reads it again)",
+                    item.remote_id.unwrap_or_default(),
+                    item.id
+                ),
+            ),
+            _ => (
+                State::Uncertain,
+                format!(
+                    "{cost} without telling whether it landed: {last}; {}",
+                    settle(&item)
+                ),
+            ),
+        };
+        self.park(&item, to, why).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resends_wait_longer_each_time_within_the_backoff_cap() {
+        assert_eq!(resend_wait(1), Duration::from_secs(4));
+        assert_eq!(resend_wait(2), Duration::from_secs(12));
+        assert_eq!(resend_wait(3), Duration::from_secs(36));
+        assert_eq!(resend_wait(30), super::super::driver::MAX_BACKOFF);
+    }
+
+    #[test]
+    fn refusals_name_the_key_or_the_permission() {
+        let item = super::super::kinds::testing::item(Command::UpdateTicket {
+            fields: Default::default(),
+        });
+        let key = refusal(&item, &ApiError::Unauthorized);
+        assert!(key.contains("API key") && is_permission_problem(&key), "{key}");
+        let perm = refusal(
+            &item,
+            &ApiError::Rejected {
+                status: 403,
+                message: "You do not have permission".into(),
+            },
+        );
+        assert!(perm.contains("not allowed") && is_permission_problem(&perm), "{perm}");
+        let other = refusal(
+            &item,
+            &ApiError::Rejected {
+                status: 422,
+                message: "Status is not included in the list".into(),
+            },
+        );
+        assert!(other.contains("Status is not included") && !is_permission_problem(&other));
+    }
+
+    #[test]
+    fn a_404_names_what_is_gone() {
+        let mut item = super::super::kinds::testing::item(Command::AddComment {
+            subject: "Update".into(),
+            body: "x".into(),
+            hidden: false,
+            do_not_email: false,
+            tech: None,
+        });
+        assert!(gone_on_read(&item, "/tickets/1000").starts_with("ticket #5000 is no longer in Syncro"));
+        item.command = Command::ChargeTimer { timer_id: 77 };
+        assert!(gone_on_send(&item).starts_with("timer 77 is no longer on ticket #5000"));
+    }
+}
