@@ -1523,11 +1523,45 @@ fn outbox_cancel_release_retry() {
     insta::assert_snapshot!("outbox_cancel_done", fx.show(&out));
     let out = fx.run(&["outbox", "release", &done.to_string()]);
     assert_eq!(code(&out), 1);
-    assert!(stderr(&out).contains("only held, differing or uncertain items can be released"));
+    assert!(stderr(&out).contains("it is finished; there is nothing to release"));
     let out = fx.run(&["outbox", "retry", "99"]);
     assert_eq!(code(&out), 1);
     assert!(stderr(&out).contains("there is no outbox item 99"));
     assert_eq!(code(&fx.run(&["outbox", "cancel", "x"])), 2);
+}
+
+#[test]
+fn a_write_that_may_have_landed_needs_force_to_cancel_or_release() {
+    let fx = Fx::new();
+    let mut store = fx.store();
+    let mut probing = |text: &str| {
+        let id = store
+            .enqueue(NewItem::on_ticket(comment_cmd(text), 1001, 32164))
+            .unwrap();
+        store
+            .outbox_transition(id, &[State::Queued], State::Probing, Change::default())
+            .unwrap();
+        id
+    };
+    let (a, b) = (probing("Rebooted the switch."), probing("Swapped the cable."));
+    for (action, id) in [("cancel", a), ("release", b)] {
+        let out = fx.run(&["outbox", action, &id.to_string()]);
+        assert_eq!(code(&out), 1, "{}", fx.show(&out));
+        assert!(
+            stderr(&out).contains("it may already be on the server")
+                && stderr(&out).contains("--force"),
+            "{}",
+            fx.show(&out)
+        );
+    }
+    let store = fx.store();
+    assert_eq!(store.outbox_item(a).unwrap().unwrap().state, State::Probing);
+    let out = fx.run(&["outbox", "cancel", &a.to_string(), "--force"]);
+    assert_eq!(code(&out), 0, "{}", fx.show(&out));
+    assert!(stdout(&out).contains("it may already be on the server: check the ticket"));
+    let out = fx.run(&["outbox", "release", &b.to_string(), "--force", "--json"]);
+    assert_eq!(json_out(&out)["state"], "queued", "{}", fx.show(&out));
+    assert_eq!(store.outbox_item(a).unwrap().unwrap().state, State::Cancelled);
 }
 
 #[test]

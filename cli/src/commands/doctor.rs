@@ -177,6 +177,21 @@ fn checks(r: &mut Report, config: Config, json: bool) {
                     ),
                     Err(e) => r.add("daemon", Level::Fail, e.to_string()),
                 }
+                // A write the server refused for the key or a permission
+                // says what every later write will meet.
+                match store.outbox_access_refused() {
+                    Ok(refused) if !refused.is_empty() => r.add(
+                        "writes",
+                        Level::Fail,
+                        format!(
+                            "{} write(s) refused for the API key or a permission; the newest: {}",
+                            refused.len(),
+                            render::one_line(refused[0].last_error.as_deref().unwrap_or(""))
+                        ),
+                    ),
+                    Ok(_) => {}
+                    Err(e) => r.add("writes", Level::Fail, e.to_string()),
+                }
             }
         }
     }

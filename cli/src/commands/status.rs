@@ -130,6 +130,17 @@ pub fn status(ctx: &Ctx) -> Result<ExitCode> {
         );
         out.push_str(&format!("         {text}\n"));
     }
+    if let Some(first) = answer.access_refused.first() {
+        out.push_str(&format!(
+            "{:<8} {}: {}\n",
+            "access",
+            style.red(&format!(
+                "{} write(s) refused for the API key or a permission",
+                answer.access_refused.len()
+            )),
+            crate::render::one_line(&first.error)
+        ));
+    }
     if counts.needs_human() > 0 {
         out.push_str("         see `syncro outbox` for the reasons\n");
     }

@@ -35,6 +35,13 @@ pub struct DaemonStatus {
     pub budget: Option<Budget>,
 }
 
+/// A write refused for the key or a permission.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct AccessRefused {
+    pub id: i64,
+    pub error: String,
+}
+
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct StatusAnswer {
     /// Freshness of the whole cache: its oldest resource.
@@ -47,6 +54,10 @@ pub struct StatusAnswer {
     pub outbox: OutboxCounts,
     /// Comments that look like extra copies of ones we posted.
     pub possible_duplicates: Vec<PossibleDuplicate>,
+    /// Failed writes the server refused for the API key (401) or a
+    /// permission (403): the next writes will meet the same refusal.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub access_refused: Vec<AccessRefused>,
     pub daemon: DaemonStatus,
 }
 
@@ -73,6 +84,14 @@ pub fn query(ctx: &Ctx, cache: &impl Cache) -> Result<StatusAnswer> {
         resources,
         outbox: store.outbox_counts()?,
         possible_duplicates: store.outbox_possible_duplicates()?,
+        access_refused: store
+            .outbox_access_refused()?
+            .into_iter()
+            .map(|i| AccessRefused {
+                id: i.id,
+                error: i.last_error.unwrap_or_default(),
+            })
+            .collect(),
         daemon: DaemonStatus {
             alive,
             budget: beat.as_ref().and_then(|b| b.budget),

@@ -17,6 +17,8 @@
 use std::time::Duration;
 
 use syncro_store::outbox::{Change, Command, ItemResult, OutboxItem, State};
+#[cfg(test)]
+use syncro_store::outbox::is_access_problem;
 
 use super::driver::{settle, ACTIVE};
 use super::reads;
@@ -70,12 +72,6 @@ pub(super) fn refusal(item: &OutboxItem, e: &ApiError) -> String {
         ),
         other => format!("{other}; {}", next_step(item)),
     }
-}
-
-/// Whether a failure is a key or permission problem (`syncro status` and
-/// `doctor` call those out: every write will meet them).
-pub fn is_permission_problem(error: &str) -> bool {
-    error.contains("(401)") || error.contains("(403:")
 }
 
 /// What a 404 to the write itself means: its ticket went away between the
@@ -274,7 +270,7 @@ mod tests {
             fields: Default::default(),
         });
         let key = refusal(&item, &ApiError::Unauthorized);
-        assert!(key.contains("API key") && is_permission_problem(&key), "{key}");
+        assert!(key.contains("API key") && is_access_problem(&key), "{key}");
         let perm = refusal(
             &item,
             &ApiError::Rejected {
@@ -282,7 +278,7 @@ mod tests {
                 message: "You do not have permission".into(),
             },
         );
-        assert!(perm.contains("not allowed") && is_permission_problem(&perm), "{perm}");
+        assert!(perm.contains("not allowed") && is_access_problem(&perm), "{perm}");
         let other = refusal(
             &item,
             &ApiError::Rejected {
@@ -290,7 +286,7 @@ mod tests {
                 message: "Status is not included in the list".into(),
             },
         );
-        assert!(other.contains("Status is not included") && !is_permission_problem(&other));
+        assert!(other.contains("Status is not included") && !is_access_problem(&other));
     }
 
     #[test]

@@ -104,6 +104,14 @@ fn is_zero(n: &i64) -> bool {
     *n == 0
 }
 
+/// Whether a write's error says the server refused the API key (401) or
+/// the key's user lacks a permission (403): every write will meet it, so
+/// `syncro status` and `doctor` call it out. The daemon words these
+/// refusals with the status in parentheses.
+pub fn is_access_problem(error: &str) -> bool {
+    error.contains("(401)") || error.contains("(403:")
+}
+
 impl OutboxItem {
     /// Whether the server may hold this write without our knowing: a
     /// request went out and no answer settled it either way. Cancelling or
@@ -466,6 +474,23 @@ impl Store {
                 params![create_id, ticket_id, number, time::now()],
             )?)
         })
+    }
+
+    /// Failed writes the server refused for the key or a permission (see
+    /// [`is_access_problem`]), newest first.
+    pub fn outbox_access_refused(&self) -> StoreResult<Vec<OutboxItem>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM outbox
+             WHERE state = 'failed' AND (last_error LIKE '%(401)%' OR last_error LIKE '%(403:%')
+             ORDER BY id DESC"
+        ))?;
+        let items = stmt
+            .query_map([], OutboxItem::from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(items
+            .into_iter()
+            .filter(|i| i.last_error.as_deref().is_some_and(is_access_problem))
+            .collect())
     }
 
     /// Counts `n` more requests against item `id` (see
