@@ -145,7 +145,7 @@ fn the_tool_list_is_typed_annotated_and_kept() {
     let fx = Fx::new();
     let mut mcp = Mcp::start(&fx, &[]);
     let tools = mcp.tools();
-    assert_eq!(tools.len(), 20, "{:?}", names(&tools));
+    assert_eq!(tools.len(), 21, "{:?}", names(&tools));
     for t in &tools {
         let name = t["name"].as_str().unwrap();
         let a = &t["annotations"];
@@ -395,7 +395,7 @@ fn writes_are_checked_and_queued_like_the_cli() {
     assert_eq!(cancelled["state"], "cancelled");
     let e = mcp.err("cancel_write", json!({"id": 2}));
     assert!(
-        e.starts_with("outbox item 2 is cancelled: only queued"),
+        e.starts_with("outbox item 2 is cancelled: it is finished"),
         "{e}"
     );
     let e = mcp.err("retry_write", json!({"id": 1}));

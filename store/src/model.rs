@@ -227,6 +227,9 @@ impl Comment {
 pub struct LineItem {
     pub id: i64,
     pub ticket_id: i64,
+    /// Who added it, where the server says: a colleague's identical line
+    /// is not ours.
+    pub user_id: Option<i64>,
     pub product_id: Option<i64>,
     pub name: Option<String>,
     pub description: Option<String>,
@@ -246,6 +249,7 @@ impl LineItem {
         Ok(LineItem {
             id: require_int(v, "id", "line item")?,
             ticket_id: int(v, "ticket_id").unwrap_or(ticket_id),
+            user_id: int(v, "user_id"),
             product_id: int(v, "product_id"),
             name: text(v, "name"),
             description: text(v, "description"),

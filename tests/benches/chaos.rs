@@ -8,10 +8,16 @@
 //! every kind into 15% of requests (late commits after the client's
 //! timeout and 504 pages after a commit among them) and storing comment
 //! bodies the way a real server might (CRLF, `<br>`, `<p>`, entities,
-//! trimmed). Afterwards the simulator must hold exactly the intended
-//! effects: no duplicates, nothing lost, every item done or failed with a
-//! reason, and no item failed that in fact landed. Env: CHAOS_ITEMS,
-//! CHAOS_KILLS, CHAOS_FAULT_RATE, CHAOS_SEED.
+//! trimmed). The office is real too: a colleague's look-alike lands in
+//! place of some of our writes (same ticket, comment, timer or line, by
+//! another user), three tickets refuse every update and comment for ever,
+//! and three tickets are deleted in the web UI halfway through.
+//! Afterwards the simulator must hold exactly the intended effects: no
+//! duplicates, nothing lost, every item done or failed with a reason (or
+//! parked for a human), no item failed that in fact landed, no item `done`
+//! on a colleague's record, and every item settled within 5 minutes of the
+//! last one queued. Env: CHAOS_ITEMS, CHAOS_KILLS, CHAOS_FAULT_RATE,
+//! CHAOS_SEED.
 
 use std::collections::BTreeMap;
 use std::process::{Child, Stdio};
@@ -21,8 +27,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::Method;
 use serde_json::{json, Value};
-use syncro_e2e::{api, env_or, ticket_of, TestEnv};
-use syncro_sim::{FaultConfig, FaultKind, Quirks, SimConfig};
+use syncro_e2e::{api, env_or, mutate, ticket_of, TestEnv};
+use syncro_sim::{FaultConfig, FaultKind, QueuedFault, Quirks, SimConfig};
 use syncro_store::matching::normalize_text;
 use syncro_store::outbox::{Command, NewItem, State, TicketFields};
 
@@ -126,11 +132,40 @@ async fn main() {
     }
     let work_tickets: Vec<(i64, i64, i64)> = tickets[..60].to_vec();
     let baseline = sim.dump();
+    let me = api(&base, KEY, Method::GET, "/me", None).await["user_id"]
+        .as_i64()
+        .expect("the API user");
+    // Three tickets refuse every update and comment, for ever; three
+    // others are deleted in the web UI halfway through.
+    let refusing: Vec<i64> = work_tickets[..3].iter().map(|t| t.0).collect();
+    let deleted: Vec<i64> = work_tickets[3..6].iter().map(|t| t.0).collect();
+    sim.queue_faults(
+        refusing
+            .iter()
+            .flat_map(|id| {
+                [
+                    QueuedFault::new(FaultKind::ServerError)
+                        .method("PUT")
+                        .path_matches(&format!("/tickets/{id}"))
+                        .persistent(),
+                    QueuedFault::new(FaultKind::ServerError)
+                        .method("POST")
+                        .path_matches(&format!("/tickets/{id}/comment"))
+                        .persistent(),
+                ]
+            })
+            .collect(),
+    );
     sim.set_faults(FaultConfig {
         seed,
         rate: fault_rate,
         writes_only: false,
-        weights: FaultKind::ALL.into_iter().map(|k| (k, 1)).collect(),
+        // Every kind, and a colleague's look-alike as often as any.
+        weights: FaultKind::ALL
+            .into_iter()
+            .chain([FaultKind::ColleagueTwin])
+            .map(|k| (k, 1))
+            .collect(),
         latency_min_ms: 1,
         latency_max_ms: 30,
         slow_answer_ms: 1500,
@@ -308,7 +343,12 @@ async fn main() {
     let per_wave = items.div_ceil(kills.max(1));
     let mut plan_iter = plan.into_iter();
     let mut daemon = start(&env);
-    for _ in 0..kills {
+    for wave in 0..kills {
+        if wave == kills / 2 {
+            for id in &deleted {
+                mutate(&sim.admin_url(), json!({"action": "delete_ticket", "id": id})).await;
+            }
+        }
         for (item, expect) in plan_iter.by_ref().take(per_wave) {
             queued.push((store.enqueue(item).expect("enqueue"), expect));
         }
@@ -322,6 +362,7 @@ async fn main() {
     }
     // Let it finish (faults still on), then stop.
     let settle = Instant::now();
+    let last_queued = Instant::now();
     loop {
         let c = store.outbox_counts().unwrap();
         if c.active() == 0 || settle.elapsed() > Duration::from_secs(900) {
@@ -329,6 +370,7 @@ async fn main() {
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+    let settled_in = last_queued.elapsed();
     let _ = daemon.kill();
     let _ = daemon.wait();
     let elapsed = started.elapsed();
@@ -352,6 +394,10 @@ async fn main() {
     };
     let (mut done, mut failed, mut other, mut duplicates, mut lost, mut wrong) = (0, 0, 0, 0, 0, 0);
     let (mut differs, mut uncertain) = (0, 0);
+    let (mut on_deleted, mut refused, mut done_on_theirs) = (0, 0, 0);
+    // Ours, not a colleague's look-alike: comments, timers and lines by
+    // the API user; tickets we created carry no assignee.
+    let by_us = |x: &Value| x["user_id"].as_i64() == Some(me);
     let mut failures: BTreeMap<String, usize> = BTreeMap::new();
     let mut last_status: BTreeMap<i64, (i64, String)> = BTreeMap::new();
     for (id, expect) in &queued {
@@ -374,22 +420,78 @@ async fn main() {
             _ => other += 1,
         }
         let landed = item.state.has_landed();
+        let target = match expect {
+            Expect::Comment { ticket, .. }
+            | Expect::Status { ticket }
+            | Expect::Line { ticket, .. }
+            | Expect::Timer { ticket, .. }
+            | Expect::LineQty { ticket, .. }
+            | Expect::LineGone { ticket, .. }
+            | Expect::TimerGone { ticket, .. }
+            | Expect::Charged { ticket, .. }
+            | Expect::Invoice { ticket } => Some(*ticket),
+            Expect::Ticket { .. } => None,
+        };
+        if target.is_some_and(|t| deleted.contains(&t)) {
+            // Its effects went with the ticket: it ended done (before the
+            // deletion), failed naming it, or held behind such a failure.
+            on_deleted += 1;
+            let why = item.last_error.clone().unwrap_or_default();
+            let named = why.contains("no longer in Syncro");
+            match item.state {
+                State::Done | State::Differs | State::Cancelled => {}
+                State::Failed | State::Held | State::Uncertain if named => {}
+                State::Failed | State::Held | State::Uncertain => {
+                    eprintln!("DELETED: item {id} ended {} without naming the deletion: {why}", item.state)
+                }
+                _ => {}
+            }
+            continue;
+        }
+        if target.is_some_and(|t| refusing.contains(&t)) && item.state == State::Failed {
+            refused += 1;
+        }
+        // A landed item's record must be ours, never the colleague's.
+        if landed {
+            let t = target.map(ticket).unwrap_or(Value::Null);
+            let theirs = |list: &str| {
+                item.remote_id.is_some_and(|rid| {
+                    t[list].as_array().is_some_and(|a| {
+                        a.iter()
+                            .any(|x| x["id"].as_i64() == Some(rid) && !by_us(x))
+                    })
+                })
+            };
+            let wrong_record = match expect {
+                Expect::Comment { .. } => theirs("comments"),
+                Expect::Timer { .. } => theirs("ticket_timers"),
+                Expect::Line { .. } => theirs("line_items"),
+                Expect::Ticket { .. } => item.result.ticket_id.is_some_and(|tid| {
+                    !ticket(tid)["user_id"].is_null()
+                }),
+                _ => false,
+            };
+            if wrong_record {
+                done_on_theirs += 1;
+                eprintln!("THEIRS: item {id} {expect:?} is done on a colleague's record");
+            }
+        }
         let n = match expect {
             Expect::Comment { ticket: t, body } => {
                 let want = normalize_text(body);
                 count(&ticket(*t)["comments"], &|c| {
-                    normalize_text(c["body"].as_str().unwrap_or("")) == want
+                    by_us(c) && normalize_text(c["body"].as_str().unwrap_or("")) == want
                 })
             }
             Expect::Line { ticket: t, name } => {
-                count(&ticket(*t)["line_items"], &|l| l["name"] == name.as_str())
+                count(&ticket(*t)["line_items"], &|l| by_us(l) && l["name"] == name.as_str())
             }
             Expect::Timer { ticket: t, notes } => count(&ticket(*t)["ticket_timers"], &|x| {
-                x["notes"] == notes.as_str()
+                by_us(x) && x["notes"] == notes.as_str()
             }),
-            Expect::Ticket { subject } => {
-                count(&dump["tickets"], &|x| x["subject"] == subject.as_str())
-            }
+            Expect::Ticket { subject } => count(&dump["tickets"], &|x| {
+                x["subject"] == subject.as_str() && x["user_id"].is_null()
+            }),
             Expect::Invoice { ticket: t } => {
                 count(&dump["invoices"], &|i| i["ticket_id"].as_i64() == Some(*t))
             }
@@ -458,8 +560,12 @@ async fn main() {
     // adds lines except the chaos line items.
     let mut line_count_wrong = 0;
     for &(id, _, _) in &work_tickets {
+        if deleted.contains(&id) {
+            continue;
+        }
         let before = count(&ticket_of(&baseline, id)["line_items"], &|_| true);
-        let now = count(&ticket(id)["line_items"], &|_| true);
+        // A colleague's look-alike lines are theirs, not ours to count.
+        let now = count(&ticket(id)["line_items"], &|l| by_us(l) || l["user_id"].is_null());
         let added = queued.iter().filter(|(i, e)| {
             let done = store.outbox_item(*i).unwrap().unwrap().state.has_landed();
             done && matches!(e, Expect::Line { ticket, .. } | Expect::Charged { ticket, .. } if *ticket == id)
@@ -479,10 +585,19 @@ async fn main() {
             );
         }
     }
-    let dup_comments: u64 = counters["duplicate_comments"]
-        .as_object()
-        .map(|o| o.values().filter_map(Value::as_u64).sum())
-        .unwrap_or(0);
+    // Copies of one of our comments on a ticket, whichever item made them
+    // (the simulator's own counter also counts a colleague's look-alike).
+    let mut dup_comments = 0u64;
+    for t in dump["tickets"].as_array().into_iter().flatten() {
+        let mut seen: BTreeMap<String, u64> = BTreeMap::new();
+        for c in t["comments"].as_array().into_iter().flatten().filter(|c| by_us(c)) {
+            let body = normalize_text(c["body"].as_str().unwrap_or(""));
+            if body.starts_with("chaos comment") {
+                *seen.entry(body).or_default() += 1;
+            }
+        }
+        dup_comments += seen.values().map(|n| n - 1).sum::<u64>();
+    }
     let faults: u64 = counters["faults"]
         .as_object()
         .map(|o| o.values().filter_map(Value::as_u64).sum())
@@ -500,16 +615,21 @@ async fn main() {
     );
     println!("  done / failed / still active      {done} / {failed} / {other}");
     println!("  landed but differ / uncertain     {differs} / {uncertain}");
-    println!("  duplicates (effects > 1)          {duplicates}   (server duplicate-comment counter: {dup_comments})");
+    println!("  duplicates (effects > 1)          {duplicates}   (copies of our comments on the server: {dup_comments})");
     println!("  lost (done but absent)            {lost}");
     println!("  failed yet landed                 {wrong}");
     println!("  final status mismatches           {status_wrong}");
+    println!("  done on a colleague's record      {done_on_theirs}");
+    println!("  on deleted tickets / refused      {on_deleted} / {refused}");
+    println!("  settled after the last queued     {settled_in:>8.1?}");
     println!("  line-count mismatches             {line_count_wrong}");
     for (reason, n) in &failures {
         println!("  failed x{n}: {reason}");
     }
     sim.shutdown().await;
     let ok = duplicates == 0
+        && done_on_theirs == 0
+        && settled_in <= Duration::from_secs(300)
         && lost == 0
         && wrong == 0
         && other == 0

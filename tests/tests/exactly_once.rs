@@ -119,6 +119,10 @@ async fn invoiceable(sim: &SimHandle, env: &TestEnv, ticket: i64) -> usize {
     invoices_of(sim, ticket)
 }
 
+fn text_err(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
 fn outbox_all(env: &TestEnv) -> Vec<Value> {
     json_of(
         "syncro outbox --all",
@@ -499,9 +503,18 @@ async fn a_gateway_504_after_the_commit_lands_exactly_once() {
         "update",
         env.syncro(&["update", &num(1), "--status", "Waiting for Parts", "--yes"]),
     );
+    // With a first comment: what tells our ticket from a look-alike when
+    // the answer is lost (without one it parks: refusals.rs).
     ok(
         "create",
-        env.syncro(&["create", &customer.to_string(), "Gateway ticket", "--yes"]),
+        env.syncro(&[
+            "create",
+            &customer.to_string(),
+            "Gateway ticket",
+            "--body",
+            "Opened through a flaky gateway",
+            "--yes",
+        ]),
     );
     ok(
         "line-item add",
@@ -720,9 +733,19 @@ async fn a_write_that_keeps_losing_its_answer_is_parked_not_resent_forever() {
     env.syncrod_once(&["--quick"]);
     assert_eq!(outbox_all(&env)[0]["state"], "uncertain");
     assert_eq!(copies(&sim, id, body), 0);
-    ok("release", env.syncro(&["outbox", "release", &item]));
+    // Sending again what may be there needs the technician's --force.
+    let refused = env.syncro(&["outbox", "release", &item]);
+    assert!(
+        !refused.status.success() && text_err(&refused).contains("--force"),
+        "{refused:?}"
+    );
+    ok("release", env.syncro(&["outbox", "release", "--force", &item]));
     env.syncrod_once(&["--quick"]);
     assert_eq!(outbox_all(&env)[0]["state"], "done");
     assert_eq!(copies(&sim, id, body), 1);
     sim.shutdown().await;
 }
+
+/// Writes the server never takes, deleted targets and look-alikes.
+#[path = "exactly_once/refusals.rs"]
+mod refusals;

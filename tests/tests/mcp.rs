@@ -185,7 +185,7 @@ async fn the_official_python_client_reads_and_queues_exactly_once() {
         println!("{mode}: {summary:#}");
         assert_eq!(
             summary["tools"].as_array().map(Vec::len),
-            Some(20),
+            Some(21),
             "{summary:#}"
         );
         assert!(

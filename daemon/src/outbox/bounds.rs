@@ -2,10 +2,11 @@
 //!
 //! The driver (`super::driver`) handles the outcomes a retry can change; this
 //! file owns the ones it cannot, and how they are told to the technician:
-//! - **a bound on requests** ([`MAX_REQUESTS`]): every request the server
-//!   answered for a write counts (the sends and the reads around them), so a
-//!   write it keeps failing stops after a handful, with the server's own
-//!   words, instead of taking the office's budget from the mirror;
+//! - **a bound on requests** ([`MAX_REQUESTS`], more for creates whose
+//!   looks read lists): every request the server answered for a write counts
+//!   (the sends and the reads around them), so a write it keeps failing
+//!   stops after a handful, with the server's own words, instead of taking
+//!   the office's budget from the mirror;
 //! - **a target that is gone**: a 404 on the write's ticket or invoice means
 //!   it was deleted or merged in Syncro, for good: the write fails naming it
 //!   and the writes queued behind it on that ticket are held;
@@ -31,6 +32,29 @@ use crate::db::DbError;
 /// for it after each, or an update three times; a write that needs more is
 /// one the server will not take as it is.
 pub const MAX_REQUESTS: i64 = 10;
+
+/// The bound for a ticket or invoice create, whose every look reads lists
+/// (the customer's tickets and the candidates' threads; the ticket and
+/// its invoices): the same two sends with three looks each cost more.
+pub const MAX_LIST_REQUESTS: i64 = 24;
+
+/// Reads a landed write may still spend on its read-back past the bound
+/// (the read-back itself gives up after a few misses): a write the server
+/// took is worth verifying.
+const VERIFY_ALLOWANCE: i64 = 6;
+
+/// The request bound for `item` in its current state.
+pub(super) fn limit(item: &OutboxItem) -> i64 {
+    let base = match item.command {
+        Command::CreateTicket { .. } | Command::CreateInvoice {} => MAX_LIST_REQUESTS,
+        _ => MAX_REQUESTS,
+    };
+    if item.state == State::Verifying {
+        base + VERIFY_ALLOWANCE
+    } else {
+        base
+    }
+}
 
 /// Wait before sending again a write proven not to have landed after its
 /// `n`-th unanswered or failed send: the server failed it, so give it

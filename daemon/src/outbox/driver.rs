@@ -18,7 +18,7 @@
 //!    fields differ is `done` with the differences listed, or `differs`
 //!    when a difference blocks later steps; neither is ever resent.
 //! 4. **Bounded.** Every request the server answers is counted against the
-//!    write ([`MAX_REQUESTS`]), failed tries back off, and a write the
+//!    write (`bounds::limit`), failed tries back off, and a write the
 //!    server keeps failing ends where a human sees it (`bounds`), so one
 //!    bad write never takes the office's budget from the mirror.
 
@@ -28,7 +28,7 @@ use backon::{BackoffBuilder, ExponentialBuilder};
 use syncro_store::outbox::{Change, Command, ItemResult, OutboxItem, State};
 use syncro_store::time;
 
-use super::bounds::{self, MAX_REQUESTS};
+use super::bounds;
 use super::kinds::{family, Probe, Read, ReadBack, Snapshot};
 use super::reads::{reached_server, Reader};
 use super::Outbox;
@@ -68,10 +68,11 @@ pub(super) const ACTIVE: &[State] = &State::ACTIVE;
 
 /// How to settle an item parked as uncertain, in the technician's words.
 pub(super) fn settle(item: &OutboxItem) -> String {
-    let where_ = item
-        .ticket_number
-        .map(|n| format!("ticket #{n}"))
-        .unwrap_or_else(|| "the ticket".into());
+    let where_ = match (&item.command, item.ticket_number) {
+        (Command::CreateTicket { .. }, _) => "the customer's tickets".to_string(),
+        (_, Some(n)) => format!("ticket #{n}"),
+        (_, None) => "the ticket".to_string(),
+    };
     format!(
         "look at {where_} in the Syncro web UI: if it is there, `syncro outbox retry {id}` finds and verifies it; \
          if it is not, `syncro outbox release --force {id}` sends it; `syncro outbox cancel --force {id}` drops it",
@@ -84,7 +85,7 @@ impl Outbox {
         let Some(item) = self.resolve_ticket(item).await? else {
             return Ok(());
         };
-        if item.requests >= MAX_REQUESTS {
+        if item.requests >= bounds::limit(&item) {
             return self.give_up(item).await;
         }
         match item.state {
@@ -134,7 +135,7 @@ impl Outbox {
         let fam = family(&item.command);
         let resend = item.attempts > 0;
         // A resend costs at least the read before it and the write itself.
-        if resend && item.requests + 2 > MAX_REQUESTS {
+        if resend && item.requests + 2 > bounds::limit(&item) {
             return self.give_up(item).await;
         }
         let reads = fam.reads_before(&item);
@@ -429,7 +430,7 @@ impl Outbox {
         }
         result.unknown_sends += 1;
         // A resend costs at least the read before it and the write.
-        let spent = item.requests + 2 > MAX_REQUESTS;
+        let spent = item.requests + 2 > bounds::limit(&item);
         if result.unknown_sends >= MAX_UNKNOWN_SENDS || spent {
             // Proven absent each time: when the server said why (a 5xx),
             // or re-reading the target shows it is not as asked (an
@@ -491,7 +492,7 @@ impl Outbox {
 
     /// Reads the landed write back and records what it found.
     pub(super) async fn verify(&self, mut item: OutboxItem) -> Result<(), DbError> {
-        if item.requests >= MAX_REQUESTS {
+        if item.requests >= bounds::limit(&item) {
             return self.give_up(item).await;
         }
         let fam = family(&item.command);

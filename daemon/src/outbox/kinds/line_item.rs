@@ -24,13 +24,22 @@ use super::{
 
 pub struct LineItems;
 
-/// The one line above `after`, unclaimed, that is this add's landing; two
-/// identical lines (a colleague billed the same visit) are not told apart
-/// by a guess.
-fn new_line(lines: &[LineItem], asked: &Asked<'_>, after: i64, claimed: &[i64]) -> Probe {
+/// The one line above `after`, unclaimed, by our API user where the server
+/// says, that is this add's landing; two identical lines (a colleague
+/// billed the same visit under the same user) are not told apart by a
+/// guess.
+fn new_line(
+    lines: &[LineItem],
+    asked: &Asked<'_>,
+    snap: &Snapshot,
+    after: i64,
+    claimed: &[i64],
+) -> Probe {
     let found: Vec<&LineItem> = lines
         .iter()
-        .filter(|l| l.id > after && !claimed.contains(&l.id) && asked.could_be(l))
+        .filter(|l| {
+            l.id > after && !claimed.contains(&l.id) && snap.by_us(l.user_id) && asked.could_be(l)
+        })
         .collect();
     match found.as_slice() {
         [] => Probe::Absent,
@@ -253,7 +262,7 @@ impl Family for LineItems {
                         None => Probe::Absent,
                     };
                 };
-                new_line(&t.line_items, &asked, after, claimed)
+                new_line(&t.line_items, &asked, snap, after, claimed)
             }
             Command::UpdateLineItem { line_item_id, .. } => {
                 match t.line_items.iter().find(|l| l.id == *line_item_id) {
@@ -290,7 +299,7 @@ impl Family for LineItems {
             }
             (_, None) => {
                 let after = item.result.before_max_id.unwrap_or(0);
-                match new_line(&t.line_items, &asked, after, claimed) {
+                match new_line(&t.line_items, &asked, snap, after, claimed) {
                     Probe::Landed(Some(id)) => t.line_items.iter().find(|l| l.id == id),
                     Probe::Ambiguous(why) => {
                         return ReadBack::Missing(format!(
