@@ -14,9 +14,10 @@ use serde_json::{json, Map, Value};
 
 use crate::api::{ok, Answer, Refusal};
 use crate::app::App;
+use crate::errors::Reject;
 use crate::faults::{FaultConfig, QueuedFault};
 use crate::params;
-use crate::state::{Reject, State as Data};
+use crate::state::State as Data;
 
 pub(crate) fn routes() -> Router<Arc<App>> {
     Router::new()

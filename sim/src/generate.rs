@@ -16,11 +16,11 @@ use serde_json::json;
 
 use crate::config::SimConfig;
 use crate::model::{
-    Comment, Customer, Invoice, InvoiceLineItem, Product, Qty, Ticket, TicketLineItem, Timer, Ts,
-    User,
+    Comment, Customer, Invoice, InvoiceLineItem, Product, Qty, Ticket, TicketLineItem, Timer, User,
 };
 use crate::state::{server_now, Ids, State};
 use crate::text::{self, Topic};
+use crate::values::Ts;
 
 /// First ids of each kind. Ticket ids and numbers differ on purpose.
 pub const FIRST_TICKET_ID: u64 = 1000;

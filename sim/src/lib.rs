@@ -28,6 +28,7 @@ mod admin;
 mod api;
 mod app;
 mod config;
+mod errors;
 mod faults;
 mod gate;
 mod generate;
@@ -43,6 +44,7 @@ mod server;
 mod shape;
 mod state;
 mod text;
+mod values;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;

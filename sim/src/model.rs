@@ -3,14 +3,14 @@
 //! Shapes follow the examples of the official OpenAPI description; money and
 //! quantities are kept as integers (cents, ten-thousandths) so that rendering
 //! is exact and deterministic, the way Rails renders its BigDecimals.
+//!
+//! On top of `values` (timestamps, money) and `shape` (how a value
+//! renders); `state` keeps these records and changes them.
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
 use crate::shape::Shape;
-
-/// A point in time, always UTC.
-pub type Ts = DateTime<Utc>;
+use crate::values::{decimal_string, money_number, money_string, Ts};
 
 /// The ticket statuses the real service accepts; anything else is a 422.
 pub const STATUSES: [&str; 10] = [
@@ -36,41 +36,6 @@ pub const OPEN_STATUSES: [&str; 7] = [
     "Customer Reply",
     "Scheduled",
 ];
-
-/// Renders a timestamp in UTC: "2019-11-04T08:59:31.034Z". The API's
-/// renderers go through `Shape::ts`, which may use the account's offset
-/// instead; this is its default and what /admin uses.
-pub fn ts(t: &Ts) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-/// Renders a fixed-point integer with `scale` fraction digits as Rails prints
-/// a BigDecimal: trailing zeros trimmed but at least one digit ("150.0",
-/// "0.5", "0.3333").
-pub fn decimal_string(units: i64, scale: u32) -> String {
-    let div = 10_i64.pow(scale);
-    let sign = if units < 0 { "-" } else { "" };
-    let abs = units.unsigned_abs();
-    let div_u = div.unsigned_abs();
-    let int = abs / div_u;
-    let frac = abs % div_u;
-    let mut frac_s = format!("{:0width$}", frac, width = scale as usize);
-    while frac_s.len() > 1 && frac_s.ends_with('0') {
-        frac_s.pop();
-    }
-    format!("{sign}{int}.{frac_s}")
-}
-
-/// Money as the invoice endpoints print it: a decimal string ("150.0").
-pub fn money_string(cents: i64) -> String {
-    decimal_string(cents, 2)
-}
-
-/// Money as the ticket line item endpoints print it by default (see
-/// `Shape::line_money`) and products always: a JSON number (15.0).
-pub fn money_number(cents: i64) -> Value {
-    json!(cents as f64 / 100.0)
-}
 
 /// A decimal quantity (hours for labor) in ten-thousandths, so 30 minutes is
 /// exactly 0.5 and 20 minutes is 0.3333.
@@ -673,16 +638,5 @@ mod tests {
     fn quantity_times_price_rounds_to_cents() {
         assert_eq!(Qty(5_000).times_cents(15_000), 7_500);
         assert_eq!(Qty(3_333).times_cents(12_500), 4_166);
-    }
-
-    #[test]
-    fn timestamps_have_millis_and_z() {
-        let t = DateTime::parse_from_rfc3339("2019-11-04T08:59:31.034Z")
-            .map(|t| t.with_timezone(&Utc))
-            .ok();
-        assert_eq!(
-            t.map(|t| ts(&t)).as_deref(),
-            Some("2019-11-04T08:59:31.034Z")
-        );
     }
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::faults::FaultKind;
-use crate::model::ts;
+use crate::values::ts;
 
 /// One /api/v1 request as seen by the simulator.
 #[derive(Clone, Debug, Serialize)]

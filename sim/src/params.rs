@@ -1,13 +1,16 @@
 //! Lenient reading of request fields, the way Rails' params behave: numbers
 //! may come as strings, booleans as "true"/"1", dates as dates or datetimes.
 //! A value that cannot be read is a 422, never a panic.
+//!
+//! Near the bottom of the crate: it knows only `values` (`Ts`) and `errors`
+//! (the 422 it answers), so `shape`, `state` and the handlers can all read
+//! fields through it.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde_json::{Map, Value};
 
-use crate::model::Ts;
-use crate::shape::Problem;
-use crate::state::Reject;
+use crate::errors::{Problem, Reject};
+use crate::values::Ts;
 
 pub type Body = Map<String, Value>;
 

@@ -14,12 +14,18 @@
 //! Every timestamp the API renders goes through `Shape::ts` (or `ts_opt`,
 //! `date`), every error body through `error_body`: nowhere else knows about
 //! offsets or error formats.
+//!
+//! Below `model` (whose records render through it) and `state`; it builds
+//! on `values` (the UTC rendering, money), `errors` (the problems it
+//! renders) and `params` (booleans as `--shape` reads them).
 
 use chrono::{FixedOffset, NaiveTime, SecondsFormat};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::model::{self, Ts};
+use crate::errors::Problem;
+use crate::params;
+use crate::values::{self, Ts};
 
 /// Largest |`utc_offset_minutes`|: real offsets run from -12:00 to +14:00;
 /// anything under a day renders.
@@ -100,42 +106,6 @@ pub enum ErrorShape {
     /// `{"errors": {"subject": ["can't be blank"]}}` (attribute-less
     /// problems under "base")
     ErrorsMap,
-}
-
-/// One thing wrong with a request, kept structured so that every error
-/// shape can be rendered from it: the attribute (`"base"` when none), its
-/// message without the attribute, and the full sentence.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    pub attr: String,
-    pub message: String,
-    pub full: String,
-}
-
-impl Problem {
-    /// A problem with a field: `label` starts the full sentence, e.g.
-    /// `field("subject", "Subject", "can't be blank")` is "Subject can't be
-    /// blank".
-    pub fn field(attr: &str, label: &str, message: &str) -> Problem {
-        Problem {
-            attr: attr.to_string(),
-            message: message.to_string(),
-            full: format!("{label} {message}"),
-        }
-    }
-
-    /// A problem with the request as a whole.
-    pub fn base(full: &str) -> Problem {
-        Problem {
-            attr: "base".to_string(),
-            message: full.to_string(),
-            full: full.to_string(),
-        }
-    }
-
-    pub fn fulls(problems: &[Problem]) -> Vec<String> {
-        problems.iter().map(|p| p.full.clone()).collect()
-    }
 }
 
 impl ErrorShape {
@@ -284,7 +254,7 @@ impl Shape {
         }
         let flag = |v: Option<&str>| match v {
             None => Ok(true),
-            Some(v) => crate::params::parse_bool(v)
+            Some(v) => params::parse_bool(v)
                 .filter(|_| !v.is_empty())
                 .ok_or_else(|| format!("{name}: {v:?} is not true or false")),
         };
@@ -331,7 +301,7 @@ impl Shape {
     /// the account's offset "2019-11-04T03:59:31.034-05:00".
     pub fn ts(&self, t: &Ts) -> String {
         match self.offset() {
-            None => model::ts(t),
+            None => values::ts(t),
             Some(off) => t
                 .with_timezone(&off)
                 .to_rfc3339_opts(SecondsFormat::Millis, false),
@@ -352,7 +322,7 @@ impl Shape {
     /// without `date` is dated "now") takes its local day.
     pub fn date(&self, t: &Ts) -> String {
         let Some(off) = self.offset() else {
-            return model::ts(t);
+            return values::ts(t);
         };
         let day = if t.time() == NaiveTime::MIN {
             t.date_naive()
@@ -372,9 +342,9 @@ impl Shape {
     /// `string_decimals`, a decimal string ("15.0").
     pub fn line_money(&self, cents: i64) -> Value {
         if self.string_decimals {
-            Value::String(model::money_string(cents))
+            Value::String(values::money_string(cents))
         } else {
-            model::money_number(cents)
+            values::money_number(cents)
         }
     }
 

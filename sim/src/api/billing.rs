@@ -9,8 +9,9 @@ use serde_json::Value;
 
 use super::{paging, parse_id, q_id, q_time, read_body, respond, Answer, Params};
 use crate::app::App;
+use crate::errors::Reject;
 use crate::params::Body;
-use crate::state::{Reject, State as Data, TimerFilter};
+use crate::state::{State as Data, TimerFilter};
 
 /// The shape all ticket sub-resource writes share: body, ticket id, one
 /// state call.

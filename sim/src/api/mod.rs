@@ -18,10 +18,10 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::app::App;
-use crate::model::Ts;
+use crate::errors::{Problem, Reject};
 use crate::params::{self, Body};
-use crate::shape::Problem;
-use crate::state::{Paging, Reject};
+use crate::state::Paging;
+use crate::values::Ts;
 
 /// What handlers return; `?` turns any refusal into its answer.
 pub(crate) type Answer = Result<Response, Refusal>;

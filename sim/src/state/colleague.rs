@@ -9,7 +9,8 @@
 
 use serde_json::{json, Value};
 
-use super::{Reject, State};
+use super::State;
+use crate::errors::Reject;
 use crate::model::User;
 use crate::params::Body;
 
