@@ -34,6 +34,9 @@ pub enum Priority {
 /// Longest a waiting read sleeps before looking for writers again.
 const READ_SLICE: Duration = Duration::from_millis(25);
 
+/// The server's sliding window.
+const WINDOW: Duration = Duration::from_secs(60);
+
 /// Requests a write may send ahead of the pacing, paid back by the reads
 /// that follow (each takes an extra slot). One comment is three requests
 /// (read, send, read back): at a share of 30/min, pacing each would make
@@ -83,6 +86,9 @@ struct Log {
     started: Instant,
     /// When requests were answered in the last minute.
     requests: VecDeque<Instant>,
+    /// When the server accepted (answered other than 429) our requests in
+    /// the last minute, oldest first: our part of its sliding window.
+    accepted: VecDeque<Instant>,
     /// When 429s came in the last hour.
     limited: VecDeque<Instant>,
 }
@@ -92,23 +98,23 @@ impl Log {
         Log {
             started: now,
             requests: VecDeque::new(),
+            accepted: VecDeque::new(),
             limited: VecDeque::new(),
         }
     }
 
     /// Requests the server accepted from us in the last minute: exactly
-    /// our part of the office's sliding window. (After `trim`, `requests`
-    /// holds the last minute; the 429s among them are the newest of
-    /// `limited`.)
-    fn in_window(&self, now: Instant) -> f64 {
-        let minute = Duration::from_secs(60);
-        let refused = self
-            .limited
-            .iter()
-            .rev()
-            .take_while(|t| now.duration_since(**t) <= minute)
-            .count();
-        self.requests.len().saturating_sub(refused) as f64
+    /// our part of the office's sliding window (after `trim`).
+    fn in_window(&self) -> f64 {
+        self.accepted.len() as f64
+    }
+
+    /// When the oldest of our requests in the server's window leaves it:
+    /// the server frees a slot no later than that.
+    fn frees_in(&self, now: Instant) -> Option<Duration> {
+        self.accepted
+            .front()
+            .map(|t| (*t + WINDOW).saturating_duration_since(now))
     }
 
     /// The same as a rate: less than a minute into the run it is
@@ -118,18 +124,19 @@ impl Log {
         let span = now
             .duration_since(self.started)
             .clamp(Duration::from_secs(10), Duration::from_secs(60));
-        self.in_window(now) * 60.0 / span.as_secs_f64()
+        self.in_window() * 60.0 / span.as_secs_f64()
     }
 
     fn trim(&mut self, now: Instant) {
-        let minute = Duration::from_secs(60);
+        let minute = WINDOW;
         let hour = Duration::from_secs(3600);
-        while self
-            .requests
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > minute)
-        {
-            self.requests.pop_front();
+        for log in [&mut self.requests, &mut self.accepted] {
+            while log
+                .front()
+                .is_some_and(|t| now.duration_since(*t) > minute)
+            {
+                log.pop_front();
+            }
         }
         while self
             .limited
@@ -213,14 +220,15 @@ impl Limiter {
     /// Retry-After, or the share's own short, jittered pause).
     pub fn answered(&self, answer: Answer, retry_after: Option<Duration>) -> Option<Duration> {
         let now = Instant::now();
-        let (used, in_window) = {
+        let (used, in_window, frees_in) = {
             let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
             log.trim(now);
             log.requests.push_back(now);
-            if answer == Answer::RateLimited {
-                log.limited.push_back(now);
+            match answer {
+                Answer::RateLimited => log.limited.push_back(now),
+                Answer::Clean => log.accepted.push_back(now),
             }
-            (log.used_per_minute(now), log.in_window(now))
+            (log.used_per_minute(now), log.in_window(), log.frees_in(now))
         };
         let (rate, pause) = {
             let mut share = self.share.lock().unwrap_or_else(|e| e.into_inner());
@@ -229,7 +237,9 @@ impl Limiter {
                     share.clean(now, used);
                     None
                 }
-                Answer::RateLimited => Some(share.limited(now, retry_after, in_window)),
+                Answer::RateLimited => {
+                    Some(share.limited(now, retry_after, in_window, frees_in))
+                }
             };
             (share.rate().round() as u32, pause)
         };

@@ -38,15 +38,19 @@ const PROBE_STEP: f64 = 0.25;
 const PROBE_MAX: f64 = 6.0;
 /// Range of the multiplicative decrease (jittered per 429).
 const DECREASE: (f64, f64) = (0.65, 0.8);
-/// 429s within this long of a decrease are the same congestion: one cut.
+/// 429s within this long of a decrease (or until its pause is over, when
+/// longer) are the same congestion: one cut.
 const DECREASE_COOLDOWN: Duration = Duration::from_secs(5);
 /// The lowest share: writes (three requests each) still go out within a
 /// few seconds at this rate.
 const FLOOR_PER_MINUTE: f64 = 20.0;
-/// Pause after a 429 without Retry-After (jittered up to twice this).
-/// Short, because the decrease does the real work; Syncro's window slides,
-/// so waiting the traditional 60 s would waste the office's budget.
+/// Pause after a 429 without Retry-After when none of our requests is in
+/// the server's window (jittered up to twice this): there is nothing of
+/// ours to wait for, and the decrease does the real work.
 const PAUSE: Duration = Duration::from_secs(2);
+/// Jitter added to a pause worked out from our own window, so daemons
+/// that met the limit together do not all come back on the same instant.
+const PAUSE_JITTER: Duration = Duration::from_millis(300);
 /// Longest pause honoured from a Retry-After.
 const MAX_PAUSE: Duration = Duration::from_secs(60);
 /// Below this fraction of its share, the daemon is not using what it has
@@ -66,7 +70,8 @@ pub struct Share {
     /// The rate at the last cut: where the office's limit was met.
     w_max: Option<f64>,
     last_step: Instant,
-    last_decrease: Option<Instant>,
+    /// Until when a 429 belongs to the last cut's congestion episode.
+    episode_until: Option<Instant>,
     /// Clean steps taken beyond the plateau since the last cut.
     probes: i32,
 }
@@ -82,7 +87,7 @@ impl Share {
             floor: FLOOR_PER_MINUTE.min(ceiling),
             w_max: None,
             last_step: now,
-            last_decrease: None,
+            episode_until: None,
             probes: 0,
         }
     }
@@ -119,6 +124,14 @@ impl Share {
     /// A 429: cut the share (once per congestion episode) and say how long
     /// to pause.
     ///
+    /// `frees_in` is when the oldest of those leaves the server's window
+    /// (from our own log). The live service's 429s carry no `Retry-After`:
+    /// the server's window frees a slot no later than that (our oldest
+    /// request is in it, and nobody's is older than the window), so that is
+    /// when to come back, at the new share, instead of a fixed guess that
+    /// either wastes the window or meets the same full window again (and
+    /// again cuts the share). A `Retry-After`, when sent, wins.
+    ///
     /// `in_window` is how many of our requests the server accepted in the
     /// last 60 s. A 429 means the office's sliding window was full, so
     /// that count is exactly our part of the limit, whatever our nominal
@@ -133,8 +146,9 @@ impl Share {
         now: Instant,
         retry_after: Option<Duration>,
         in_window: f64,
+        frees_in: Option<Duration>,
     ) -> Duration {
-        self.limited_with(now, retry_after, in_window, &mut rand::rng())
+        self.limited_with(now, retry_after, in_window, frees_in, &mut rand::rng())
     }
 
     fn limited_with(
@@ -142,25 +156,30 @@ impl Share {
         now: Instant,
         retry_after: Option<Duration>,
         in_window: f64,
+        frees_in: Option<Duration>,
         rng: &mut impl Rng,
     ) -> Duration {
-        let fresh = self
-            .last_decrease
-            .is_none_or(|d| now.duration_since(d) >= DECREASE_COOLDOWN);
+        let fresh = self.episode_until.is_none_or(|e| now >= e);
         if fresh {
             let met_at = self.rate.min(in_window).max(self.floor);
             self.w_max = Some(met_at);
             let factor = rng.random_range(DECREASE.0..=DECREASE.1);
             self.rate = (met_at * factor).max(self.floor);
-            self.last_decrease = Some(now);
             self.probes = 0;
         }
         // No increase right after a cut.
         self.last_step = now;
-        match retry_after {
-            Some(r) => r.min(MAX_PAUSE),
-            None => PAUSE + PAUSE.mul_f64(rng.random_range(0.0..1.0)),
+        let pause = match (retry_after, frees_in) {
+            (Some(r), _) => r.min(MAX_PAUSE),
+            (None, Some(f)) => (f + PAUSE_JITTER.mul_f64(rng.random_range(0.0..1.0))).min(MAX_PAUSE),
+            (None, None) => PAUSE + PAUSE.mul_f64(rng.random_range(0.0..1.0)),
+        };
+        // 429s met until the pause is over (and a moment after) are the
+        // same congestion: one cut.
+        if fresh {
+            self.episode_until = Some(now + pause.max(DECREASE_COOLDOWN));
         }
+        pause
     }
 }
 
@@ -177,17 +196,17 @@ mod tests {
     async fn the_share_falls_on_429s_and_recovers_while_clean() {
         let mut rng = StdRng::seed_from_u64(7);
         let mut s = Share::new(150.0, Instant::now());
-        let pause = s.limited_with(Instant::now(), None, FULL, &mut rng);
+        let pause = s.limited_with(Instant::now(), None, FULL, None, &mut rng);
         assert!((PAUSE..=PAUSE * 2).contains(&pause));
         let after_one = s.rate();
         assert!((97.5..=120.0).contains(&after_one), "{after_one}");
         // A burst of 429s in the same episode is one cut.
-        s.limited_with(Instant::now(), Some(Duration::from_secs(1)), FULL, &mut rng);
+        s.limited_with(Instant::now(), Some(Duration::from_secs(1)), FULL, None, &mut rng);
         assert_eq!(s.rate(), after_one);
         // Later episodes cut again, never below the floor.
         for _ in 0..40 {
             tokio::time::advance(DECREASE_COOLDOWN).await;
-            s.limited_with(Instant::now(), None, FULL, &mut rng);
+            s.limited_with(Instant::now(), None, FULL, None, &mut rng);
         }
         assert_eq!(s.rate(), FLOOR_PER_MINUTE);
         // Clean answers bring it back: quickly to just under where the
@@ -220,7 +239,7 @@ mod tests {
     async fn after_one_cut_it_climbs_back_fast_then_lingers_near_the_limit() {
         let mut rng = StdRng::seed_from_u64(3);
         let mut s = Share::new(150.0, Instant::now());
-        s.limited_with(Instant::now(), None, FULL, &mut rng);
+        s.limited_with(Instant::now(), None, FULL, None, &mut rng);
         let cut = s.rate();
         tokio::time::advance(INCREASE_EVERY).await;
         s.clean(Instant::now(), FULL);
@@ -241,7 +260,7 @@ mod tests {
         let cuts: Vec<f64> = (0..5)
             .map(|_| {
                 let mut s = Share::new(150.0, Instant::now());
-                s.limited_with(Instant::now(), None, FULL, &mut rng);
+                s.limited_with(Instant::now(), None, FULL, None, &mut rng);
                 s.rate()
             })
             .collect();
@@ -256,7 +275,7 @@ mod tests {
     async fn a_share_left_unused_does_not_grow() {
         let mut s = Share::new(150.0, Instant::now());
         let mut rng = StdRng::seed_from_u64(5);
-        s.limited_with(Instant::now(), None, FULL, &mut rng);
+        s.limited_with(Instant::now(), None, FULL, None, &mut rng);
         let cut = s.rate();
         for _ in 0..100 {
             tokio::time::advance(INCREASE_EVERY).await;
@@ -274,7 +293,7 @@ mod tests {
         // Allowed 150/min, but 40 of ours in the server's window when it
         // filled up: the cut starts from 40, and the plateau sits under 40.
         let mut s = Share::new(150.0, Instant::now());
-        s.limited_with(Instant::now(), None, 40.0, &mut rng);
+        s.limited_with(Instant::now(), None, 40.0, None, &mut rng);
         assert!((26.0..=32.0).contains(&s.rate()), "{}", s.rate());
         for _ in 0..30 {
             tokio::time::advance(INCREASE_EVERY).await;
@@ -282,19 +301,39 @@ mod tests {
         }
         assert!(s.rate() < 40.0, "{}", s.rate());
         // Never below the floor, however little was used.
-        s.limited_with(Instant::now() + DECREASE_COOLDOWN, None, 1.0, &mut rng);
+        s.limited_with(Instant::now() + DECREASE_COOLDOWN, None, 1.0, None, &mut rng);
         assert_eq!(s.rate(), FLOOR_PER_MINUTE);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_retry_after_it_comes_back_when_its_oldest_request_leaves_the_window() {
+        let mut rng = StdRng::seed_from_u64(4);
+        let mut s = Share::new(150.0, Instant::now());
+        let frees = Duration::from_millis(700);
+        let pause = s.limited_with(Instant::now(), None, 60.0, Some(frees), &mut rng);
+        assert!((frees..=frees + PAUSE_JITTER).contains(&pause), "{pause:?}");
+        let cut = s.rate();
+        // After a burst nothing of ours leaves for a while: wait that long,
+        // and 429s met meanwhile are the same congestion, not a second cut.
+        let mut s = Share::new(150.0, Instant::now());
+        let long = s.limited_with(Instant::now(), None, 60.0, Some(Duration::from_secs(30)), &mut rng);
+        assert!(long >= Duration::from_secs(30), "{long:?}");
+        let after = s.rate();
+        tokio::time::advance(Duration::from_secs(20)).await;
+        s.limited_with(Instant::now(), None, 60.0, Some(Duration::from_secs(10)), &mut rng);
+        assert_eq!(s.rate(), after, "a second cut within one episode");
+        assert!(cut >= FLOOR_PER_MINUTE);
     }
 
     #[test]
     fn a_retry_after_is_honoured_up_to_a_minute() {
         let mut s = Share::new(150.0, Instant::now());
         assert_eq!(
-            s.limited(Instant::now(), Some(Duration::from_secs(7)), FULL),
+            s.limited(Instant::now(), Some(Duration::from_secs(7)), FULL, None),
             Duration::from_secs(7)
         );
         assert_eq!(
-            s.limited(Instant::now(), Some(Duration::from_secs(600)), FULL),
+            s.limited(Instant::now(), Some(Duration::from_secs(600)), FULL, None),
             MAX_PAUSE
         );
     }
