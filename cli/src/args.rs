@@ -220,6 +220,9 @@ pub struct WriteOpts {
         default_missing_value = "60"
     )]
     pub wait: Option<u64>,
+    /// Show what would be queued (for a bill: the lines, hours x rate and total) and queue nothing
+    #[arg(long, conflicts_with = "wait")]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -301,6 +304,15 @@ pub struct BillArgs {
     /// A comment posted first; its first line becomes the line description
     #[arg(long, value_name = "TEXT")]
     pub comment: Option<String>,
+    /// The comment's subject [default: Update]
+    #[arg(long, value_name = "TEXT", requires = "comment")]
+    pub subject: Option<String>,
+    /// The comment is an internal note (never shown or emailed to the customer)
+    #[arg(long, requires = "comment")]
+    pub hidden: bool,
+    /// Do not email the comment to the customer
+    #[arg(long, requires = "comment")]
+    pub do_not_email: bool,
     #[command(flatten)]
     pub write: WriteOpts,
 }

@@ -120,9 +120,10 @@ impl Drop for Mcp {
     }
 }
 
-const READS: [&str; 10] = [
+const READS: [&str; 11] = [
     "get_customer",
     "get_invoice",
+    "get_session_log",
     "get_ticket",
     "list_customers",
     "list_invoices",
@@ -140,12 +141,32 @@ fn names(tools: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// What an agent pays for `tools/list` before its first question, in
+/// bytes of compact JSON: every tool, input and output schemas included.
+fn tool_list_bytes(fx: &Fx, args: &[&str]) -> usize {
+    let mut mcp = Mcp::start(fx, args);
+    serde_json::to_string(&mcp.tools()).expect("json").len()
+}
+
+#[test]
+fn the_tool_list_fits_its_byte_budget() {
+    let fx = Fx::new();
+    let all = tool_list_bytes(&fx, &[]);
+    let read_only = tool_list_bytes(&fx, &["--read-only"]);
+    eprintln!("tools/list: {all} bytes, --read-only: {read_only} bytes");
+    assert!(all <= 12_000, "tools/list is {all} bytes (budget 12,000)");
+    assert!(
+        read_only <= 6_000,
+        "tools/list --read-only is {read_only} bytes (budget 6,000)"
+    );
+}
+
 #[test]
 fn the_tool_list_is_typed_annotated_and_kept() {
     let fx = Fx::new();
     let mut mcp = Mcp::start(&fx, &[]);
     let tools = mcp.tools();
-    assert_eq!(tools.len(), 21, "{:?}", names(&tools));
+    assert_eq!(tools.len(), 23, "{:?}", names(&tools));
     for t in &tools {
         let name = t["name"].as_str().unwrap();
         let a = &t["annotations"];
@@ -158,10 +179,16 @@ fn the_tool_list_is_typed_annotated_and_kept() {
             t["description"].as_str().is_some_and(|d| !d.is_empty()),
             "{name}"
         );
+        // Said only where they differ from MCP's defaults (not read-only,
+        // destructive).
         let read = READS.contains(&name);
-        assert_eq!(a["readOnlyHint"], read, "{name}");
+        assert_eq!(a["readOnlyHint"].as_bool().unwrap_or(false), read, "{name}");
         if !read {
-            assert_eq!(a["destructiveHint"], name == "cancel_write", "{name}");
+            assert_eq!(
+                a["destructiveHint"].as_bool().unwrap_or(true),
+                name == "cancel_write",
+                "{name}"
+            );
         }
     }
     // Billing never assumes: both are required.
@@ -212,19 +239,43 @@ fn reads_answer_from_the_cache_and_say_how_fresh() {
             &json!(true)
         )
     );
-    assert_eq!(list["truncated"], false);
+    // The last page has no cursor; nulls are left out of answers.
+    assert_eq!(list.get("next_cursor"), None, "{list}");
     let one = mcp.ok("list_tickets", json!({"all": true, "limit": 1}));
     assert_eq!(
-        (one["tickets"][0]["number"].as_i64(), &one["truncated"]),
-        (Some(32180), &json!(true))
+        (one["tickets"][0]["number"].as_i64(), &one["next_cursor"]),
+        (Some(32180), &json!("1"))
     );
+    let two = mcp.ok(
+        "list_tickets",
+        json!({"all": true, "limit": 1, "cursor": one["next_cursor"]}),
+    );
+    assert_eq!(two["tickets"][0]["number"], 32170);
+    let e = mcp.err("list_tickets", json!({"cursor": "x"}));
+    assert!(e.starts_with("cursor \"x\" is not one this tool returned"), "{e}");
 
+    // The newest 5 comments, newest first, and how many there are.
     let t = mcp.ok("get_ticket", json!({"number": 32164}));
     assert_eq!(t["subject"], "Own cloud thing again");
-    assert_eq!(t["comments"].as_array().unwrap().len(), 7);
+    assert_eq!(t["comments_total"], 7);
+    let ids: Vec<i64> = t["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 5);
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
+    // (No thread age recorded here: left out, like every null.)
+    assert!(t["as_of"].is_string() && t.get("thread_age_secs").is_none(), "{t}");
+    assert!(!t.to_string().contains("null"), "no nulls: {t}");
+    let all = mcp.ok("get_ticket", json!({"number": 32164, "comments": 50}));
+    assert_eq!(all["comments"].as_array().unwrap().len(), 7);
+    let log = mcp.ok("get_session_log", json!({"number": 32164}));
     assert!(
-        t["as_of"].is_string() && t.get("thread_age_secs").is_some(),
-        "{t}"
+        log["markdown"].as_str().unwrap().contains("Own cloud thing again")
+            && log["path"].as_str().unwrap().contains("session-logs"),
+        "{log}"
     );
     let found = mcp.ok("search_tickets", json!({"query": "fuser"}));
     assert_eq!(found["tickets"][0]["number"], 32150);
@@ -242,6 +293,7 @@ fn reads_answer_from_the_cache_and_say_how_fresh() {
 
     let c = mcp.ok("get_customer", json!({"customer": "Jerry Burger"}));
     assert_eq!(c["id"], 10);
+    assert_eq!(c["name"], "Jerry Burger");
     assert_eq!(
         mcp.ok("list_customers", json!({"query": "dental"}))["customers"][0]["id"],
         20
@@ -256,6 +308,10 @@ fn reads_answer_from_the_cache_and_say_how_fresh() {
     assert_eq!(
         mcp.ok("get_invoice", json!({"invoice": "1201"}))["line_items"][0]["id"],
         9101
+    );
+    assert_eq!(
+        mcp.ok("get_invoice", json!({"invoice": "1201"}))["number"],
+        "1201"
     );
     let status = mcp.ok("sync_status", json!({}));
     assert_eq!(status["daemon"]["alive"], true);
@@ -373,11 +429,13 @@ fn writes_are_checked_and_queued_like_the_cli() {
         (&w["id"], &w["state"], &w["send_after"]),
         (&json!(1), &json!("queued"), &Value::Null)
     );
-    assert_eq!(
-        w["steps"][0]["payload"],
-        json!({"kind": "add_comment", "subject": "Update", "body": "Checked the sync log.",
-               "hidden": true, "do_not_email": false, "tech": "Jane Tech"})
-    );
+    // The body once: in the preview, nowhere else.
+    assert_eq!(w.to_string().matches("Checked the sync log.").count(), 1, "{w}");
+    assert!(matches!(
+        &fx.store().outbox_item(1).unwrap().unwrap().command,
+        Command::AddComment { body, hidden: true, do_not_email: false, tech: Some(t), .. }
+            if body == "Checked the sync log." && t == "Jane Tech"
+    ));
     assert!(w["preview"].as_str().unwrap().starts_with("Comment on #32164 Own cloud thing again (Jerry Burger):\n  comment \"Update\" by Jane Tech (hidden, no email)"), "{w}");
     // A customer-visible one waits out the undo window (10 s by default).
     let w = mcp.ok(
@@ -398,21 +456,44 @@ fn writes_are_checked_and_queued_like_the_cli() {
         e.starts_with("outbox item 2 is cancelled: it is finished"),
         "{e}"
     );
+    // One that may be on the server needs force.
+    fx.store()
+        .outbox_transition(1, &[State::Queued], State::Probing, Default::default())
+        .unwrap();
+    let e = mcp.err("cancel_write", json!({"id": 1}));
+    assert!(e.contains("may already be on the server") && e.contains("add force"), "{e}");
+    let released = mcp.ok("release_write", json!({"id": 1, "force": true}));
+    assert_eq!(released["state"], "queued");
     let e = mcp.err("retry_write", json!({"id": 1}));
     assert!(e.starts_with("outbox item 1 is queued: only failed"), "{e}");
     let e = mcp.err("cancel_write", json!({"id": 99}));
     assert!(e.starts_with("there is no outbox item 99"), "{e}");
 
-    // A bill is one ordered write; its answer lists every step.
+    // A dry run shows the bill, hours x rate and total, and queues nothing.
+    let before = fx.store().outbox_items(&[]).unwrap().len();
+    let d = mcp.ok(
+        "queue_bill",
+        json!({"number": 32164, "minutes": 45, "labor": "remote", "comment": "Replaced the toner",
+               "dry_run": true}),
+    );
+    assert_eq!((&d["dry_run"], d.get("id")), (&json!(true), None), "{d}");
+    let preview = d["preview"].as_str().unwrap();
+    assert!(
+        preview.contains("0.75 h x $125.00/h = $93.75") && preview.contains("total: 45 min"),
+        "{d}"
+    );
+    assert_eq!(fx.store().outbox_items(&[]).unwrap().len(), before);
+    // A bill is one ordered write.
     let w = mcp.ok(
         "queue_bill",
-        json!({"number": 32164, "minutes": 45, "labor": "remote", "comment": "Replaced the toner"}),
+        json!({"number": 32164, "minutes": 45, "labor": "remote", "comment": "Replaced the toner",
+               "hidden": true, "subject": "Onsite visit"}),
     );
-    let kinds: Vec<&str> = w["steps"]
+    let kinds: Vec<String> = w["ids"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| s["payload"]["kind"].as_str().unwrap())
+        .map(|id| fx.store().outbox_item(id.as_i64().unwrap()).unwrap().unwrap().kind)
         .collect();
     assert_eq!(
         kinds,
@@ -424,7 +505,10 @@ fn writes_are_checked_and_queued_like_the_cli() {
         ]
     );
     assert_eq!(w["ids"], json!([3, 4, 5, 6]));
-    assert_eq!(w["group"], "bill-3");
+    assert!(matches!(
+        &fx.store().outbox_item(3).unwrap().unwrap().command,
+        Command::AddComment { subject, hidden: true, .. } if subject == "Onsite visit"
+    ));
     assert!(
         w["preview"]
             .as_str()
@@ -458,37 +542,50 @@ fn writes_are_checked_and_queued_like_the_cli() {
         .contains("never queue it again"));
 
     // The other write tools go through their CLI checks too.
+    let command = |w: &Value| {
+        fx.store()
+            .outbox_item(w["id"].as_i64().unwrap())
+            .unwrap()
+            .unwrap()
+            .command
+    };
     let w = mcp.ok(
         "queue_ticket_update",
         json!({"number": 32170, "status": "waiting on customer"}),
     );
-    assert_eq!(
-        w["steps"][0]["payload"]["fields"]["status"],
-        "Waiting on Customer"
-    );
+    assert!(matches!(
+        command(&w),
+        Command::UpdateTicket { fields } if fields.status.as_deref() == Some("Waiting on Customer")
+    ));
     let w = mcp.ok(
         "queue_ticket_create",
-        json!({"customer": "Dental Partners", "subject": "New printer"}),
+        json!({"customer": "Dental Partners", "subject": "New printer", "body": "Order one"}),
     );
+    let created = w["id"].as_i64().unwrap();
     assert!(
-        w["message"].as_str().unwrap().contains("result.number"),
+        w["message"].as_str().unwrap().contains(&format!("`@{created}`")),
         "{w}"
     );
+    // A write to the ticket still being created, by "@ID".
+    let on_new = mcp.ok(
+        "queue_comment",
+        json!({"number": format!("@{created}"), "body": "Toner ordered", "hidden": true}),
+    );
+    assert_eq!(on_new["target"], format!("@{created}"));
+    let queued = fx.store().outbox_item(on_new["id"].as_i64().unwrap()).unwrap().unwrap();
+    assert_eq!(queued.depends_on, Some(created));
     let w = mcp.ok(
         "queue_timer",
         json!({"number": 32164, "action": "charge", "timer_id": 7001}),
     );
-    assert_eq!(
-        w["steps"][0]["payload"],
-        json!({"kind": "charge_timer", "timer_id": 7001})
-    );
+    assert_eq!(command(&w), Command::ChargeTimer { timer_id: 7001 });
     let e = mcp.err(
         "queue_timer",
         json!({"number": 32150, "action": "charge", "timer_id": 7002}),
     );
     assert_eq!(e, "timer 7002 on #32150 is already charged; nothing queued");
     let w = mcp.ok("queue_invoice", json!({"number": 32164}));
-    assert_eq!(w["steps"][0]["payload"], json!({"kind": "create_invoice"}));
+    assert_eq!(command(&w), Command::CreateInvoice {});
     let w = mcp.ok(
         "queue_line_item",
         json!({"number": 32164, "action": "update", "line_item_id": 5001, "quantity": 1.0}),
@@ -498,5 +595,5 @@ fn writes_are_checked_and_queued_like_the_cli() {
         Command::UpdateLineItem { line_item_id: 5001, quantity: Some(q), .. } if q == 1.0
     ));
     let listed = mcp.ok("list_outbox", json!({}));
-    assert_eq!(listed["outbox"].as_array().unwrap().len(), 10, "{listed}");
+    assert_eq!(listed["outbox"].as_array().unwrap().len(), 11, "{listed}");
 }

@@ -250,6 +250,16 @@ impl Store {
         Ok(ids)
     }
 
+    /// Marks ticket `number`'s thread as needing a fetch, so the next pass
+    /// reads it first among the open ones (`request_sync` for one ticket).
+    /// False when the ticket is not cached.
+    pub fn refetch_ticket_detail(&mut self, number: i64) -> StoreResult<bool> {
+        Ok(self.conn.execute(
+            "UPDATE tickets SET detail_updated_at = NULL WHERE number = ?1",
+            [number],
+        )? > 0)
+    }
+
     /// How many tickets still wait for their detail.
     pub fn tickets_needing_detail_count(&self) -> StoreResult<i64> {
         Ok(self.conn.query_row(

@@ -37,6 +37,7 @@ READS = {
     "list_labor_types",
     "sync_status",
     "list_outbox",
+    "get_session_log",
 }
 WRITES = {
     "queue_comment",
@@ -50,6 +51,7 @@ WRITES = {
     "release_write",
     "retry_write",
     "wait_for_write",
+    "request_sync",
 }
 
 
@@ -83,6 +85,46 @@ async def refused(client, tool, arguments):
     return text(result)
 
 
+async def billing(client, args):
+    """The billing workflow as an agent walks it: find the ticket, read its
+    last comments, dry-run the bill (the technician sees the total), queue
+    it, wait, and read the invoice back."""
+    found = await ok(client, "search_tickets", {"query": args.query})
+    assert args.number in [t["number"] for t in found["tickets"]], found
+    ticket = await ok(client, "get_ticket", {"number": args.number, "comments": 3})
+    assert len(ticket["comments"]) <= 3, ticket
+    bill = {"number": args.number, "minutes": 45, "labor": "remote",
+            "comment": "Replaced the fuser unit", "hidden": True}
+    dry = await ok(client, "queue_bill", {**bill, "dry_run": True})
+    assert dry["dry_run"] is True and "id" not in dry, dry
+    assert "0.75 h x $125.00/h = $93.75" in dry["preview"], dry
+    queued = await ok(client, "queue_bill", bill)
+    assert len(queued["ids"]) == 4, queued
+    waited = await ok(client, "wait_for_write", {"id": queued["id"], "timeout_secs": 100})
+    assert waited["outcome"] == "verified", waited
+    invoices = await ok(client, "list_invoices", {"number": args.number})
+    assert invoices["invoices"], invoices
+    invoice = await ok(client, "get_invoice", {"invoice": invoices["invoices"][0]["number"]})
+    items = [line.get("item") for line in invoice["line_items"]]
+    assert "Labor - Remote" in items, invoice
+    return {"invoice": invoice["number"], "preview": dry["preview"]}
+
+
+async def create_and_comment(client, args):
+    """A ticket created and commented on before it has a number (`@ID`)."""
+    created = await ok(client, "queue_ticket_create", {
+        "customer": args.customer, "subject": "Scanner jams on page two",
+        "body": "The reception scanner jams on every second page"})
+    comment = await ok(client, "queue_comment", {
+        "number": f"@{created['id']}", "body": "Cleaned the rollers", "hidden": True})
+    assert comment["target"] == f"@{created['id']}", comment
+    for write in (created, comment):
+        waited = await ok(client, "wait_for_write", {"id": write["id"], "timeout_secs": 100})
+        assert waited["outcome"] == "verified", waited
+    waited = await ok(client, "wait_for_write", {"id": created["id"], "timeout_secs": 1})
+    return waited["items"][0]["number"]
+
+
 async def run(args):
     summary = {"mode": args.mode}
     async with Client(server(args), mode=args.mode) as client:
@@ -93,10 +135,12 @@ async def run(args):
         assert names == READS | WRITES, f"tools: {sorted(names)}"
         for t in tools:
             assert t.output_schema is not None, f"{t.name}: no outputSchema"
-            read_only = t.annotations.read_only_hint
+            # Hints are sent only where they differ from MCP's defaults
+            # (not read-only, destructive).
+            read_only = bool(t.annotations and t.annotations.read_only_hint)
             assert read_only == (t.name in READS), f"{t.name}: readOnlyHint {read_only}"
             if t.name in WRITES:
-                destructive = t.annotations.destructive_hint
+                destructive = t.annotations.destructive_hint is not False
                 assert destructive == (t.name == "cancel_write"), f"{t.name}: destructiveHint {destructive}"
         summary["tools"] = sorted(names)
 
@@ -108,7 +152,7 @@ async def run(args):
 
         ticket = await ok(client, "get_ticket", {"number": args.number})
         assert ticket["number"] == args.number, ticket
-        assert ticket["as_of"] is not None and "thread_age_secs" in ticket, ticket
+        assert ticket["as_of"] is not None and ticket["comments_total"] >= len(ticket["comments"]), ticket
         summary["ticket"] = {
             "as_of": ticket["as_of"],
             "stale": ticket["stale"],
@@ -136,13 +180,17 @@ async def run(args):
             {"number": args.number, "body": args.body, "hidden": args.hidden},
         )
         assert queued["state"] == "queued", queued
-        assert queued["steps"][0]["payload"]["body"] == args.body, queued
-        assert queued["send_after"] is None, f"no undo window expected: {queued}"
+        assert args.body in queued["preview"], queued
+        assert "send_after" not in queued, f"no undo window expected: {queued}"
         summary["queued"] = {"id": queued["id"], "preview": queued["preview"]}
 
         waited = await ok(client, "wait_for_write", {"id": queued["id"], "timeout_secs": 60})
         assert waited["outcome"] == "verified", waited
         summary["wait"] = {"outcome": waited["outcome"], "message": waited["message"]}
+
+        if args.mode == "auto":
+            summary["billing"] = await billing(client, args)
+            summary["created"] = await create_and_comment(client, args)
 
     if args.mode == "auto":
         # --read-only lists the reads alone.
@@ -164,6 +212,7 @@ def main():
     p.add_argument("--query", required=True)
     p.add_argument("--body", required=True)
     p.add_argument("--hidden", action="store_true")
+    p.add_argument("--customer", required=True, help="a customer id for the ticket create")
     asyncio.run(run(p.parse_args()))
 
 

@@ -161,13 +161,14 @@ async fn the_official_python_client_reads_and_queues_exactly_once() {
             .args(["--number", &ticket.number.to_string()])
             .args(["--query", &ticket.subject])
             .args(["--body", &body])
+            .args(["--customer", &ticket.customer_id.unwrap_or(0).to_string()])
             .kill_on_drop(true);
         if hidden {
             cmd.arg("--hidden");
         }
-        let out = tokio::time::timeout(Duration::from_secs(120), cmd.output())
+        let out = tokio::time::timeout(Duration::from_secs(300), cmd.output())
             .await
-            .unwrap_or_else(|_| panic!("the {mode} client did not finish within 120 s"))
+            .unwrap_or_else(|_| panic!("the {mode} client did not finish within 300 s"))
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
@@ -185,7 +186,7 @@ async fn the_official_python_client_reads_and_queues_exactly_once() {
         println!("{mode}: {summary:#}");
         assert_eq!(
             summary["tools"].as_array().map(Vec::len),
-            Some(21),
+            Some(23),
             "{summary:#}"
         );
         assert!(
@@ -226,9 +227,40 @@ async fn the_official_python_client_reads_and_queues_exactly_once() {
         if mode == "auto" {
             assert_eq!(
                 summary["read_only_tools"].as_array().map(Vec::len),
-                Some(10),
+                Some(11),
                 "{summary:#}"
             );
+            // The bill: one labor line, one invoice holding it, Invoiced.
+            let t = syncro_e2e::ticket_of(&sim.dump(), ticket.id);
+            let labor = t["line_items"]
+                .as_array()
+                .map(|ls| {
+                    ls.iter()
+                        .filter(|l| {
+                            let q = &l["quantity"];
+                            l["name"] == "Labor - Remote"
+                                && q.as_f64()
+                                    .or_else(|| q.as_str().and_then(|s| s.parse().ok()))
+                                    == Some(0.75)
+                        })
+                        .count()
+                });
+            assert_eq!(labor, Some(1), "{t:#}");
+            assert_eq!(t["status"], "Invoiced", "{t:#}");
+            assert_eq!(copies(&sim, ticket.id, "Replaced the fuser unit"), 1);
+            // The ticket made over MCP, once, with the comment queued on
+            // `@ID` on it.
+            let made: Vec<Value> = sim.dump()["tickets"]
+                .as_array()
+                .expect("tickets")
+                .iter()
+                .filter(|t| t["subject"] == "Scanner jams on page two")
+                .cloned()
+                .collect();
+            assert_eq!(made.len(), 1, "{made:#?}");
+            assert_eq!(made[0]["number"], summary["created"], "{summary:#}");
+            let made_id = made[0]["id"].as_i64().expect("id");
+            assert_eq!(copies(&sim, made_id, "Cleaned the rollers"), 1);
         }
     }
     assert_eq!(
@@ -239,12 +271,11 @@ async fn the_official_python_client_reads_and_queues_exactly_once() {
         ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"].contains(&versions[1].as_str()),
         "legacy uses the initialize handshake: {versions:?}"
     );
-    // Nothing else was posted: two comments, two POSTs.
-    assert_eq!(
-        sim.counters()["writes"]["POST /tickets/{id}/comment"],
-        2,
-        "{:#}",
-        sim.counters()
-    );
+    // Nothing else was posted: the two modes' comments, the bill's and the
+    // one on the new ticket; one ticket, one invoice.
+    let writes = &sim.counters()["writes"];
+    assert_eq!(writes["POST /tickets/{id}/comment"], 4, "{writes:#}");
+    assert_eq!(writes["POST /tickets"], 1, "{writes:#}");
+    assert_eq!(writes["POST /invoices"], 1, "{writes:#}");
     sim.shutdown().await;
 }

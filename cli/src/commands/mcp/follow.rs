@@ -10,14 +10,16 @@ use rmcp::handler::server::wrapper::Parameters;
 use rmcp::{tool, tool_router, Json};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use syncro_store::outbox::{OutboxItem, RetryPlan, State};
+use syncro_store::outbox::{RetryPlan, State};
 use syncro_store::Store;
 
+use super::lean::{Lean, WriteRow};
 use super::server::SyncroMcp;
 use super::tool_error::{for_tools, ToolError};
 use crate::commands::outbox::{act, waiting_on, Acted, Action};
 use crate::commands::write::wait::{self, steps_summary, WaitOutcome, Waited};
-use crate::context::{daemon_alive_at, Ctx};
+use crate::context::{daemon_alive_at, not_cached, Ctx};
+use crate::read::Freshness;
 use crate::render::one_line;
 
 /// The longest a single `wait_for_write` blocks: clients time calls out.
@@ -26,18 +28,14 @@ const MAX_WAIT_SECS: u64 = 600;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxIdArgs {
-    /// The outbox id a write tool answered with.
     pub id: i64,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ForceArgs {
-    /// The outbox id a write tool answered with.
     pub id: i64,
-    /// Act on a write that may already be on the server (sending,
-    /// probing, verifying, uncertain): only once the technician checked
-    /// the ticket in the web UI.
+    /// After checking the web UI.
     #[serde(default)]
     pub force: bool,
 }
@@ -45,12 +43,31 @@ pub struct ForceArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WaitForWriteArgs {
-    /// The outbox id a write tool answered with; for a bill, any of its
-    /// steps (the whole bill is waited for).
     pub id: i64,
-    /// How long to wait, in seconds (default 60, at most 600).
+    /// Default 60, at most 600.
     pub timeout_secs: Option<u64>,
 }
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestSyncArgs {
+    /// Only this ticket.
+    pub number: Option<i64>,
+    pub timeout_secs: Option<u64>,
+}
+
+/// What a requested sync brought.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SyncAnswer {
+    /// The new data arrived within the timeout.
+    pub refreshed: bool,
+    #[serde(flatten)]
+    pub freshness: Freshness,
+    pub message: String,
+}
+
+/// The longest a `request_sync` waits.
+const MAX_SYNC_WAIT_SECS: u64 = 120;
 
 /// What a cancel or retry did.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -66,7 +83,7 @@ pub struct ActionAnswer {
     /// Writes queued after this one that can no longer run (steps of the
     /// same bill): cancel them too, or they wait forever.
     pub waiting_on_it: Vec<i64>,
-    pub item: OutboxItem,
+    pub item: WriteRow,
 }
 
 /// How a wait ended.
@@ -89,9 +106,9 @@ pub struct WaitAnswer {
     pub stopped_at: Option<i64>,
     /// What happened and what to do next, in a sentence.
     pub message: String,
-    /// Every waited-on item as it stands (for a created ticket, its number
-    /// is in `result.number`).
-    pub items: Vec<OutboxItem>,
+    /// Every waited-on write as it stands (a created ticket's number is
+    /// its `number`).
+    pub items: Vec<WriteRow>,
     /// Whether syncrod is running.
     pub daemon_running: bool,
 }
@@ -213,16 +230,14 @@ fn action_answer(store: &Store, acted: Acted, action: Action) -> Result<ActionAn
         message: for_tools(&message),
         retry_plan: acted.retry,
         waiting_on_it,
-        item: acted.item,
+        item: WriteRow::from(&acted.item),
     })
 }
 
 #[tool_router(router = follow_tools, vis = "pub(super)")]
 impl SyncroMcp {
-    /// Wait until a queued write is sent and verified, ends badly (failed,
-    /// held, differs, uncertain, cancelled) or `timeout_secs` pass, and
-    /// say how it went. For a bill, waits for every step. Never queue a
-    /// write again because this timed out: it is still on its way.
+    /// Wait until a write (a whole bill) is verified or needs a human; a
+    /// timeout is no failure.
     // It changes nothing, but it belongs with the writes it follows (and
     // `--read-only` leaves it out with them), so it is not marked
     // read-only.
@@ -236,28 +251,26 @@ impl SyncroMcp {
     pub async fn wait_for_write(
         &self,
         Parameters(a): Parameters<WaitForWriteArgs>,
-    ) -> Result<Json<WaitAnswer>, ToolError> {
+    ) -> Result<Json<Lean<WaitAnswer>>, ToolError> {
         let timeout = Duration::from_secs(a.timeout_secs.unwrap_or(60).min(MAX_WAIT_SECS));
         self.with_own_store(move |ctx: &Ctx, store| {
             let ids = group_of(store, a.id)?;
             let waited = wait::wait(store, &ids, timeout)?;
             let alive = daemon_alive_at(ctx, store.heartbeat()?.as_ref(), ctx.clock());
             let (outcome, stopped_at, message) = describe(&waited, timeout, alive);
-            Ok(WaitAnswer {
+            Ok(Lean(WaitAnswer {
                 outcome,
                 stopped_at,
                 message,
-                items: waited.items,
+                items: waited.items.iter().map(WriteRow::from).collect(),
                 daemon_running: alive,
-            })
+            }))
         })
         .await
         .map(Json)
     }
 
-    /// Take back a queued write: in its undo window, waiting offline, held
-    /// or failed. One that may already be on the server needs `force` (and
-    /// stays there if it landed: the API cannot delete comments).
+    /// Take back a write not sent yet (force: one that may have landed).
     #[tool(annotations(
         title = "Cancel a queued write",
         read_only_hint = false,
@@ -268,20 +281,17 @@ impl SyncroMcp {
     pub async fn cancel_write(
         &self,
         Parameters(a): Parameters<ForceArgs>,
-    ) -> Result<Json<ActionAnswer>, ToolError> {
+    ) -> Result<Json<Lean<ActionAnswer>>, ToolError> {
         self.with_cache(move |_ctx, cache| {
             let store = cache.store_mut()?;
             let acted = act(store, a.id, Action::Cancel, a.force)?;
-            action_answer(store, acted, Action::Cancel)
+            action_answer(store, acted, Action::Cancel).map(Lean)
         })
         .await
         .map(Json)
     }
 
-    /// Let a held write go ahead once the technician agrees (a conflict
-    /// they checked, a ticket back in Syncro), accept a differing one as it
-    /// landed, or send one waiting out a backoff now. Resending one that
-    /// may already be on the server needs `force`.
+    /// Let a held or differing write go once the technician agreed.
     #[tool(annotations(
         title = "Release a write",
         read_only_hint = false,
@@ -292,21 +302,17 @@ impl SyncroMcp {
     pub async fn release_write(
         &self,
         Parameters(a): Parameters<ForceArgs>,
-    ) -> Result<Json<ActionAnswer>, ToolError> {
+    ) -> Result<Json<Lean<ActionAnswer>>, ToolError> {
         self.with_cache(move |_ctx, cache| {
             let store = cache.store_mut()?;
             let acted = act(store, a.id, Action::Release, a.force)?;
-            action_answer(store, acted, Action::Release)
+            action_answer(store, acted, Action::Release).map(Lean)
         })
         .await
         .map(Json)
     }
 
-    /// Try a failed, held, differing or uncertain write again, doing only
-    /// what is safe: re-verify one that landed, look for one that may have
-    /// landed before resending it, resend only one known not to have
-    /// landed. The answer says which. The only safe retry: never queue the
-    /// same write again by hand.
+    /// The only safe retry: never resends what may have landed.
     #[tool(annotations(
         title = "Retry a write",
         read_only_hint = false,
@@ -317,11 +323,72 @@ impl SyncroMcp {
     pub async fn retry_write(
         &self,
         Parameters(a): Parameters<OutboxIdArgs>,
-    ) -> Result<Json<ActionAnswer>, ToolError> {
+    ) -> Result<Json<Lean<ActionAnswer>>, ToolError> {
         self.with_cache(move |_ctx, cache| {
             let store = cache.store_mut()?;
             let acted = act(store, a.id, Action::Retry, false)?;
-            action_answer(store, acted, Action::Retry)
+            action_answer(store, acted, Action::Retry).map(Lean)
+        })
+        .await
+        .map(Json)
+    }
+
+    /// Ask syncrod to refresh now (all, or one ticket) and wait for it.
+    #[tool(annotations(
+        title = "Refresh now",
+        read_only_hint = false,
+        destructive_hint = false,
+        idempotent_hint = true,
+        open_world_hint = true
+    ))]
+    pub async fn request_sync(
+        &self,
+        Parameters(a): Parameters<RequestSyncArgs>,
+    ) -> Result<Json<Lean<SyncAnswer>>, ToolError> {
+        let timeout = Duration::from_secs(a.timeout_secs.unwrap_or(30).min(MAX_SYNC_WAIT_SECS));
+        self.with_own_store(move |ctx: &Ctx, store| {
+            let asked = syncro_store::time::now();
+            if let Some(n) = a.number {
+                if !store.refetch_ticket_detail(n)? {
+                    return Err(not_cached(n));
+                }
+            }
+            store.request_sync()?;
+            let fresh = |store: &Store| -> Result<bool> {
+                Ok(match a.number {
+                    Some(n) => store
+                        .ticket_detail(n)?
+                        .and_then(|d| d.thread_fetched_at)
+                        .is_some_and(|t| t >= asked),
+                    None => store
+                        .sync_state("tickets")?
+                        .last_success_at
+                        .is_some_and(|t| t >= asked),
+                })
+            };
+            let started = std::time::Instant::now();
+            let alive = daemon_alive_at(ctx, store.heartbeat()?.as_ref(), ctx.clock());
+            let mut refreshed = fresh(store)?;
+            while alive && !refreshed && started.elapsed() < timeout {
+                std::thread::sleep(Duration::from_millis(200));
+                refreshed = fresh(store)?;
+            }
+            let what = a.number.map_or("the cache".to_string(), |n| format!("#{n}"));
+            let message = if refreshed {
+                format!("{what} refreshed from Syncro")
+            } else if !alive {
+                "syncrod is not running: the refresh happens once it starts; answers come from the cache as it is".into()
+            } else {
+                format!(
+                    "{what} not refreshed within {} s: syncrod goes on in the background; read again later",
+                    timeout.as_secs()
+                )
+            };
+            Ok(Lean(SyncAnswer {
+                refreshed,
+                freshness: Freshness::of(ctx, store, &["tickets"]),
+                message,
+            }))
         })
         .await
         .map(Json)

@@ -15,8 +15,10 @@
 //! `RUST_LOG`, sets the level; default warnings).
 
 mod follow;
+mod lean;
 mod queue;
 mod reads;
+mod schema;
 mod server;
 mod tool_error;
 

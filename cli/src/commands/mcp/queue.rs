@@ -8,8 +8,9 @@ use rmcp::handler::server::wrapper::Parameters;
 use rmcp::{tool, tool_router, Json};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use syncro_store::outbox::{Command, State};
+use syncro_store::outbox::State;
 
+use super::lean::Lean;
 use super::server::{Cached, SyncroMcp};
 use super::tool_error::ToolError;
 use crate::args::TicketRef;
@@ -23,64 +24,78 @@ use crate::commands::write::plan::{Plan, Queued};
 use crate::commands::write::ticket::{self, CreateInput, UpdateInput};
 use crate::commands::write::timer::{self, TimerAddInput, TimerIdInput};
 use crate::commands::write::wait::load_items;
-use crate::context::{daemon_alive, Ctx};
+use crate::context::{daemon_alive, Cache, Ctx};
 
-/// One outbox row a write queued.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct QueuedStep {
-    /// Its outbox id.
-    pub id: i64,
-    pub state: State,
-    /// How the preview describes this step.
-    pub preview: String,
-    /// Exactly what will be sent.
-    pub payload: Command,
-}
-
-/// What a write tool queued.
+/// What a write tool queued (or, with `dry_run`, would queue).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct WriteAnswer {
-    /// The outbox id to follow (`wait_for_write`) or take back
-    /// (`cancel_write`); for a bill, its first step (the others follow it).
-    pub id: i64,
-    /// Every outbox id queued, in the order they will be sent.
+    /// The outbox id to follow (wait_for_write) or take back
+    /// (cancel_write); a bill's first step. Absent on a dry run.
+    pub id: Option<i64>,
+    /// Every step's outbox id, in the order they are sent.
     pub ids: Vec<i64>,
-    /// The state of the write now (`queued`).
-    pub state: State,
-    /// The steps' group (`bill-12`) when several were queued as one write.
-    pub group: Option<String>,
-    /// Where it goes: `#32164`, or `a new ticket`.
+    pub state: Option<State>,
+    /// Where it goes: `#32164`, `@5` or `a new ticket`.
     pub target: String,
-    /// What will be sent, as the CLI shows it before asking.
+    /// Exactly what is sent (for a bill: lines, hours x rate, total).
     pub preview: String,
-    pub steps: Vec<QueuedStep>,
-    /// Things worth telling the technician that did not stop the write.
     pub warnings: Vec<String>,
-    /// The end of the undo window: a customer-visible write is not sent
-    /// before this, and `cancel_write` takes it back until then.
+    /// Not sent before this (the undo window).
     pub send_after: Option<String>,
-    /// What happens next, in a sentence.
+    /// What happens next.
     pub message: String,
-    /// Whether syncrod is running to send it.
     pub daemon_running: bool,
+    /// True when nothing was queued.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
+}
+
+/// A ticket by number, or `@ID`: a ticket still being created by the
+/// queued create with that outbox id.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum TicketArg {
+    Number(i64),
+    Text(String),
+}
+
+impl TicketArg {
+    fn resolve(self) -> Result<TicketRef> {
+        match self {
+            TicketArg::Number(n) => Ok(TicketRef::Number(n)),
+            TicketArg::Text(t) => t.parse().map_err(|e: String| anyhow::anyhow!(e)),
+        }
+    }
 }
 
 /// Queues a checked plan (customer-visible writes wait out the undo
-/// window) and says what was queued.
-fn enqueue(ctx: &Ctx, cache: &mut Cached<'_>, plan: Plan) -> Result<WriteAnswer> {
+/// window) and says what was queued; with `dry_run`, only says what would
+/// be.
+fn finish(ctx: &Ctx, cache: &mut Cached<'_>, plan: Plan, dry_run: bool) -> Result<Lean<WriteAnswer>> {
     let preview = plan.preview();
     let target = plan.target().to_string();
     let warnings = plan.warnings().to_vec();
-    let previews: Vec<String> = plan
-        .steps()
-        .iter()
-        .map(|s| s.preview().to_string())
-        .collect();
+    if dry_run {
+        let daemon_running = daemon_alive(ctx, cache.store()?.heartbeat()?.as_ref());
+        return Ok(Lean(WriteAnswer {
+            id: None,
+            ids: Vec::new(),
+            state: None,
+            target,
+            preview,
+            warnings,
+            send_after: None,
+            message: "dry run: nothing queued. Show the preview to the technician; call again without dry_run to queue it"
+                .into(),
+            daemon_running,
+            dry_run: true,
+        }));
+    }
     let send_after = plan.send_after(ctx, false);
     let store = cache.store_mut()?;
     let Queued {
         ids,
-        group,
+        group: _,
         send_after,
     } = plan.enqueue(store, send_after)?;
     let items = load_items(store, &ids)?;
@@ -94,9 +109,9 @@ fn enqueue(ctx: &Ctx, cache: &mut Cached<'_>, plan: Plan) -> Result<WriteAnswer>
         n => format!("queued {n} steps on {target} as one write, #{id} first"),
     };
     if first.command.kind() == "create_ticket" {
-        message.push_str(
-            "; the ticket gets its number once syncrod creates it: wait_for_write gives it (result.number)",
-        );
+        message.push_str(&format!(
+            "; its number comes with wait_for_write (items[0].number); until then `@{id}` names it as the number of further writes"
+        ));
     }
     match &send_after {
         Some(at) => message.push_str(&format!(
@@ -113,89 +128,80 @@ fn enqueue(ctx: &Ctx, cache: &mut Cached<'_>, plan: Plan) -> Result<WriteAnswer>
             " Note: syncrod is not running; the write waits in the outbox until it starts.",
         );
     }
-    Ok(WriteAnswer {
-        id,
-        state: first.state,
-        group,
+    Ok(Lean(WriteAnswer {
+        id: Some(id),
+        state: Some(first.state),
         target,
         preview,
-        steps: items
-            .iter()
-            .zip(previews)
-            .map(|(i, preview)| QueuedStep {
-                id: i.id,
-                state: i.state,
-                preview,
-                payload: i.command.clone(),
-            })
-            .collect(),
         ids,
         warnings,
         send_after,
         message,
         daemon_running,
-    })
+        dry_run: false,
+    }))
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueueCommentArgs {
-    /// The ticket number (32164 for "#32164").
-    pub number: i64,
-    /// The comment text. Show it to the technician before queueing a
-    /// comment the customer will see.
+    pub number: TicketArg,
     pub body: String,
-    /// The comment's subject (default "Update").
     pub subject: Option<String>,
-    /// Internal note: never shown or emailed to the customer (and sent at
-    /// once: no undo window).
+    /// Internal note.
     #[serde(default)]
     pub hidden: bool,
-    /// Do not email the customer (the comment is still visible to them).
     #[serde(default)]
     pub do_not_email: bool,
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueueTicketUpdateArgs {
-    /// The ticket number.
-    pub number: i64,
-    /// New status (any case): New, In Progress, Waiting on Customer,
-    /// Waiting on Vendor, Waiting for Parts, Customer Reply, Scheduled,
-    /// Resolved (to close it), Invoiced, Closed.
+    pub number: TicketArg,
+    /// "Resolved" closes it.
     pub status: Option<String>,
-    /// New priority, e.g. "2 Normal".
     pub priority: Option<String>,
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueueTicketCreateArgs {
-    /// A customer id, or a name matching one customer.
+    /// Id or name.
     pub customer: String,
     pub subject: String,
     pub problem_type: Option<String>,
     pub priority: Option<String>,
-    /// The initial comment.
+    /// First comment: give one.
     pub body: Option<String>,
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueueBillArgs {
-    /// The ticket number.
-    pub number: i64,
-    /// Minutes worked. Required: ask the technician, never assume.
+    pub number: TicketArg,
+    /// Ask; never assume.
     pub minutes: i64,
-    /// Labor type from the shop's configuration (e.g. remote, onsite).
-    /// Required: ask the technician, never assume.
+    /// Ask; never assume.
     pub labor: String,
-    /// Hourly rate in dollars (default: the labor type's).
+    /// $/h.
     pub rate: Option<f64>,
-    /// A customer-visible comment posted first; its first line becomes the
-    /// line item's description. Show it to the technician first.
+    /// Posted first.
     pub comment: Option<String>,
+    /// Of the comment.
+    pub subject: Option<String>,
+    #[serde(default)]
+    pub hidden: bool,
+    #[serde(default)]
+    pub do_not_email: bool,
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 /// What to do with a line item.
@@ -210,20 +216,18 @@ pub enum LineItemAction {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueueLineItemArgs {
-    /// The ticket number.
-    pub number: i64,
+    pub number: TicketArg,
     pub action: LineItemAction,
-    /// The line item to update or remove (its `id` in get_ticket).
     pub line_item_id: Option<i64>,
-    /// Name (required to add; both name and description are).
     pub name: Option<String>,
     pub description: Option<String>,
-    /// Quantity: decimal hours for labor (45 min = 0.75). Required to add.
+    /// Hours for labor.
     pub quantity: Option<f64>,
-    /// Unit price in dollars (sent as price_retail). Required to add.
+    /// Dollars.
     pub price: Option<f64>,
-    /// Product id (add only).
     pub product_id: Option<i64>,
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 /// What to do with a timer entry.
@@ -231,7 +235,6 @@ pub struct QueueLineItemArgs {
 #[serde(rename_all = "snake_case")]
 pub enum TimerAction {
     Add,
-    /// Mark it recorded, which creates its line item.
     Charge,
     Delete,
 }
@@ -239,31 +242,30 @@ pub enum TimerAction {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueueTimerArgs {
-    /// The ticket number.
-    pub number: i64,
+    pub number: TicketArg,
     pub action: TimerAction,
-    /// The timer entry to charge or delete (its `id` in get_ticket).
     pub timer_id: Option<i64>,
-    /// When it started (add): RFC 3339, `YYYY-MM-DD HH:MM` or `HH:MM`
-    /// (today), the last two in the technician's local time.
+    /// RFC 3339 or local "HH:MM".
     pub start: Option<String>,
-    /// When it ended (add; or give `minutes`).
     pub end: Option<String>,
-    /// How long it ran (add; or give `end`).
+    /// Instead of `end`.
     pub minutes: Option<i64>,
     pub notes: Option<String>,
     #[serde(default)]
     pub billable: bool,
-    /// Labor type (its product), or `product_id`.
+    /// Labor type, or product_id.
     pub labor: Option<String>,
     pub product_id: Option<i64>,
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueueInvoiceArgs {
-    /// The ticket number whose uninvoiced line items the invoice takes.
-    pub number: i64,
+    pub number: TicketArg,
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 /// A required argument of one action, or the sentence saying so.
@@ -276,10 +278,8 @@ fn needed<T>(value: Option<T>, what: &str, action: &str) -> Result<T> {
 
 #[tool_router(router = queue_tools, vis = "pub(super)")]
 impl SyncroMcp {
-    /// Queue a comment on a ticket. A customer-visible comment (not
-    /// `hidden`) is emailed to the customer: show the text to the
-    /// technician and get their yes first. It waits out the undo window
-    /// before it is sent; cancel_write takes it back until then.
+    /// Queue a comment. Unless hidden, the customer gets it: get the
+    /// technician's yes on the text first.
     #[tool(annotations(
         title = "Queue a comment",
         read_only_hint = false,
@@ -290,10 +290,10 @@ impl SyncroMcp {
     pub async fn queue_comment(
         &self,
         Parameters(a): Parameters<QueueCommentArgs>,
-    ) -> Result<Json<WriteAnswer>, ToolError> {
+    ) -> Result<Json<Lean<WriteAnswer>>, ToolError> {
         self.with_cache(move |ctx, cache| {
             let input = CommentInput {
-                ticket: TicketRef::Number(a.number),
+                ticket: a.number.resolve()?,
                 subject: a.subject.unwrap_or_else(|| "Update".into()),
                 body: a.body,
                 hidden: a.hidden,
@@ -301,15 +301,13 @@ impl SyncroMcp {
                 tech: None,
             };
             let plan = comment::plan(ctx, &*cache, input)?;
-            enqueue(ctx, cache, plan)
+            finish(ctx, cache, plan, a.dry_run)
         })
         .await
         .map(Json)
     }
 
-    /// Queue a change of a ticket's status and/or priority (status
-    /// "Resolved" closes it). Held, not sent, if someone else changed the
-    /// ticket since the cache saw it.
+    /// Queue a status or priority change.
     #[tool(annotations(
         title = "Queue a ticket update",
         read_only_hint = false,
@@ -320,25 +318,25 @@ impl SyncroMcp {
     pub async fn queue_ticket_update(
         &self,
         Parameters(a): Parameters<QueueTicketUpdateArgs>,
-    ) -> Result<Json<WriteAnswer>, ToolError> {
+    ) -> Result<Json<Lean<WriteAnswer>>, ToolError> {
         self.with_cache(move |ctx, cache| {
             if a.status.is_none() && a.priority.is_none() {
                 bail!("give `status` and/or `priority`; nothing queued");
             }
             let input = UpdateInput {
-                ticket: TicketRef::Number(a.number),
+                ticket: a.number.resolve()?,
                 status: a.status,
                 priority: a.priority,
             };
             let plan = ticket::plan_update(ctx, &*cache, input)?;
-            enqueue(ctx, cache, plan)
+            finish(ctx, cache, plan, a.dry_run)
         })
         .await
         .map(Json)
     }
 
-    /// Queue a new ticket for a customer. It has no number until syncrod
-    /// creates it: wait_for_write returns it (`result.number`).
+    /// Queue a new ticket (search the customer's first). Until it has a
+    /// number, "@ID" is its number in other writes.
     #[tool(annotations(
         title = "Queue a new ticket",
         read_only_hint = false,
@@ -349,7 +347,7 @@ impl SyncroMcp {
     pub async fn queue_ticket_create(
         &self,
         Parameters(a): Parameters<QueueTicketCreateArgs>,
-    ) -> Result<Json<WriteAnswer>, ToolError> {
+    ) -> Result<Json<Lean<WriteAnswer>>, ToolError> {
         self.with_cache(move |ctx, cache| {
             let input = CreateInput {
                 customer: a.customer,
@@ -359,17 +357,14 @@ impl SyncroMcp {
                 body: a.body,
             };
             let plan = ticket::plan_create(ctx, &*cache, input)?;
-            enqueue(ctx, cache, plan)
+            finish(ctx, cache, plan, a.dry_run)
         })
         .await
         .map(Json)
     }
 
-    /// Queue billing a ticket as one ordered write: an optional comment,
-    /// the labor line item (minutes as decimal hours at the labor type's
-    /// product and rate), an invoice of the ticket's uninvoiced lines
-    /// (checked after), and status Invoiced. `minutes` and `labor` are
-    /// required: ask the technician, never assume.
+    /// Queue billing: comment, labor line, invoice, status Invoiced.
+    /// Dry-run it and show the total first.
     #[tool(annotations(
         title = "Queue billing a ticket",
         read_only_hint = false,
@@ -380,24 +375,27 @@ impl SyncroMcp {
     pub async fn queue_bill(
         &self,
         Parameters(a): Parameters<QueueBillArgs>,
-    ) -> Result<Json<WriteAnswer>, ToolError> {
+    ) -> Result<Json<Lean<WriteAnswer>>, ToolError> {
         self.with_cache(move |ctx, cache| {
             let input = BillInput {
-                ticket: TicketRef::Number(a.number),
+                ticket: a.number.resolve()?,
                 minutes: a.minutes,
                 labor: a.labor,
                 rate: a.rate,
                 comment: a.comment,
+                subject: a.subject,
+                hidden: a.hidden,
+                do_not_email: a.do_not_email,
             };
             let plan = bill::plan(ctx, &*cache, input)?;
-            enqueue(ctx, cache, plan)
+            finish(ctx, cache, plan, a.dry_run)
         })
         .await
         .map(Json)
     }
 
-    /// Queue adding, updating or removing a ticket line item. Prices are
-    /// sent as price_retail (the only field that sets a price).
+    /// Queue adding (name, description, quantity, price), updating or
+    /// removing a line item.
     #[tool(annotations(
         title = "Queue a line item change",
         read_only_hint = false,
@@ -408,9 +406,9 @@ impl SyncroMcp {
     pub async fn queue_line_item(
         &self,
         Parameters(a): Parameters<QueueLineItemArgs>,
-    ) -> Result<Json<WriteAnswer>, ToolError> {
+    ) -> Result<Json<Lean<WriteAnswer>>, ToolError> {
         self.with_cache(move |ctx, cache| {
-            let ticket = TicketRef::Number(a.number);
+            let ticket = a.number.resolve()?;
             let plan = match a.action {
                 LineItemAction::Add => {
                     let input = LineItemAddInput {
@@ -442,14 +440,13 @@ impl SyncroMcp {
                     line_item::plan_remove(ctx, &*cache, input)?
                 }
             };
-            enqueue(ctx, cache, plan)
+            finish(ctx, cache, plan, a.dry_run)
         })
         .await
         .map(Json)
     }
 
-    /// Queue adding a timer entry to a ticket, charging one (which creates
-    /// its line item), or deleting one.
+    /// Queue adding, charging or deleting a timer.
     #[tool(annotations(
         title = "Queue a timer change",
         read_only_hint = false,
@@ -460,9 +457,9 @@ impl SyncroMcp {
     pub async fn queue_timer(
         &self,
         Parameters(a): Parameters<QueueTimerArgs>,
-    ) -> Result<Json<WriteAnswer>, ToolError> {
+    ) -> Result<Json<Lean<WriteAnswer>>, ToolError> {
         self.with_cache(move |ctx, cache| {
-            let ticket = TicketRef::Number(a.number);
+            let ticket = a.number.resolve()?;
             let plan = match a.action {
                 TimerAction::Add => {
                     let input = TimerAddInput {
@@ -486,14 +483,13 @@ impl SyncroMcp {
                     timer::plan_delete(ctx, &*cache, TimerIdInput { ticket, timer_id })?
                 }
             };
-            enqueue(ctx, cache, plan)
+            finish(ctx, cache, plan, a.dry_run)
         })
         .await
         .map(Json)
     }
 
-    /// Queue an invoice made from the ticket's uninvoiced line items;
-    /// syncrod reads it back to check they arrived.
+    /// Queue an invoice of the ticket's uninvoiced lines.
     #[tool(annotations(
         title = "Queue an invoice",
         read_only_hint = false,
@@ -504,13 +500,13 @@ impl SyncroMcp {
     pub async fn queue_invoice(
         &self,
         Parameters(a): Parameters<QueueInvoiceArgs>,
-    ) -> Result<Json<WriteAnswer>, ToolError> {
+    ) -> Result<Json<Lean<WriteAnswer>>, ToolError> {
         self.with_cache(move |ctx, cache| {
             let input = InvoiceCreateInput {
-                ticket: TicketRef::Number(a.number),
+                ticket: a.number.resolve()?,
             };
             let plan = invoice::plan(ctx, &*cache, input)?;
-            enqueue(ctx, cache, plan)
+            finish(ctx, cache, plan, a.dry_run)
         })
         .await
         .map(Json)

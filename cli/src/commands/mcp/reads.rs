@@ -1,162 +1,302 @@
 //! The read tools: the CLI's queries ([`crate::read`]) with typed
-//! arguments, each answer returned as structured output with its
-//! freshness. All read-only: they never touch the network or the outbox.
+//! arguments, each answered with a compact view of the read layer's answer
+//! ([`super::lean`]) and its freshness. All read-only: they never touch the
+//! network or the outbox.
 
+use anyhow::Result;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::{tool, tool_router, Json};
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
+use super::lean::{self, Lean, TicketBrief, TicketPage, TicketView, WriteRow};
 use super::server::SyncroMcp;
 use super::tool_error::ToolError;
-use crate::read::customers::{self, CustomerAnswer, CustomerList, CustomersQuery};
-use crate::read::invoices::{self, InvoiceAnswer, InvoiceList, InvoicesQuery};
+use crate::context::{not_cached, Cache};
+use crate::read::customers::{self, CustomersQuery};
+use crate::read::invoices::{self, InvoiceAnswer, InvoicesQuery};
 use crate::read::labor::{self, LaborAnswer};
-use crate::read::outbox::{self, OutboxList};
-use crate::read::search::{self, SearchAnswer, SearchQuery};
+use crate::read::outbox;
+use crate::read::search::{self, SearchQuery};
 use crate::read::status::{self, StatusAnswer};
-use crate::read::ticket::{self, TicketAnswer};
-use crate::read::tickets::{self, TicketList, TicketsQuery};
+use crate::read::ticket;
+use crate::read::tickets::{self, TicketsQuery};
+use crate::read::Freshness;
 
-/// How many items a list answers when the call does not say: enough to
-/// work with, few enough for a model's context.
-const DEFAULT_LIMIT: usize = 50;
+/// A page size from the call, or the default.
+fn size(limit: Option<usize>) -> usize {
+    limit.unwrap_or(lean::PAGE).max(1)
+}
+
+/// A search hit.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Hit {
+    pub number: i64,
+    pub subject: String,
+    pub status: String,
+    pub customer: String,
+    /// Where it matched, [matched words] in brackets.
+    pub snippet: String,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub pending_writes: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct HitPage {
+    #[serde(flatten)]
+    pub freshness: Freshness,
+    pub tickets: Vec<Hit>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// A customer in a list.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CustomerBrief {
+    pub id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub disabled: bool,
+}
+
+impl From<syncro_store::CustomerRow> for CustomerBrief {
+    fn from(c: syncro_store::CustomerRow) -> CustomerBrief {
+        CustomerBrief {
+            id: c.id,
+            name: c.business_then_name,
+            email: c.email,
+            phone: c.phone.or(c.mobile),
+            disabled: c.disabled,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CustomerPage {
+    #[serde(flatten)]
+    pub freshness: Freshness,
+    pub customers: Vec<CustomerBrief>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// A customer with its open tickets and unpaid invoices.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CustomerView {
+    #[serde(flatten)]
+    pub freshness: Freshness,
+    #[serde(flatten)]
+    pub customer: CustomerBrief,
+    pub tickets: Vec<TicketBrief>,
+    pub invoices: Vec<InvoiceRowBrief>,
+}
+
+/// An invoice in a list.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct InvoiceRowBrief {
+    pub number: String,
+    /// The ticket number it bills.
+    pub ticket: Option<i64>,
+    pub customer: String,
+    pub date: Option<String>,
+    /// Dollars.
+    pub total: f64,
+    pub paid: bool,
+}
+
+impl From<syncro_store::InvoiceRow> for InvoiceRowBrief {
+    fn from(i: syncro_store::InvoiceRow) -> InvoiceRowBrief {
+        InvoiceRowBrief {
+            number: i.number,
+            ticket: i.ticket_number,
+            customer: i.customer_name,
+            date: i.date,
+            total: i.total_cents as f64 / 100.0,
+            paid: i.is_paid,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct InvoicePage {
+    #[serde(flatten)]
+    pub freshness: Freshness,
+    pub invoices: Vec<InvoiceRowBrief>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct OutboxPage {
+    #[serde(flatten)]
+    pub freshness: Freshness,
+    /// Oldest first.
+    pub outbox: Vec<WriteRow>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// A session log, as `syncro log` writes it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SessionLog {
+    #[serde(flatten)]
+    pub freshness: Freshness,
+    /// Where `syncro log` would write it (relative to its `--dir`).
+    pub path: String,
+    /// The markdown.
+    pub markdown: String,
+}
+
+/// The rows of a list answered with one more than `offset + limit` asked,
+/// from `offset`, and the next page's cursor.
+fn paged<T>(rows: Vec<T>, truncated: bool, offset: usize, limit: usize) -> (Vec<T>, Option<String>) {
+    let rows: Vec<T> = rows.into_iter().skip(offset).collect();
+    (rows, truncated.then(|| (offset + limit).to_string()))
+}
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListTicketsArgs {
-    /// Only these statuses (any case), e.g. ["New", "In Progress"]. Empty:
-    /// every open status (all statuses with `all`).
+    /// Default: the open ones.
     #[serde(default)]
     pub status: Vec<String>,
-    /// Only this customer: a customer id or an unambiguous name.
+    /// Id or name.
     pub customer: Option<String>,
-    /// Only tickets assigned to the technician (the config's `user_id`).
     #[serde(default)]
     pub mine: bool,
-    /// Include Resolved, Invoiced and Closed tickets.
+    /// Closed ones too.
     #[serde(default)]
     pub all: bool,
-    /// At most this many tickets, newest first (default 50); `truncated`
-    /// says when more match.
     pub limit: Option<usize>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetTicketArgs {
+    pub number: i64,
+    /// Default 5.
+    pub comments: Option<usize>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TicketNumberArgs {
-    /// The ticket number technicians use (32164 for "#32164"), not its
-    /// internal id.
     pub number: i64,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchTicketsArgs {
-    /// Words to find in subjects, customers and whole comment threads; all
-    /// must match. "quoted phrase" for a phrase, prefix* for a prefix.
+    /// All words must match; "a phrase", prefix*.
     pub query: String,
-    /// Only this status (any case).
     pub status: Option<String>,
-    /// Only this customer: a customer id or an unambiguous name.
+    /// Id or name.
     pub customer: Option<String>,
-    /// Only tickets updated since this date (YYYY-MM-DD or RFC 3339).
+    /// YYYY-MM-DD.
     pub since: Option<String>,
-    /// At most this many results, best first (default 20).
     pub limit: Option<usize>,
-    /// `next_cursor` of the previous answer, for the results after it.
     pub cursor: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListCustomersArgs {
-    /// Part of a name, business, email or phone number.
+    /// Part of a name, email or phone.
     pub query: Option<String>,
-    /// Include disabled customers.
     #[serde(default)]
     pub include_disabled: bool,
-    /// At most this many customers (default 50); `truncated` says when
-    /// more match.
     pub limit: Option<usize>,
+    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetCustomerArgs {
-    /// A customer id, or a name matching one customer (an ambiguous name
-    /// answers with the candidates).
+    /// Id or name.
     pub customer: String,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListInvoicesArgs {
-    /// Only invoices of this ticket number.
+    /// A ticket's.
     pub number: Option<i64>,
-    /// Only unpaid invoices.
     #[serde(default)]
     pub unpaid: bool,
-    /// Only this customer: a customer id or an unambiguous name.
+    /// Id or name.
     pub customer: Option<String>,
-    /// At most this many invoices, newest first (default 50).
     pub limit: Option<usize>,
+    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetInvoiceArgs {
-    /// The invoice number ("1201"; an invoice id works too).
+    /// Its number.
     pub invoice: String,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListOutboxArgs {
-    /// Include done and cancelled writes (by default only those still on
-    /// their way or needing a human).
+    /// Done and cancelled too.
     #[serde(default)]
     pub all: bool,
+    pub cursor: Option<String>,
 }
 
 #[tool_router(router = read_tools, vis = "pub(super)")]
 impl SyncroMcp {
-    /// List tickets from the local cache, newest first: open ones unless
-    /// `status` or `all` say otherwise. Each carries `pending_writes`, the
-    /// writes of ours still on their way on it.
+    /// Tickets, newest activity first, 20 a page (next_cursor).
     #[tool(annotations(title = "List tickets", read_only_hint = true, open_world_hint = false))]
     pub async fn list_tickets(
         &self,
         Parameters(a): Parameters<ListTicketsArgs>,
-    ) -> Result<Json<TicketList>, ToolError> {
-        let query = TicketsQuery {
-            statuses: a.status,
-            customer: a.customer,
-            mine: a.mine,
-            all: a.all,
-            limit: Some(a.limit.unwrap_or(DEFAULT_LIMIT)),
-        };
-        self.with_cache(move |ctx, cache| tickets::query(ctx, cache, &query))
-            .await
-            .map(Json)
+    ) -> Result<Json<Lean<TicketPage>>, ToolError> {
+        self.with_cache(move |ctx, cache| {
+            let (offset, limit) = (lean::offset(a.cursor.as_deref())?, size(a.limit));
+            let query = TicketsQuery {
+                statuses: a.status,
+                customer: a.customer,
+                mine: a.mine,
+                all: a.all,
+                limit: Some(offset + limit),
+            };
+            let list = tickets::query(ctx, cache, &query)?;
+            let (rows, next_cursor) = paged(list.tickets, list.truncated, offset, limit);
+            Ok(Lean(TicketPage {
+                freshness: list.freshness,
+                tickets: rows.into_iter().map(TicketBrief::from).collect(),
+                next_cursor,
+            }))
+        })
+        .await
+        .map(Json)
     }
 
-    /// One ticket by number: status, customer, every comment (oldest
-    /// first), line items, timers, invoices, our writes still pending on it
-    /// (`outbox`), and comments that look like duplicates of ours.
-    /// `thread_age_secs` says how old the thread is.
+    /// A ticket: newest comments first, lines, timers, invoices, our
+    /// pending writes.
     #[tool(annotations(title = "Get a ticket", read_only_hint = true, open_world_hint = false))]
     pub async fn get_ticket(
         &self,
-        Parameters(a): Parameters<TicketNumberArgs>,
-    ) -> Result<Json<TicketAnswer>, ToolError> {
-        self.with_cache(move |ctx, cache| ticket::query(ctx, cache, a.number))
-            .await
-            .map(Json)
+        Parameters(a): Parameters<GetTicketArgs>,
+    ) -> Result<Json<Lean<TicketView>>, ToolError> {
+        self.with_cache(move |ctx, cache| {
+            let answer = ticket::query(ctx, cache, a.number)?;
+            Ok(Lean(TicketView::new(answer, a.comments.unwrap_or(lean::COMMENTS))))
+        })
+        .await
+        .map(Json)
     }
 
-    /// Full-text search over tickets and their whole comment threads, best
-    /// match first, each with a snippet ([matched words] in brackets).
+    /// Full-text search of tickets and threads, best first.
     #[tool(annotations(
         title = "Search tickets",
         read_only_hint = true,
@@ -165,23 +305,40 @@ impl SyncroMcp {
     pub async fn search_tickets(
         &self,
         Parameters(a): Parameters<SearchTicketsArgs>,
-    ) -> Result<Json<SearchAnswer>, ToolError> {
+    ) -> Result<Json<Lean<HitPage>>, ToolError> {
         let query = SearchQuery {
             query: a.query,
             status: a.status,
             customer: a.customer,
             since: a.since,
-            limit: a.limit.unwrap_or(20),
+            limit: size(a.limit),
             cursor: a.cursor,
             rank_all: false,
         };
-        self.with_cache(move |ctx, cache| search::query(ctx, cache, &query))
-            .await
-            .map(Json)
+        self.with_cache(move |ctx, cache| {
+            let found = search::query(ctx, cache, &query)?;
+            Ok(Lean(HitPage {
+                freshness: found.freshness,
+                tickets: found
+                    .tickets
+                    .into_iter()
+                    .map(|f| Hit {
+                        number: f.hit.ticket.number,
+                        subject: f.hit.ticket.subject,
+                        status: f.hit.ticket.status,
+                        customer: f.hit.ticket.customer_name,
+                        snippet: f.hit.snippet,
+                        pending_writes: f.pending_writes,
+                    })
+                    .collect(),
+                next_cursor: found.next_cursor,
+            }))
+        })
+        .await
+        .map(Json)
     }
 
-    /// List customers by name, optionally matching a part of a name,
-    /// business, email or phone.
+    /// Customers by name.
     #[tool(annotations(
         title = "List customers",
         read_only_hint = true,
@@ -190,19 +347,27 @@ impl SyncroMcp {
     pub async fn list_customers(
         &self,
         Parameters(a): Parameters<ListCustomersArgs>,
-    ) -> Result<Json<CustomerList>, ToolError> {
-        let query = CustomersQuery {
-            query: a.query,
-            all: a.include_disabled,
-            limit: Some(a.limit.unwrap_or(DEFAULT_LIMIT)),
-        };
-        self.with_cache(move |ctx, cache| customers::list(ctx, cache, &query))
-            .await
-            .map(Json)
+    ) -> Result<Json<Lean<CustomerPage>>, ToolError> {
+        self.with_cache(move |ctx, cache| {
+            let (offset, limit) = (lean::offset(a.cursor.as_deref())?, size(a.limit));
+            let query = CustomersQuery {
+                query: a.query,
+                all: a.include_disabled,
+                limit: Some(offset + limit),
+            };
+            let list = customers::list(ctx, cache, &query)?;
+            let (rows, next_cursor) = paged(list.customers, list.truncated, offset, limit);
+            Ok(Lean(CustomerPage {
+                freshness: list.freshness,
+                customers: rows.into_iter().map(CustomerBrief::from).collect(),
+                next_cursor,
+            }))
+        })
+        .await
+        .map(Json)
     }
 
-    /// One customer by id or name, with its open tickets and unpaid
-    /// invoices.
+    /// A customer with open tickets and unpaid invoices.
     #[tool(annotations(
         title = "Get a customer",
         read_only_hint = true,
@@ -211,14 +376,21 @@ impl SyncroMcp {
     pub async fn get_customer(
         &self,
         Parameters(a): Parameters<GetCustomerArgs>,
-    ) -> Result<Json<CustomerAnswer>, ToolError> {
-        self.with_cache(move |ctx, cache| customers::show(ctx, cache, &a.customer))
-            .await
-            .map(Json)
+    ) -> Result<Json<Lean<CustomerView>>, ToolError> {
+        self.with_cache(move |ctx, cache| {
+            let c = customers::show(ctx, cache, &a.customer)?;
+            Ok(Lean(CustomerView {
+                freshness: c.freshness,
+                customer: c.customer.into(),
+                tickets: c.tickets.into_iter().map(TicketBrief::from).collect(),
+                invoices: c.invoices.into_iter().map(InvoiceRowBrief::from).collect(),
+            }))
+        })
+        .await
+        .map(Json)
     }
 
-    /// List invoices, newest first: of one ticket, one customer, or unpaid
-    /// only.
+    /// Invoices, newest first.
     #[tool(annotations(
         title = "List invoices",
         read_only_hint = true,
@@ -227,20 +399,28 @@ impl SyncroMcp {
     pub async fn list_invoices(
         &self,
         Parameters(a): Parameters<ListInvoicesArgs>,
-    ) -> Result<Json<InvoiceList>, ToolError> {
-        let query = InvoicesQuery {
-            ticket: a.number,
-            unpaid: a.unpaid,
-            customer: a.customer,
-            limit: Some(a.limit.unwrap_or(DEFAULT_LIMIT)),
-        };
-        self.with_cache(move |ctx, cache| invoices::list(ctx, cache, &query))
-            .await
-            .map(Json)
+    ) -> Result<Json<Lean<InvoicePage>>, ToolError> {
+        self.with_cache(move |ctx, cache| {
+            let (offset, limit) = (lean::offset(a.cursor.as_deref())?, size(a.limit));
+            let query = InvoicesQuery {
+                ticket: a.number,
+                unpaid: a.unpaid,
+                customer: a.customer,
+                limit: Some(offset + limit),
+            };
+            let list = invoices::list(ctx, cache, &query)?;
+            let (rows, next_cursor) = paged(list.invoices, list.truncated, offset, limit);
+            Ok(Lean(InvoicePage {
+                freshness: list.freshness,
+                invoices: rows.into_iter().map(InvoiceRowBrief::from).collect(),
+                next_cursor,
+            }))
+        })
+        .await
+        .map(Json)
     }
 
-    /// One invoice by number, with its line items (`lines_synced` false:
-    /// not fetched yet).
+    /// An invoice with its lines.
     #[tool(annotations(
         title = "Get an invoice",
         read_only_hint = true,
@@ -249,41 +429,33 @@ impl SyncroMcp {
     pub async fn get_invoice(
         &self,
         Parameters(a): Parameters<GetInvoiceArgs>,
-    ) -> Result<Json<InvoiceAnswer>, ToolError> {
-        self.with_cache(move |ctx, cache| invoices::show(ctx, cache, &a.invoice))
+    ) -> Result<Json<Lean<InvoiceAnswer>>, ToolError> {
+        self.with_cache(move |ctx, cache| invoices::show(ctx, cache, &a.invoice).map(Lean))
             .await
             .map(Json)
     }
 
-    /// The configured labor types (what `queue_bill`'s `labor` takes), each
-    /// with its product id, hourly rate and the product the cache knows for
-    /// it; `check` flags an unknown or retired product (`problems` counts
-    /// them: a bill at such a type would be wrong, tell the technician) or
-    /// one that is not a labor product. Also the labor products no type
-    /// uses.
+    /// Labor types for queue_bill; tell the technician of any `problems`.
     #[tool(annotations(
         title = "List labor types",
         read_only_hint = true,
         open_world_hint = false
     ))]
-    pub async fn list_labor_types(&self) -> Result<Json<LaborAnswer>, ToolError> {
-        self.with_cache(move |ctx, cache| labor::query(ctx, cache))
+    pub async fn list_labor_types(&self) -> Result<Json<Lean<LaborAnswer>>, ToolError> {
+        self.with_cache(move |ctx, cache| labor::query(ctx, cache).map(Lean))
             .await
             .map(Json)
     }
 
-    /// How fresh the cache is per resource (tickets, customers, invoices,
-    /// products), the outbox's counts per state, duplicates noticed,
-    /// whether syncrod runs, and its share of the office's API budget.
+    /// Cache freshness, outbox counts, duplicates, refused writes.
     #[tool(annotations(title = "Sync status", read_only_hint = true, open_world_hint = false))]
-    pub async fn sync_status(&self) -> Result<Json<StatusAnswer>, ToolError> {
-        self.with_cache(move |ctx, cache| status::query(ctx, cache))
+    pub async fn sync_status(&self) -> Result<Json<Lean<StatusAnswer>>, ToolError> {
+        self.with_cache(move |ctx, cache| status::query(ctx, cache).map(Lean))
             .await
             .map(Json)
     }
 
-    /// The outbox: writes queued, on their way, or needing a human (held,
-    /// failed, differs, uncertain), each with its `error` when it has one.
+    /// Our writes on their way or needing a human.
     #[tool(annotations(
         title = "List queued writes",
         read_only_hint = true,
@@ -292,9 +464,46 @@ impl SyncroMcp {
     pub async fn list_outbox(
         &self,
         Parameters(a): Parameters<ListOutboxArgs>,
-    ) -> Result<Json<OutboxList>, ToolError> {
-        self.with_cache(move |ctx, cache| outbox::query(ctx, cache, a.all))
-            .await
-            .map(Json)
+    ) -> Result<Json<Lean<OutboxPage>>, ToolError> {
+        self.with_cache(move |ctx, cache| {
+            let offset = lean::offset(a.cursor.as_deref())?;
+            let list = outbox::query(ctx, cache, a.all)?;
+            let rows: Vec<WriteRow> = list.outbox.iter().map(|r| WriteRow::from(&r.item)).collect();
+            let (outbox, next_cursor) = lean::page(rows, offset, lean::PAGE);
+            Ok(Lean(OutboxPage {
+                freshness: list.freshness,
+                outbox,
+                next_cursor,
+            }))
+        })
+        .await
+        .map(Json)
+    }
+
+    /// A ticket's session log, as markdown.
+    #[tool(annotations(
+        title = "Session log",
+        read_only_hint = true,
+        open_world_hint = false
+    ))]
+    pub async fn get_session_log(
+        &self,
+        Parameters(a): Parameters<TicketNumberArgs>,
+    ) -> Result<Json<Lean<SessionLog>>, ToolError> {
+        self.with_cache(move |ctx, cache| {
+            let store = cache.store()?;
+            let detail = store
+                .ticket_detail(a.number)?
+                .ok_or_else(|| not_cached(a.number))?;
+            let labor: Vec<i64> = ctx.config.labor.values().map(|l| l.product_id).collect();
+            let path = crate::commands::log::log_path(std::path::Path::new(""), &detail, ctx.now);
+            Ok(Lean(SessionLog {
+                freshness: Freshness::of(ctx, store, &["tickets"]),
+                path: path.display().to_string(),
+                markdown: crate::commands::log::markdown(&detail, &labor),
+            }))
+        })
+        .await
+        .map(Json)
     }
 }

@@ -17,6 +17,7 @@ use rmcp::{tool_handler, ErrorData, RoleServer, ServerHandler};
 use syncro_store::config::Config;
 use syncro_store::Store;
 
+use super::schema;
 use super::tool_error::{explain_argument_error, ToolError};
 use crate::context::{Cache, Ctx};
 
@@ -31,6 +32,29 @@ tell the technician before acting on it (they can run `syncro sync` or start syn
 - Before queue_bill, ask the technician for the minutes worked and the labor type; never assume.
 - Never queue a write again because it seems slow: follow it with wait_for_write; \
 retry_write is the only safe retry (it never resends what may have landed).";
+
+/// The answer fields each tool's output schema names: what an agent looks
+/// for first. Answers carry more (they describe themselves).
+fn output_fields(tool: &str) -> &'static [&'static str] {
+    const PAGE: &[&str] = &["as_of", "stale", "next_cursor"];
+    match tool {
+        "list_tickets" | "search_tickets" => &["as_of", "stale", "tickets", "next_cursor"],
+        "list_customers" => &["as_of", "stale", "customers", "next_cursor"],
+        "list_invoices" => &["as_of", "stale", "invoices", "next_cursor"],
+        "list_outbox" => &["daemon_running", "outbox", "next_cursor"],
+        "get_ticket" => &["as_of", "stale", "number", "comments", "pending"],
+        "get_customer" => &["as_of", "stale", "id", "tickets", "invoices"],
+        "get_invoice" => &["as_of", "stale", "number", "line_items"],
+        "get_session_log" => &["as_of", "path", "markdown"],
+        "list_labor_types" => &["labor_types", "problems"],
+        "sync_status" => &["as_of", "stale", "daemon", "outbox", "access_refused"],
+        "request_sync" => &["refreshed", "as_of", "message"],
+        "wait_for_write" => &["outcome", "message", "items"],
+        "cancel_write" | "release_write" | "retry_write" => &["id", "state", "message"],
+        t if t.starts_with("queue_") => &["id", "preview", "message"],
+        _ => PAGE,
+    }
+}
 
 /// `syncro mcp`'s state, shared by every tool call.
 #[derive(Clone)]
@@ -54,6 +78,21 @@ impl SyncroMcp {
         if !read_only {
             tool_router += Self::queue_tools();
             tool_router += Self::follow_tools();
+        }
+        // What an agent pays for before its first question (see `schema`).
+        for route in tool_router.map.values_mut() {
+            let tool = &mut route.attr;
+            let mut input = (*tool.input_schema).clone();
+            schema::lean_input(&mut input);
+            tool.input_schema = Arc::new(input);
+            if let Some(out) = &tool.output_schema {
+                let mut out = (**out).clone();
+                schema::lean_output(&mut out, output_fields(&tool.name));
+                tool.output_schema = Some(Arc::new(out));
+            }
+            if let Some(a) = tool.annotations.as_mut() {
+                schema::lean_annotations(a);
+            }
         }
         SyncroMcp {
             shared: Arc::new(Shared {

@@ -27,6 +27,13 @@ pub struct BillInput {
     pub rate: Option<f64>,
     /// Posted first; its first line becomes the line item's description.
     pub comment: Option<String>,
+    /// The comment's subject (default "Update").
+    pub subject: Option<String>,
+    /// The comment is an internal note (never shown or emailed to the
+    /// customer).
+    pub hidden: bool,
+    /// The comment is not emailed to the customer.
+    pub do_not_email: bool,
 }
 
 /// The name of the line item a bill at this labor type adds.
@@ -70,16 +77,28 @@ pub fn plan(ctx: &Ctx, cache: &impl Cache, input: BillInput) -> Result<Plan> {
     let mut steps = Vec::new();
     let tech = ctx.config.tech.clone();
     if let Some(body) = comment {
+        let subject = match input.subject.as_deref() {
+            Some(s) => nonempty(s, "subject")?,
+            None => "Update".to_string(),
+        };
         steps.push(Step::new(
             target.item(Command::AddComment {
-                subject: "Update".into(),
+                subject: subject.clone(),
                 body: body.clone(),
-                hidden: false,
-                do_not_email: false,
+                hidden: input.hidden,
+                do_not_email: input.do_not_email,
                 tech: tech.clone(),
             }),
-            comment::preview("Update", &body, false, false, tech.as_deref()),
+            comment::preview(
+                &subject,
+                &body,
+                input.hidden,
+                input.do_not_email,
+                tech.as_deref(),
+            ),
         ));
+    } else if input.subject.is_some() || input.hidden || input.do_not_email {
+        bail!("--subject, --hidden and --do-not-email apply to the bill's --comment, and there is none; nothing queued");
     }
     let line_preview = format!(
         "line item \"{name}\": {} h x {}/h = {} (product {}, {labor_key})\ndescription: {description}",
@@ -158,6 +177,9 @@ pub fn bill(ctx: &Ctx, a: BillArgs) -> Result<ExitCode> {
         labor: a.labor,
         rate: a.rate,
         comment: a.comment,
+        subject: a.subject,
+        hidden: a.hidden,
+        do_not_email: a.do_not_email,
     };
     let plan = plan(ctx, &cache, input)?;
     execute(ctx, cache.into_store()?, plan, &a.write)

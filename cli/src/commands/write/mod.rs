@@ -112,6 +112,9 @@ mod tests {
                 labor: "remote".into(),
                 rate: None,
                 comment: Some("Replaced the toner".into()),
+                subject: None,
+                hidden: false,
+                do_not_email: false,
             },
         )
         .unwrap();
@@ -168,6 +171,9 @@ mod tests {
                 labor: "remote".into(),
                 rate: None,
                 comment: None,
+                subject: None,
+                hidden: false,
+                do_not_email: false,
             },
         )
         .unwrap_err();

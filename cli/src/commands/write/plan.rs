@@ -119,6 +119,22 @@ pub struct Plan {
     pub(super) warnings: Vec<String>,
 }
 
+/// A plan shown and not queued (`--dry-run`, MCP `dry_run`).
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct DryRun {
+    /// Always true: nothing was queued.
+    pub dry_run: bool,
+    /// Where it would go: `#32164`, `@5` or `a new ticket`.
+    pub target: String,
+    /// Exactly what would be sent, as the confirmation shows it.
+    pub preview: String,
+    /// One line per outbox step it would queue.
+    pub steps: Vec<String>,
+    /// For a bill or invoice: hours x rate and the total.
+    pub totals: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
 /// What [`Plan::enqueue`] queued.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Queued {
@@ -196,6 +212,19 @@ impl Plan {
         out
     }
 
+    /// What a dry run shows: the preview, the steps' lines and the totals,
+    /// and the warnings; nothing is queued.
+    pub fn dry_run(&self) -> DryRun {
+        DryRun {
+            dry_run: true,
+            target: self.target.clone(),
+            preview: self.preview(),
+            steps: self.steps.iter().map(Step::summary).collect(),
+            totals: self.footer.clone(),
+            warnings: self.warnings.clone(),
+        }
+    }
+
     /// Whether the plan reaches the customer (a comment not marked hidden,
     /// which Syncro emails): such a write waits out the undo window.
     pub fn customer_visible(&self) -> bool {
@@ -259,6 +288,18 @@ pub(super) fn execute(
     opts: &WriteOpts,
 ) -> Result<ExitCode> {
     let warn = |w: &str| render::note(&ctx.err_style.yellow(&format!("warning: {w}")));
+    if opts.dry_run {
+        if ctx.json {
+            render::print_json(&plan.dry_run())?;
+        } else {
+            render::print(&plan.preview())?;
+            for w in plan.warnings() {
+                warn(w);
+            }
+            render::note("--dry-run: nothing queued");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     if !opts.yes {
         render::note(plan.preview().trim_end());
         for w in plan.warnings() {
