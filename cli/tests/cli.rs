@@ -1531,6 +1531,58 @@ fn outbox_cancel_release_retry() {
 }
 
 #[test]
+fn a_dry_run_shows_the_bill_and_its_total_and_queues_nothing() {
+    let fx = Fx::new();
+    let out = fx.run(&[
+        "bill",
+        "32164",
+        "--minutes",
+        "45",
+        "--labor",
+        "remote",
+        "--comment",
+        "Swapped the fuser",
+        "--hidden",
+        "--subject",
+        "Onsite",
+        "--dry-run",
+    ]);
+    assert_eq!(code(&out), 0, "{}", fx.show(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("0.75 h x $125.00/h = $93.75")
+            && text.contains("total: 45 min = 0.75 h, $93.75"),
+        "{text}"
+    );
+    assert!(text.contains("comment \"Onsite\""), "{text}");
+    assert!(
+        stderr(&out).contains("--dry-run: nothing queued"),
+        "{}",
+        fx.show(&out)
+    );
+    let out = fx.run(&["invoice", "create", "32164", "--dry-run", "--json"]);
+    let v = json_out(&out);
+    assert_eq!(
+        (&v["dry_run"], &v["target"]),
+        (&json!(true), &json!("#32164")),
+        "{v}"
+    );
+    assert!(fx.store().outbox_items(&[]).unwrap().is_empty());
+    // The comment options need a comment.
+    let out = fx.run(&[
+        "bill",
+        "32164",
+        "--minutes",
+        "45",
+        "--labor",
+        "remote",
+        "--hidden",
+        "--yes",
+    ]);
+    assert_eq!(code(&out), 2, "{}", fx.show(&out));
+}
+
+#[test]
 fn a_write_that_may_have_landed_needs_force_to_cancel_or_release() {
     let fx = Fx::new();
     let mut store = fx.store();
@@ -1543,7 +1595,10 @@ fn a_write_that_may_have_landed_needs_force_to_cancel_or_release() {
             .unwrap();
         id
     };
-    let (a, b) = (probing("Rebooted the switch."), probing("Swapped the cable."));
+    let (a, b) = (
+        probing("Rebooted the switch."),
+        probing("Swapped the cable."),
+    );
     for (action, id) in [("cancel", a), ("release", b)] {
         let out = fx.run(&["outbox", action, &id.to_string()]);
         assert_eq!(code(&out), 1, "{}", fx.show(&out));
@@ -1561,7 +1616,10 @@ fn a_write_that_may_have_landed_needs_force_to_cancel_or_release() {
     assert!(stdout(&out).contains("it may already be on the server: check the ticket"));
     let out = fx.run(&["outbox", "release", &b.to_string(), "--force", "--json"]);
     assert_eq!(json_out(&out)["state"], "queued", "{}", fx.show(&out));
-    assert_eq!(store.outbox_item(a).unwrap().unwrap().state, State::Cancelled);
+    assert_eq!(
+        store.outbox_item(a).unwrap().unwrap().state,
+        State::Cancelled
+    );
 }
 
 #[test]

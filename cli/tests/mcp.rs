@@ -252,7 +252,10 @@ fn reads_answer_from_the_cache_and_say_how_fresh() {
     );
     assert_eq!(two["tickets"][0]["number"], 32170);
     let e = mcp.err("list_tickets", json!({"cursor": "x"}));
-    assert!(e.starts_with("cursor \"x\" is not one this tool returned"), "{e}");
+    assert!(
+        e.starts_with("cursor \"x\" is not one this tool returned"),
+        "{e}"
+    );
 
     // The newest 5 comments, newest first, and how many there are.
     let t = mcp.ok("get_ticket", json!({"number": 32164}));
@@ -267,13 +270,19 @@ fn reads_answer_from_the_cache_and_say_how_fresh() {
     assert_eq!(ids.len(), 5);
     assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
     // (No thread age recorded here: left out, like every null.)
-    assert!(t["as_of"].is_string() && t.get("thread_age_secs").is_none(), "{t}");
+    assert!(
+        t["as_of"].is_string() && t.get("thread_age_secs").is_none(),
+        "{t}"
+    );
     assert!(!t.to_string().contains("null"), "no nulls: {t}");
     let all = mcp.ok("get_ticket", json!({"number": 32164, "comments": 50}));
     assert_eq!(all["comments"].as_array().unwrap().len(), 7);
     let log = mcp.ok("get_session_log", json!({"number": 32164}));
     assert!(
-        log["markdown"].as_str().unwrap().contains("Own cloud thing again")
+        log["markdown"]
+            .as_str()
+            .unwrap()
+            .contains("Own cloud thing again")
             && log["path"].as_str().unwrap().contains("session-logs"),
         "{log}"
     );
@@ -430,7 +439,11 @@ fn writes_are_checked_and_queued_like_the_cli() {
         (&json!(1), &json!("queued"), &Value::Null)
     );
     // The body once: in the preview, nowhere else.
-    assert_eq!(w.to_string().matches("Checked the sync log.").count(), 1, "{w}");
+    assert_eq!(
+        w.to_string().matches("Checked the sync log.").count(),
+        1,
+        "{w}"
+    );
     assert!(matches!(
         &fx.store().outbox_item(1).unwrap().unwrap().command,
         Command::AddComment { body, hidden: true, do_not_email: false, tech: Some(t), .. }
@@ -461,7 +474,10 @@ fn writes_are_checked_and_queued_like_the_cli() {
         .outbox_transition(1, &[State::Queued], State::Probing, Default::default())
         .unwrap();
     let e = mcp.err("cancel_write", json!({"id": 1}));
-    assert!(e.contains("may already be on the server") && e.contains("add force"), "{e}");
+    assert!(
+        e.contains("may already be on the server") && e.contains("add force"),
+        "{e}"
+    );
     let released = mcp.ok("release_write", json!({"id": 1, "force": true}));
     assert_eq!(released["state"], "queued");
     let e = mcp.err("retry_write", json!({"id": 1}));
@@ -493,7 +509,13 @@ fn writes_are_checked_and_queued_like_the_cli() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|id| fx.store().outbox_item(id.as_i64().unwrap()).unwrap().unwrap().kind)
+        .map(|id| {
+            fx.store()
+                .outbox_item(id.as_i64().unwrap())
+                .unwrap()
+                .unwrap()
+                .kind
+        })
         .collect();
     assert_eq!(
         kinds,
@@ -563,7 +585,10 @@ fn writes_are_checked_and_queued_like_the_cli() {
     );
     let created = w["id"].as_i64().unwrap();
     assert!(
-        w["message"].as_str().unwrap().contains(&format!("`@{created}`")),
+        w["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("`@{created}`")),
         "{w}"
     );
     // A write to the ticket still being created, by "@ID".
@@ -572,7 +597,11 @@ fn writes_are_checked_and_queued_like_the_cli() {
         json!({"number": format!("@{created}"), "body": "Toner ordered", "hidden": true}),
     );
     assert_eq!(on_new["target"], format!("@{created}"));
-    let queued = fx.store().outbox_item(on_new["id"].as_i64().unwrap()).unwrap().unwrap();
+    let queued = fx
+        .store()
+        .outbox_item(on_new["id"].as_i64().unwrap())
+        .unwrap()
+        .unwrap();
     assert_eq!(queued.depends_on, Some(created));
     let w = mcp.ok(
         "queue_timer",

@@ -131,10 +131,7 @@ impl Log {
         let minute = WINDOW;
         let hour = Duration::from_secs(3600);
         for log in [&mut self.requests, &mut self.accepted] {
-            while log
-                .front()
-                .is_some_and(|t| now.duration_since(*t) > minute)
-            {
+            while log.front().is_some_and(|t| now.duration_since(*t) > minute) {
                 log.pop_front();
             }
         }
@@ -237,9 +234,7 @@ impl Limiter {
                     share.clean(now, used);
                     None
                 }
-                Answer::RateLimited => {
-                    Some(share.limited(now, retry_after, in_window, frees_in))
-                }
+                Answer::RateLimited => Some(share.limited(now, retry_after, in_window, frees_in)),
             };
             (share.rate().round() as u32, pause)
         };

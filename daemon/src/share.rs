@@ -171,7 +171,9 @@ impl Share {
         self.last_step = now;
         let pause = match (retry_after, frees_in) {
             (Some(r), _) => r.min(MAX_PAUSE),
-            (None, Some(f)) => (f + PAUSE_JITTER.mul_f64(rng.random_range(0.0..1.0))).min(MAX_PAUSE),
+            (None, Some(f)) => {
+                (f + PAUSE_JITTER.mul_f64(rng.random_range(0.0..1.0))).min(MAX_PAUSE)
+            }
             (None, None) => PAUSE + PAUSE.mul_f64(rng.random_range(0.0..1.0)),
         };
         // 429s met until the pause is over (and a moment after) are the
@@ -201,7 +203,13 @@ mod tests {
         let after_one = s.rate();
         assert!((97.5..=120.0).contains(&after_one), "{after_one}");
         // A burst of 429s in the same episode is one cut.
-        s.limited_with(Instant::now(), Some(Duration::from_secs(1)), FULL, None, &mut rng);
+        s.limited_with(
+            Instant::now(),
+            Some(Duration::from_secs(1)),
+            FULL,
+            None,
+            &mut rng,
+        );
         assert_eq!(s.rate(), after_one);
         // Later episodes cut again, never below the floor.
         for _ in 0..40 {
@@ -301,7 +309,13 @@ mod tests {
         }
         assert!(s.rate() < 40.0, "{}", s.rate());
         // Never below the floor, however little was used.
-        s.limited_with(Instant::now() + DECREASE_COOLDOWN, None, 1.0, None, &mut rng);
+        s.limited_with(
+            Instant::now() + DECREASE_COOLDOWN,
+            None,
+            1.0,
+            None,
+            &mut rng,
+        );
         assert_eq!(s.rate(), FLOOR_PER_MINUTE);
     }
 
@@ -316,11 +330,23 @@ mod tests {
         // After a burst nothing of ours leaves for a while: wait that long,
         // and 429s met meanwhile are the same congestion, not a second cut.
         let mut s = Share::new(150.0, Instant::now());
-        let long = s.limited_with(Instant::now(), None, 60.0, Some(Duration::from_secs(30)), &mut rng);
+        let long = s.limited_with(
+            Instant::now(),
+            None,
+            60.0,
+            Some(Duration::from_secs(30)),
+            &mut rng,
+        );
         assert!(long >= Duration::from_secs(30), "{long:?}");
         let after = s.rate();
         tokio::time::advance(Duration::from_secs(20)).await;
-        s.limited_with(Instant::now(), None, 60.0, Some(Duration::from_secs(10)), &mut rng);
+        s.limited_with(
+            Instant::now(),
+            None,
+            60.0,
+            Some(Duration::from_secs(10)),
+            &mut rng,
+        );
         assert_eq!(s.rate(), after, "a second cut within one episode");
         assert!(cut >= FLOOR_PER_MINUTE);
     }

@@ -183,14 +183,21 @@ mod tests {
             typed,
             "Type &lt;br&gt; in the signature field, then a &amp;lt; b"
         ));
-        assert!(same_text(typed, "Type <br> in the signature field, then a &lt; b"));
+        assert!(same_text(
+            typed,
+            "Type <br> in the signature field, then a &lt; b"
+        ));
         assert!(same_text("a<br>b", "<p>a&lt;br&gt;b</p>"));
         assert!(!same_text("a<br>b", "a&lt;hr&gt;b"));
     }
 
     #[test]
     fn same_text_is_symmetric() {
-        for (a, b) in [("a<br>b", "a&lt;br&gt;b"), ("x\ny", "x<br>\r\ny"), ("1 &amp; 2", "1 & 2")] {
+        for (a, b) in [
+            ("a<br>b", "a&lt;br&gt;b"),
+            ("x\ny", "x<br>\r\ny"),
+            ("1 &amp; 2", "1 & 2"),
+        ] {
             assert_eq!(same_text(a, b), same_text(b, a), "{a:?} {b:?}");
         }
     }

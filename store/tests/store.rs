@@ -494,7 +494,10 @@ fn outbox_transitions_are_compare_and_set() {
     );
     let forced = store.outbox_cancel(id, true).unwrap();
     assert_eq!(forced.state, State::Cancelled);
-    assert!(forced.last_error.unwrap_or_default().contains("may be on the server"));
+    assert!(forced
+        .last_error
+        .unwrap_or_default()
+        .contains("may be on the server"));
     assert!(store
         .outbox_transition(99, &[State::Queued], State::Done, Change::default())
         .is_err());

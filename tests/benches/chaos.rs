@@ -346,7 +346,11 @@ async fn main() {
     for wave in 0..kills {
         if wave == kills / 2 {
             for id in &deleted {
-                mutate(&sim.admin_url(), json!({"action": "delete_ticket", "id": id})).await;
+                mutate(
+                    &sim.admin_url(),
+                    json!({"action": "delete_ticket", "id": id}),
+                )
+                .await;
             }
         }
         for (item, expect) in plan_iter.by_ref().take(per_wave) {
@@ -442,7 +446,10 @@ async fn main() {
                 State::Done | State::Differs | State::Cancelled => {}
                 State::Failed | State::Held | State::Uncertain if named => {}
                 State::Failed | State::Held | State::Uncertain => {
-                    eprintln!("DELETED: item {id} ended {} without naming the deletion: {why}", item.state)
+                    eprintln!(
+                        "DELETED: item {id} ended {} without naming the deletion: {why}",
+                        item.state
+                    )
                 }
                 _ => {}
             }
@@ -457,8 +464,7 @@ async fn main() {
             let theirs = |list: &str| {
                 item.remote_id.is_some_and(|rid| {
                     t[list].as_array().is_some_and(|a| {
-                        a.iter()
-                            .any(|x| x["id"].as_i64() == Some(rid) && !by_us(x))
+                        a.iter().any(|x| x["id"].as_i64() == Some(rid) && !by_us(x))
                     })
                 })
             };
@@ -466,9 +472,10 @@ async fn main() {
                 Expect::Comment { .. } => theirs("comments"),
                 Expect::Timer { .. } => theirs("ticket_timers"),
                 Expect::Line { .. } => theirs("line_items"),
-                Expect::Ticket { .. } => item.result.ticket_id.is_some_and(|tid| {
-                    !ticket(tid)["user_id"].is_null()
-                }),
+                Expect::Ticket { .. } => item
+                    .result
+                    .ticket_id
+                    .is_some_and(|tid| !ticket(tid)["user_id"].is_null()),
                 _ => false,
             };
             if wrong_record {
@@ -483,9 +490,9 @@ async fn main() {
                     by_us(c) && normalize_text(c["body"].as_str().unwrap_or("")) == want
                 })
             }
-            Expect::Line { ticket: t, name } => {
-                count(&ticket(*t)["line_items"], &|l| by_us(l) && l["name"] == name.as_str())
-            }
+            Expect::Line { ticket: t, name } => count(&ticket(*t)["line_items"], &|l| {
+                by_us(l) && l["name"] == name.as_str()
+            }),
             Expect::Timer { ticket: t, notes } => count(&ticket(*t)["ticket_timers"], &|x| {
                 by_us(x) && x["notes"] == notes.as_str()
             }),
@@ -565,7 +572,9 @@ async fn main() {
         }
         let before = count(&ticket_of(&baseline, id)["line_items"], &|_| true);
         // A colleague's look-alike lines are theirs, not ours to count.
-        let now = count(&ticket(id)["line_items"], &|l| by_us(l) || l["user_id"].is_null());
+        let now = count(&ticket(id)["line_items"], &|l| {
+            by_us(l) || l["user_id"].is_null()
+        });
         let added = queued.iter().filter(|(i, e)| {
             let done = store.outbox_item(*i).unwrap().unwrap().state.has_landed();
             done && matches!(e, Expect::Line { ticket, .. } | Expect::Charged { ticket, .. } if *ticket == id)
@@ -590,7 +599,12 @@ async fn main() {
     let mut dup_comments = 0u64;
     for t in dump["tickets"].as_array().into_iter().flatten() {
         let mut seen: BTreeMap<String, u64> = BTreeMap::new();
-        for c in t["comments"].as_array().into_iter().flatten().filter(|c| by_us(c)) {
+        for c in t["comments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| by_us(c))
+        {
             let body = normalize_text(c["body"].as_str().unwrap_or(""));
             if body.starts_with("chaos comment") {
                 *seen.entry(body).or_default() += 1;

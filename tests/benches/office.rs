@@ -136,7 +136,14 @@ impl Window {
     }
 }
 
-async fn run(daemons: usize, profile: Profile, join: bool, warmup: Duration, measure: Duration, window: Duration) {
+async fn run(
+    daemons: usize,
+    profile: Profile,
+    join: bool,
+    warmup: Duration,
+    measure: Duration,
+    window: Duration,
+) {
     let mut config = SimConfig {
         seed: 3,
         tickets: 6_000,
@@ -161,7 +168,8 @@ async fn run(daemons: usize, profile: Profile, join: bool, warmup: Duration, mea
         })
         .collect();
     let starting = if join { daemons - 1 } else { daemons };
-    let mut running: Vec<RunningDaemon> = envs[..starting].iter().map(TestEnv::start_daemon).collect();
+    let mut running: Vec<RunningDaemon> =
+        envs[..starting].iter().map(TestEnv::start_daemon).collect();
 
     // The browsers: 20 requests a minute, whatever the answers. They count
     // the 429s they get, to tell whom the office's limit falls on.
@@ -249,7 +257,10 @@ async fn run(daemons: usize, profile: Profile, join: bool, warmup: Duration, mea
         w.limited = lim1 - lim0;
         w.secs = opened.elapsed().as_secs_f64();
         w.browser_429s = browser_429s.load(Ordering::Relaxed) - browsers0;
-        w.rates = samples.iter().map(|s| s / f64::from(taken.max(1))).collect();
+        w.rates = samples
+            .iter()
+            .map(|s| s / f64::from(taken.max(1)))
+            .collect();
         windows.push(w);
     }
     browsers.abort();
@@ -262,7 +273,8 @@ async fn run(daemons: usize, profile: Profile, join: bool, warmup: Duration, mea
             .text()
             .await
             .expect("log");
-        std::fs::write(format!("{path}.{}.{daemons}.json", profile.name()), log).expect("write log");
+        std::fs::write(format!("{path}.{}.{daemons}.json", profile.name()), log)
+            .expect("write log");
     }
     let mut all = Window::default();
     for w in &windows {

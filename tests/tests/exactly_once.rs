@@ -739,7 +739,10 @@ async fn a_write_that_keeps_losing_its_answer_is_parked_not_resent_forever() {
         !refused.status.success() && text_err(&refused).contains("--force"),
         "{refused:?}"
     );
-    ok("release", env.syncro(&["outbox", "release", "--force", &item]));
+    ok(
+        "release",
+        env.syncro(&["outbox", "release", "--force", &item]),
+    );
     env.syncrod_once(&["--quick"]);
     assert_eq!(outbox_all(&env)[0]["state"], "done");
     assert_eq!(copies(&sim, id, body), 1);

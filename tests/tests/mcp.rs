@@ -67,12 +67,20 @@ fn python() -> PathBuf {
     };
     let system = if cfg!(windows) { "python" } else { "python3" };
     run(
-        std::process::Command::new(system).args(["-m", "venv"]).arg(&scratch),
+        std::process::Command::new(system)
+            .args(["-m", "venv"])
+            .arg(&scratch),
         "`python3 -m venv` (Debian, Ubuntu: apt install python3-venv)",
     );
     run(
-        std::process::Command::new(interpreter(&scratch))
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", MCP_SDK]),
+        std::process::Command::new(interpreter(&scratch)).args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            MCP_SDK,
+        ]),
         &format!("`pip install {MCP_SDK}` (the official MCP Python SDK, from PyPI)"),
     );
     // A venv records its own path: it must be made where it will live, so
@@ -232,19 +240,17 @@ async fn the_official_python_client_reads_and_queues_exactly_once() {
             );
             // The bill: one labor line, one invoice holding it, Invoiced.
             let t = syncro_e2e::ticket_of(&sim.dump(), ticket.id);
-            let labor = t["line_items"]
-                .as_array()
-                .map(|ls| {
-                    ls.iter()
-                        .filter(|l| {
-                            let q = &l["quantity"];
-                            l["name"] == "Labor - Remote"
-                                && q.as_f64()
-                                    .or_else(|| q.as_str().and_then(|s| s.parse().ok()))
-                                    == Some(0.75)
-                        })
-                        .count()
-                });
+            let labor = t["line_items"].as_array().map(|ls| {
+                ls.iter()
+                    .filter(|l| {
+                        let q = &l["quantity"];
+                        l["name"] == "Labor - Remote"
+                            && q.as_f64()
+                                .or_else(|| q.as_str().and_then(|s| s.parse().ok()))
+                                == Some(0.75)
+                    })
+                    .count()
+            });
             assert_eq!(labor, Some(1), "{t:#}");
             assert_eq!(t["status"], "Invoiced", "{t:#}");
             assert_eq!(copies(&sim, ticket.id, "Replaced the fuser unit"), 1);

@@ -17,9 +17,9 @@
 
 use std::time::Duration;
 
-use syncro_store::outbox::{Change, Command, ItemResult, OutboxItem, State};
 #[cfg(test)]
 use syncro_store::outbox::is_access_problem;
+use syncro_store::outbox::{Change, Command, ItemResult, OutboxItem, State};
 
 use super::driver::{settle, ACTIVE};
 use super::reads;
@@ -230,7 +230,10 @@ impl Outbox {
             },
         )
         .await?;
-        if let Some(ticket_id) = item.ticket_id.filter(|_| reason.contains("no longer in Syncro")) {
+        if let Some(ticket_id) = item
+            .ticket_id
+            .filter(|_| reason.contains("no longer in Syncro"))
+        {
             let (id, why) = (item.id, format!("waiting: {reason}"));
             self.db
                 .call(move |s| s.outbox_hold_ticket(ticket_id, id, &why))
@@ -302,7 +305,10 @@ mod tests {
                 message: "You do not have permission".into(),
             },
         );
-        assert!(perm.contains("not allowed") && is_access_problem(&perm), "{perm}");
+        assert!(
+            perm.contains("not allowed") && is_access_problem(&perm),
+            "{perm}"
+        );
         let other = refusal(
             &item,
             &ApiError::Rejected {
@@ -322,7 +328,9 @@ mod tests {
             do_not_email: false,
             tech: None,
         });
-        assert!(gone_on_read(&item, "/tickets/1000").starts_with("ticket #5000 is no longer in Syncro"));
+        assert!(
+            gone_on_read(&item, "/tickets/1000").starts_with("ticket #5000 is no longer in Syncro")
+        );
         item.command = Command::ChargeTimer { timer_id: 77 };
         assert!(gone_on_send(&item).starts_with("timer 77 is no longer on ticket #5000"));
     }

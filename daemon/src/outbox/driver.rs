@@ -92,7 +92,10 @@ impl Outbox {
             State::Queued => self.send(item).await,
             // Found in `sending`: the daemon stopped mid-request. The
             // request may have reached the server.
-            State::Sending => self.unknown_outcome_because(item, "syncrod stopped while sending", None).await,
+            State::Sending => {
+                self.unknown_outcome_because(item, "syncrod stopped while sending", None)
+                    .await
+            }
             State::Probing => self.probe(item).await,
             State::Verifying => self.verify(item).await,
             _ => Ok(()),
@@ -284,7 +287,11 @@ impl Outbox {
                 sent_at: None,
                 ..item.result.clone()
             };
-            let refund = if reached_server::<()>(&Err(e.clone())) { 0 } else { -1 };
+            let refund = if reached_server::<()>(&Err(e.clone())) {
+                0
+            } else {
+                -1
+            };
             (State::Queued, Some(r), refund)
         } else {
             (item.state, None, 0)
@@ -310,7 +317,8 @@ impl Outbox {
         // A 5xx or an unreadable body is the server's own word on it; no
         // answer at all (a timeout) says nothing.
         let said = (!matches!(e, ApiError::NoAnswer(_))).then(|| e.to_string());
-        self.unknown_outcome_because(item, &e.to_string(), said).await
+        self.unknown_outcome_because(item, &e.to_string(), said)
+            .await
     }
 
     async fn unknown_outcome_because(
@@ -625,7 +633,12 @@ impl Outbox {
     }
 
     /// Moves an item to a state that waits for a human, saying why.
-    pub(super) async fn park(&self, item: &OutboxItem, to: State, why: String) -> Result<(), DbError> {
+    pub(super) async fn park(
+        &self,
+        item: &OutboxItem,
+        to: State,
+        why: String,
+    ) -> Result<(), DbError> {
         tracing::warn!(item = item.id, state = %to, reason = %why, "outbox item needs a human");
         self.set_state(
             item.id,

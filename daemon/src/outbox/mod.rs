@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use syncro_store::config::Config;
 use syncro_store::outbox::{Change, Command, OutboxItem, State};
-use syncro_store::StoreError;
 use syncro_store::time;
+use syncro_store::StoreError;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 

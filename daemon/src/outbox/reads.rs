@@ -7,10 +7,10 @@
 //! bounded number of them), and says when a list was cut short: a probe
 //! that did not see everything must not conclude "absent".
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use syncro_store::model::{
     list_items, single, Invoice, InvoiceWithLines, Ticket, TicketWithChildren,
 };
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde_json::Value;
 use syncro_store::time;
@@ -183,6 +183,8 @@ impl<'a> Reader<'a> {
 /// taken for ours. `None` when the server does not say.
 pub(super) async fn api_user(client: &Client) -> Result<Option<i64>, ApiError> {
     let me = client.get("/me", &[], Priority::Write).await?;
-    Ok(syncro_store::json::int(&me, "user_id")
-        .or_else(|| me.get("user").and_then(|u| syncro_store::json::int(u, "id"))))
+    Ok(syncro_store::json::int(&me, "user_id").or_else(|| {
+        me.get("user")
+            .and_then(|u| syncro_store::json::int(u, "id"))
+    }))
 }

@@ -27,9 +27,9 @@ impl Store {
                     state: before.state.to_string(),
                 });
             }
-            let note = before
-                .may_have_landed()
-                .then(|| "cancelled with --force: it may be on the server; nothing more is sent".to_string());
+            let note = before.may_have_landed().then(|| {
+                "cancelled with --force: it may be on the server; nothing more is sent".to_string()
+            });
             let from = [
                 State::Queued,
                 State::Held,
@@ -283,4 +283,3 @@ fn requeue_held_steps(tx: &Transaction<'_>, item: &OutboxItem) -> StoreResult<()
     )?;
     Ok(())
 }
-

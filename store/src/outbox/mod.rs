@@ -36,8 +36,8 @@ use serde::Serialize;
 use crate::error::{StoreError, StoreResult};
 use crate::{time, Store};
 
-pub use command::{Command, TicketFields};
 pub use actions::RetryPlan;
+pub use command::{Command, TicketFields};
 pub use duplicates::PossibleDuplicate;
 pub use record::{Difference, ExpectedLine, ItemResult};
 pub use state::State;

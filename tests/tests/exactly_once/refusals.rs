@@ -107,9 +107,11 @@ async fn a_write_the_server_always_refuses_fails_within_ten_requests_and_the_mir
     )
     .await;
     let mirrored_in = edited.elapsed();
-    wait_for("the refused update to fail", Duration::from_secs(120), || {
-        item(&env, id).state == State::Failed
-    })
+    wait_for(
+        "the refused update to fail",
+        Duration::from_secs(120),
+        || item(&env, id).state == State::Failed,
+    )
     .await;
     daemon.kill();
     let it = item(&env, id);
@@ -118,7 +120,10 @@ async fn a_write_the_server_always_refuses_fails_within_ten_requests_and_the_mir
         error.contains("500") && error.contains(&format!("not on ticket #{bad_num}")),
         "the server's words and the ticket: {error}"
     );
-    assert!(error.contains("syncro outbox retry"), "a next step: {error}");
+    assert!(
+        error.contains("syncro outbox retry"),
+        "a next step: {error}"
+    );
     assert!(it.requests <= 10, "{} requests: {it:#?}", it.requests);
     let seen = requests_to(&sim, &format!("/tickets/{bad}")).await;
     let puts = seen.iter().filter(|(m, _)| m == "PUT").count();
@@ -161,10 +166,16 @@ async fn a_write_to_a_deleted_ticket_fails_naming_it_and_holds_the_writes_behind
     let gone = format!("ticket #{number} is no longer in Syncro (deleted or merged)");
     let c = item(&env, comment);
     assert_eq!(c.state, State::Failed, "{c:#?}");
-    assert!(c.last_error.as_deref().unwrap_or("").contains(&gone), "{c:#?}");
+    assert!(
+        c.last_error.as_deref().unwrap_or("").contains(&gone),
+        "{c:#?}"
+    );
     let u = item(&env, update);
     assert_eq!(u.state, State::Held, "{u:#?}");
-    assert!(u.last_error.as_deref().unwrap_or("").contains(&gone), "{u:#?}");
+    assert!(
+        u.last_error.as_deref().unwrap_or("").contains(&gone),
+        "{u:#?}"
+    );
     // Nothing was sent to the deleted ticket.
     let writes = requests_to(&sim, &format!("/tickets/{id}/comment")).await;
     assert!(writes.is_empty(), "{writes:?}");
@@ -261,14 +272,18 @@ async fn a_colleagues_identical_comment_timer_and_line_are_not_ours() {
     env.syncrod_once(&[]);
     // Each of our three POSTs gets a 502 while a colleague writes the same.
     sim.queue_faults(
-        ["/tickets/*/comment", "/tickets/*/timer_entry", "/tickets/*/add_line_item"]
-            .iter()
-            .map(|p| {
-                QueuedFault::new(FaultKind::ColleagueTwin)
-                    .method("POST")
-                    .path_matches(p)
-            })
-            .collect(),
+        [
+            "/tickets/*/comment",
+            "/tickets/*/timer_entry",
+            "/tickets/*/add_line_item",
+        ]
+        .iter()
+        .map(|p| {
+            QueuedFault::new(FaultKind::ColleagueTwin)
+                .method("POST")
+                .path_matches(p)
+        })
+        .collect(),
     );
     let n = number.to_string();
     let body = "Rebooted the switch, all ports up";
@@ -331,7 +346,11 @@ async fn a_colleagues_identical_comment_timer_and_line_are_not_ours() {
         assert_eq!(records.len(), 2, "{what}: the colleague's and ours: {t:#}");
         let ours: Vec<&&Value> = records.iter().filter(|r| r["user_id"] == me).collect();
         assert_eq!(ours.len(), 1, "{what}: {records:#?}");
-        assert_eq!(Some(ours[0]["id"].as_i64().expect("id")), it.remote_id, "{what}");
+        assert_eq!(
+            Some(ours[0]["id"].as_i64().expect("id")),
+            it.remote_id,
+            "{what}"
+        );
     }
     sim.shutdown().await;
 }

@@ -318,11 +318,7 @@ impl TicketView {
                 .filter(|i| !i.state.is_final())
                 .map(WriteRow::from)
                 .collect(),
-            possible_duplicates: a
-                .possible_duplicates
-                .iter()
-                .map(|p| p.summary())
-                .collect(),
+            possible_duplicates: a.possible_duplicates.iter().map(|p| p.summary()).collect(),
         }
     }
 }

@@ -71,7 +71,12 @@ impl TicketArg {
 /// Queues a checked plan (customer-visible writes wait out the undo
 /// window) and says what was queued; with `dry_run`, only says what would
 /// be.
-fn finish(ctx: &Ctx, cache: &mut Cached<'_>, plan: Plan, dry_run: bool) -> Result<Lean<WriteAnswer>> {
+fn finish(
+    ctx: &Ctx,
+    cache: &mut Cached<'_>,
+    plan: Plan,
+    dry_run: bool,
+) -> Result<Lean<WriteAnswer>> {
     let preview = plan.preview();
     let target = plan.target().to_string();
     let warnings = plan.warnings().to_vec();

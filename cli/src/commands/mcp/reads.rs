@@ -155,7 +155,12 @@ pub struct SessionLog {
 
 /// The rows of a list answered with one more than `offset + limit` asked,
 /// from `offset`, and the next page's cursor.
-fn paged<T>(rows: Vec<T>, truncated: bool, offset: usize, limit: usize) -> (Vec<T>, Option<String>) {
+fn paged<T>(
+    rows: Vec<T>,
+    truncated: bool,
+    offset: usize,
+    limit: usize,
+) -> (Vec<T>, Option<String>) {
     let rows: Vec<T> = rows.into_iter().skip(offset).collect();
     (rows, truncated.then(|| (offset + limit).to_string()))
 }
@@ -290,7 +295,10 @@ impl SyncroMcp {
     ) -> Result<Json<Lean<TicketView>>, ToolError> {
         self.with_cache(move |ctx, cache| {
             let answer = ticket::query(ctx, cache, a.number)?;
-            Ok(Lean(TicketView::new(answer, a.comments.unwrap_or(lean::COMMENTS))))
+            Ok(Lean(TicketView::new(
+                answer,
+                a.comments.unwrap_or(lean::COMMENTS),
+            )))
         })
         .await
         .map(Json)
@@ -468,7 +476,11 @@ impl SyncroMcp {
         self.with_cache(move |ctx, cache| {
             let offset = lean::offset(a.cursor.as_deref())?;
             let list = outbox::query(ctx, cache, a.all)?;
-            let rows: Vec<WriteRow> = list.outbox.iter().map(|r| WriteRow::from(&r.item)).collect();
+            let rows: Vec<WriteRow> = list
+                .outbox
+                .iter()
+                .map(|r| WriteRow::from(&r.item))
+                .collect();
             let (outbox, next_cursor) = lean::page(rows, offset, lean::PAGE);
             Ok(Lean(OutboxPage {
                 freshness: list.freshness,
@@ -481,11 +493,7 @@ impl SyncroMcp {
     }
 
     /// A ticket's session log, as markdown.
-    #[tool(annotations(
-        title = "Session log",
-        read_only_hint = true,
-        open_world_hint = false
-    ))]
+    #[tool(annotations(title = "Session log", read_only_hint = true, open_world_hint = false))]
     pub async fn get_session_log(
         &self,
         Parameters(a): Parameters<TicketNumberArgs>,

@@ -107,7 +107,10 @@ fn merge_alternatives(schema: &mut Object) {
 }
 
 fn take_defs(schema: &mut Object) -> Object {
-    match schema.remove("$defs").or_else(|| schema.remove("definitions")) {
+    match schema
+        .remove("$defs")
+        .or_else(|| schema.remove("definitions"))
+    {
         Some(Value::Object(d)) => d,
         _ => Object::new(),
     }
@@ -136,10 +139,12 @@ fn simplify(schema: &mut Object, defs: &Object, depth: Option<usize>) {
     for k in NOISE {
         schema.remove(k);
     }
-    if matches!(schema.get("default"), Some(Value::Null | Value::Bool(false)))
-        || schema
-            .get("default")
-            .is_some_and(|d| d.as_array().is_some_and(Vec::is_empty))
+    if matches!(
+        schema.get("default"),
+        Some(Value::Null | Value::Bool(false))
+    ) || schema
+        .get("default")
+        .is_some_and(|d| d.as_array().is_some_and(Vec::is_empty))
     {
         schema.remove("default");
     }
@@ -206,7 +211,10 @@ fn simplify(schema: &mut Object, defs: &Object, depth: Option<usize>) {
             ] {
                 schema.remove(k);
             }
-            if schema.get("enum").is_some_and(|e| e.as_array().is_some_and(|a| a.len() > 12)) {
+            if schema
+                .get("enum")
+                .is_some_and(|e| e.as_array().is_some_and(|a| a.len() > 12))
+            {
                 schema.remove("enum");
             }
             return;

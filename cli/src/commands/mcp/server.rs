@@ -27,9 +27,10 @@ const INSTRUCTIONS: &str = "\
 Syncro PSA tickets, customers and invoices from a local cache that syncrod keeps in sync; \
 writes are queued in an outbox that syncrod sends, verifies and never duplicates.
 - Every answer carries as_of and stale: when stale is true or daemon_running is false, \
-tell the technician before acting on it (they can run `syncro sync` or start syncrod).
+tell the technician before acting on it (request_sync refreshes now).
 - Show a customer-visible comment to the technician and get their yes before queue_comment.
-- Before queue_bill, ask the technician for the minutes worked and the labor type; never assume.
+- Before queue_bill, ask the technician for the minutes worked and the labor type; never assume. \
+Dry-run it (dry_run) and show the total first.
 - Never queue a write again because it seems slow: follow it with wait_for_write; \
 retry_write is the only safe retry (it never resends what may have landed).";
 

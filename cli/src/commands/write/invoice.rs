@@ -26,8 +26,19 @@ pub fn plan(_ctx: &Ctx, cache: &impl Cache, input: InvoiceCreateInput) -> Result
     let mut preview =
         "create an invoice from the ticket's uninvoiced line items, then check they arrived"
             .to_string();
+    let mut footer = Vec::new();
     if let Some(row) = &target.row {
         let open = store.uninvoiced_line_totals(row.id)?;
+        // What a dry run (and the confirmation) shows: each line it takes.
+        for l in store.line_items(row.id)?.iter().filter(|l| !l.converted) {
+            footer.push(format!(
+                "{}: {} x {} = {}",
+                l.name.as_deref().unwrap_or("(unnamed)"),
+                render::qty(l.quantity),
+                render::money(l.retail_cents),
+                render::money(l.total_cents())
+            ));
+        }
         let queued = store.outbox_for_ticket(row.id)?.iter().any(|i| {
             matches!(
                 i.command,
@@ -50,6 +61,7 @@ pub fn plan(_ctx: &Ctx, cache: &impl Cache, input: InvoiceCreateInput) -> Result
     let item = target.item(Command::CreateInvoice {});
     let mut plan = Plan::single(format!("Invoice {}", target.label), &target, item, preview);
     plan.warnings = warnings;
+    plan.footer = footer;
     Ok(plan)
 }
 

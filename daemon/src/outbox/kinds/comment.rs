@@ -309,7 +309,9 @@ mod tests {
         // Same words, another user: a colleague's.
         assert_eq!(Comments.probe(&it, &snap, &[]), Probe::Absent);
         // Same user (a shared key), another display name: not ours either.
-        let mut snap = snapshot(ticket(json!({"comments": [comment(12, 1, "Marcus", false)]})));
+        let mut snap = snapshot(ticket(
+            json!({"comments": [comment(12, 1, "Marcus", false)]}),
+        ));
         snap.api_user = Some(1);
         assert_eq!(Comments.probe(&it, &snap, &[]), Probe::Absent);
         // Ours with visibility flipped by the server: still ours.
@@ -321,6 +323,9 @@ mod tests {
             json!({"comments": [comment(12, 1, "Tess", false), comment(13, 1, "Tess", false)]}),
         ));
         snap.api_user = Some(1);
-        assert!(matches!(Comments.probe(&it, &snap, &[]), Probe::Ambiguous(_)));
+        assert!(matches!(
+            Comments.probe(&it, &snap, &[]),
+            Probe::Ambiguous(_)
+        ));
     }
 }

@@ -369,15 +369,22 @@ mod tests {
     #[test]
     fn a_line_at_another_price_is_not_ours_but_a_dropped_price_is() {
         let it = item(labor());
-        let line = |id: i64, price: &str| json!({"id": id, "product_id": 9001, "name": "Labor - Remote",
-            "description": "Remote labor, 30 min", "quantity": 0.5, "price_retail": price});
+        let line = |id: i64, price: &str| {
+            json!({"id": id, "product_id": 9001, "name": "Labor - Remote",
+            "description": "Remote labor, 30 min", "quantity": 0.5, "price_retail": price})
+        };
         let snap = snapshot(ticket(json!({"line_items": [line(12, "95.0")]})));
         assert_eq!(LineItems.probe(&it, &snap, &[]), Probe::Absent);
         // The server dropped the price: ours, flagged by the read-back.
         let snap = snapshot(ticket(json!({"line_items": [line(12, "0.0")]})));
         assert_eq!(LineItems.probe(&it, &snap, &[]), Probe::Landed(Some(12)));
-        let snap = snapshot(ticket(json!({"line_items": [line(12, "125.0"), line(13, "125.0")]})));
-        assert!(matches!(LineItems.probe(&it, &snap, &[]), Probe::Ambiguous(_)));
+        let snap = snapshot(ticket(
+            json!({"line_items": [line(12, "125.0"), line(13, "125.0")]}),
+        ));
+        assert!(matches!(
+            LineItems.probe(&it, &snap, &[]),
+            Probe::Ambiguous(_)
+        ));
     }
 
     #[test]

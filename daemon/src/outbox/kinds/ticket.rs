@@ -123,7 +123,12 @@ const MAX_CANDIDATES: usize = 4;
 /// The customer's tickets newer than `after`, not claimed, whose listed
 /// fields are all as we sent them: the ones that could be this create's
 /// landing, oldest first.
-fn candidates<'a>(cmd: &Command, tickets: &'a [Ticket], after: i64, claimed: &[i64]) -> Vec<&'a Ticket> {
+fn candidates<'a>(
+    cmd: &Command,
+    tickets: &'a [Ticket],
+    after: i64,
+    claimed: &[i64],
+) -> Vec<&'a Ticket> {
     let Command::CreateTicket {
         customer_id,
         subject,
@@ -163,7 +168,10 @@ fn identify(item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> Probe {
     else {
         return Probe::Absent;
     };
-    if snap.incomplete.contains(&Read::CustomerTickets(*customer_id)) {
+    if snap
+        .incomplete
+        .contains(&Read::CustomerTickets(*customer_id))
+    {
         return Probe::Ambiguous(
             "the customer has too many tickets to read them all, so a look cannot rule anything out".into(),
         );
@@ -338,7 +346,8 @@ impl Family for Tickets {
     }
 
     fn follow_up_reads(&self, item: &OutboxItem, snap: &Snapshot) -> Vec<Read> {
-        let (Command::CreateTicket { customer_id, .. }, None) = (&item.command, item.remote_id) else {
+        let (Command::CreateTicket { customer_id, .. }, None) = (&item.command, item.remote_id)
+        else {
             return Vec::new();
         };
         let tickets = snap
@@ -483,13 +492,11 @@ mod tests {
         };
         snap.customer_tickets.insert(
             7,
-            tickets
-                .iter()
-                .map(|(id, s, _)| listed(*id, s, 7))
-                .collect(),
+            tickets.iter().map(|(id, s, _)| listed(*id, s, 7)).collect(),
         );
         for (id, s, user) in tickets {
-            snap.tickets.insert(*id, detail(*id, s, "It is dead", *user));
+            snap.tickets
+                .insert(*id, detail(*id, s, "It is dead", *user));
         }
         snap
     }
@@ -498,8 +505,15 @@ mod tests {
     fn a_create_is_found_beyond_the_baseline_and_unclaimed() {
         let mut it = item(create());
         it.ticket_id = None;
-        let snap = create_snapshot(&[(5, "Printer offline", 1), (12, "Printer offline", 1), (14, " Printer offline", 1)]);
-        assert_eq!(Tickets.follow_up_reads(&it, &snap), vec![Read::Ticket(12), Read::Ticket(14)]);
+        let snap = create_snapshot(&[
+            (5, "Printer offline", 1),
+            (12, "Printer offline", 1),
+            (14, " Printer offline", 1),
+        ]);
+        assert_eq!(
+            Tickets.follow_up_reads(&it, &snap),
+            vec![Read::Ticket(12), Read::Ticket(14)]
+        );
         assert_eq!(Tickets.probe(&it, &snap, &[12]), Probe::Landed(Some(14)));
         assert_eq!(Tickets.probe(&it, &snap, &[12, 14]), Probe::Absent);
         match Tickets.read_back(&it, &snap, &[12]) {
@@ -517,7 +531,8 @@ mod tests {
         assert_eq!(Tickets.probe(&it, &snap, &[]), Probe::Absent);
         // Another first comment, by us: not what we sent.
         let mut snap = create_snapshot(&[(12, "Printer offline", 1)]);
-        snap.tickets.insert(12, detail(12, "Printer offline", "Low disk space", 1));
+        snap.tickets
+            .insert(12, detail(12, "Printer offline", "Low disk space", 1));
         assert_eq!(Tickets.probe(&it, &snap, &[]), Probe::Absent);
         // A different problem type than the one we set.
         let mut it2 = item(create());
@@ -528,8 +543,10 @@ mod tests {
         let mut snap = create_snapshot(&[(12, "Printer offline", 1)]);
         snap.customer_tickets.insert(
             7,
-            vec![Ticket::from_json(&json!({"id": 12, "number": 4012, "subject": "Printer offline",
-                "status": "New", "customer_id": 7, "problem_type": "Hardware"}))
+            vec![Ticket::from_json(
+                &json!({"id": 12, "number": 4012, "subject": "Printer offline",
+                "status": "New", "customer_id": 7, "problem_type": "Hardware"}),
+            )
             .expect("valid ticket")],
         );
         assert_eq!(Tickets.probe(&it2, &snap, &[]), Probe::Absent);
@@ -541,18 +558,27 @@ mod tests {
         it.ticket_id = None;
         // Two equally good candidates.
         let snap = create_snapshot(&[(12, "Printer offline", 1), (13, "Printer offline", 1)]);
-        assert!(matches!(Tickets.probe(&it, &snap, &[]), Probe::Ambiguous(_)));
+        assert!(matches!(
+            Tickets.probe(&it, &snap, &[]),
+            Probe::Ambiguous(_)
+        ));
         // No first comment sent: subject and customer alone prove nothing.
         if let Command::CreateTicket { body, .. } = &mut it.command {
             *body = None;
         }
         let mut snap = create_snapshot(&[(12, "Printer offline", 1)]);
         snap.tickets.get_mut(&12).expect("detail").comments.clear();
-        assert!(matches!(Tickets.probe(&it, &snap, &[]), Probe::Ambiguous(_)));
+        assert!(matches!(
+            Tickets.probe(&it, &snap, &[]),
+            Probe::Ambiguous(_)
+        ));
         // A list cut short rules nothing out.
         it.command = create();
         let mut snap = create_snapshot(&[]);
         snap.incomplete.push(Read::CustomerTickets(7));
-        assert!(matches!(Tickets.probe(&it, &snap, &[]), Probe::Ambiguous(_)));
+        assert!(matches!(
+            Tickets.probe(&it, &snap, &[]),
+            Probe::Ambiguous(_)
+        ));
     }
 }

@@ -118,7 +118,13 @@ fn target(cmd: &Command) -> Option<i64> {
 /// product), by our API user where the server says. A colleague's timer
 /// for the same visit starts at the same minute; two that match are not
 /// told apart by a guess.
-fn new_timer(item: &OutboxItem, timers: &[Timer], snap: &Snapshot, after: i64, claimed: &[i64]) -> Probe {
+fn new_timer(
+    item: &OutboxItem,
+    timers: &[Timer],
+    snap: &Snapshot,
+    after: i64,
+    claimed: &[i64],
+) -> Probe {
     let asked = asked(&item.command);
     let found: Vec<&Timer> = timers
         .iter()
@@ -350,11 +356,15 @@ mod tests {
             json!({"id": id, "user_id": user, "start_time": "2026-11-02T09:00:00Z", "end_time": end,
                    "billable": true, "product_id": 9001, "notes": "onsite"})
         };
-        let mut snap = snapshot(ticket(json!({"ticket_timers": [timer(12, 2, "2026-11-02T09:45:00Z")]})));
+        let mut snap = snapshot(ticket(
+            json!({"ticket_timers": [timer(12, 2, "2026-11-02T09:45:00Z")]}),
+        ));
         snap.api_user = Some(1);
         assert_eq!(Timers.probe(&it, &snap, &[]), Probe::Absent);
         // Same start, another end: another timer.
-        let mut snap = snapshot(ticket(json!({"ticket_timers": [timer(12, 1, "2026-11-02T10:30:00Z")]})));
+        let mut snap = snapshot(ticket(
+            json!({"ticket_timers": [timer(12, 1, "2026-11-02T10:30:00Z")]}),
+        ));
         snap.api_user = Some(1);
         assert_eq!(Timers.probe(&it, &snap, &[]), Probe::Absent);
         let mut snap = snapshot(ticket(json!({"ticket_timers": [
