@@ -94,6 +94,8 @@ pub enum Command {
     Doctor,
     /// Serve the cache and the outbox to AI agents over MCP (stdio)
     Mcp(McpArgs),
+    /// The cache and the outbox as one keyboard-driven screen (? shows the keys)
+    Tui(TuiArgs),
 }
 
 #[derive(Debug, Args, Default)]
@@ -484,6 +486,19 @@ pub struct McpArgs {
     /// Offer only the read tools (no writes, no outbox actions)
     #[arg(long)]
     pub read_only: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TuiArgs {
+    /// Render to an in-memory WIDTHxHEIGHT screen and print it (tests)
+    #[arg(long, hide = true, value_name = "WxH")]
+    pub headless: Option<String>,
+    /// Keys to press first, headless: text as typed, <Enter>, <Esc>, <C-s>...
+    #[arg(long, hide = true, requires = "headless")]
+    pub keys: Option<String>,
+    /// Headless: print the first frame's and each keystroke's time as JSON
+    #[arg(long, hide = true, requires = "headless")]
+    pub bench: bool,
 }
 
 #[derive(Debug, Args)]

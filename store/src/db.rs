@@ -103,6 +103,13 @@ impl Store {
     }
 
     /// The highest migration applied to this file, if any.
+    /// A number that changes whenever another connection commits to the
+    /// cache (`PRAGMA data_version`): how a screen knows the daemon wrote
+    /// without re-reading everything.
+    pub fn data_version(&self) -> StoreResult<i64> {
+        Ok(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
     pub fn applied_version(&self) -> StoreResult<Option<i64>> {
         let has_history: bool = self
             .conn

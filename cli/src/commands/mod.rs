@@ -16,7 +16,7 @@ mod invoices;
 pub(crate) mod labor;
 mod log;
 mod mcp;
-mod outbox;
+pub(crate) mod outbox;
 mod search;
 mod status;
 mod ticket;
@@ -44,6 +44,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Init(a) => init::run(config_path.as_deref(), a, json),
         // Serves until the client hangs up; every call builds its own context.
         Command::Mcp(a) => mcp::run(config_path.as_deref(), a),
+        Command::Tui(a) => crate::tui::run(config_path.as_deref(), a),
         Command::Tickets(a) => tickets::run(&ctx()?, a),
         Command::Ticket(a) => ticket::run(&ctx()?, a),
         Command::Search(a) => search::run(&ctx()?, a),

@@ -1,0 +1,147 @@
+//! What the screen shows, read from the cache: the same store and read
+//! layer as the CLI, never the network. Each load is one short query, so a
+//! keystroke never waits on more than the cache.
+
+use std::collections::HashMap;
+
+use anyhow::Result;
+use syncro_store::outbox::{OutboxItem, State};
+use syncro_store::{SearchFilter, Store, TicketDetail, TicketFilter, TicketRow};
+
+use crate::context::Ctx;
+use crate::freshness::Freshness;
+
+/// Tickets the list loads: the newest open ones, re-sorted by activity.
+const LIST_LIMIT: usize = 500;
+/// Search results shown as you type.
+pub const SEARCH_LIMIT: usize = 50;
+/// Around a matched word in a snippet: characters no ticket text holds.
+pub const MARK: (&str, &str) = ("\u{1}", "\u{2}");
+
+/// A row of the ticket list or of search results.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub ticket: TicketRow,
+    /// The matched words, between [`MARK`]s (search only).
+    pub snippet: Option<String>,
+    /// Our writes on it still on their way or needing a human.
+    pub pending: i64,
+    /// The customer wrote since the technician last opened it here.
+    pub customer_wrote: bool,
+}
+
+/// The status bar's facts.
+#[derive(Debug, Clone)]
+pub struct Bar {
+    pub freshness: Freshness,
+    /// Writes on their way, and writes needing a human.
+    pub active: i64,
+    pub needs_human: i64,
+}
+
+pub fn bar(ctx: &Ctx, store: &Store) -> Result<Bar> {
+    let counts = store.outbox_counts()?;
+    Ok(Bar {
+        freshness: Freshness::of(ctx, store, &["tickets"]),
+        active: counts.active(),
+        needs_human: counts.needs_human(),
+    })
+}
+
+/// When each ticket was last opened here (ticket id -> RFC 3339).
+pub type Seen = HashMap<i64, String>;
+
+fn customer_wrote(t: &TicketRow, seen: &Seen) -> bool {
+    t.status == "Customer Reply"
+        && match (seen.get(&t.id), &t.updated_at) {
+            (Some(at), Some(updated)) => updated > at,
+            _ => true,
+        }
+}
+
+/// Open tickets (all with `all`), newest activity first.
+pub fn list(store: &Store, all: bool, seen: &Seen) -> Result<Vec<Row>> {
+    let mut tickets = store.tickets(&TicketFilter {
+        include_closed: all,
+        limit: Some(LIST_LIMIT),
+        ..TicketFilter::default()
+    })?;
+    tickets.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+    let pending = store.outbox_pending_by_ticket()?;
+    Ok(tickets
+        .into_iter()
+        .map(|t| Row {
+            pending: pending.get(&t.id).copied().unwrap_or(0),
+            customer_wrote: customer_wrote(&t, seen),
+            snippet: None,
+            ticket: t,
+        })
+        .collect())
+}
+
+/// Full-text search, best first; a query the index cannot take (a lone
+/// quote while typing) finds nothing rather than failing.
+pub fn search(store: &Store, query: &str, seen: &Seen) -> Result<Vec<Row>> {
+    if query.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let filter = SearchFilter {
+        status: None,
+        customer_id: None,
+        since: None,
+        limit: SEARCH_LIMIT,
+        mark: (MARK.0.to_string(), MARK.1.to_string()),
+        rank_window: Some(syncro_store::RANK_WINDOW),
+    };
+    let found = match store.search(query, &filter) {
+        Ok(f) => f,
+        Err(syncro_store::StoreError::BadQuery(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(e.into()),
+    };
+    let pending = store.outbox_pending_by_ticket()?;
+    Ok(found
+        .hits
+        .into_iter()
+        .map(|h| Row {
+            pending: pending.get(&h.ticket.id).copied().unwrap_or(0),
+            customer_wrote: customer_wrote(&h.ticket, seen),
+            snippet: Some(h.snippet),
+            ticket: h.ticket,
+        })
+        .collect())
+}
+
+/// One ticket with our writes on it.
+pub struct Ticket {
+    pub detail: TicketDetail,
+    pub writes: Vec<OutboxItem>,
+}
+
+pub fn ticket(store: &Store, number: i64) -> Result<Option<Ticket>> {
+    let Some(detail) = store.ticket_detail(number)? else {
+        return Ok(None);
+    };
+    let writes = store.outbox_for_ticket(detail.ticket.id)?;
+    Ok(Some(Ticket { detail, writes }))
+}
+
+/// The outbox pane: what is on its way or needs a human, then the last
+/// done ones.
+pub fn outbox(store: &Store) -> Result<Vec<OutboxItem>> {
+    let mut items = store.outbox_items(&[
+        State::Queued,
+        State::Sending,
+        State::Probing,
+        State::Verifying,
+        State::Held,
+        State::Failed,
+        State::Differs,
+        State::Uncertain,
+    ])?;
+    let mut done = store.outbox_items(&[State::Done, State::Cancelled])?;
+    done.sort_by_key(|i| std::cmp::Reverse(i.id));
+    done.truncate(20);
+    items.extend(done);
+    items.sort_by_key(|i| std::cmp::Reverse(i.id));
+    Ok(items)
+}

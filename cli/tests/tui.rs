@@ -1,0 +1,69 @@
+//! `syncro tui` drawn on an in-memory 80x24 screen (`--headless`) over the
+//! fixture cache, one snapshot per view, under `NO_COLOR`. The keys are the
+//! ones `?` lists.
+
+mod fixture;
+
+use fixture::*;
+
+/// The screen after pressing `keys`.
+fn screen(fx: &Fx, keys: &str) -> String {
+    let out = fx
+        .std_cmd(&["tui", "--headless", "80x24", "--keys", keys])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run syncro tui");
+    assert!(
+        out.status.success(),
+        "syncro tui exited {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+#[test]
+fn the_list_opens_on_the_open_tickets_newest_activity_first() {
+    let fx = Fx::new();
+    insta::assert_snapshot!("tui_list", screen(&fx, ""));
+}
+
+#[test]
+fn search_as_you_type_highlights_and_opens_the_hit() {
+    let fx = Fx::new();
+    insta::assert_snapshot!("tui_search", screen(&fx, "/fuser"));
+    let opened = screen(&fx, "/fuser<Enter>");
+    assert!(opened.contains("#32150"), "{opened}");
+    insta::assert_snapshot!("tui_ticket", screen(&fx, "<Enter>"));
+}
+
+#[test]
+fn a_comment_is_written_previewed_and_queued() {
+    let fx = Fx::new();
+    insta::assert_snapshot!(
+        "tui_compose",
+        screen(&fx, "<Enter>cSwapped the toner.<Enter>Printed a test page.")
+    );
+    insta::assert_snapshot!(
+        "tui_confirm",
+        screen(&fx, "<Enter>cSwapped the toner.<C-p><C-s>")
+    );
+    let queued = screen(&fx, "<Enter>cSwapped the toner.<C-p><C-s>y");
+    assert!(queued.contains("queued #1"), "{queued}");
+    let items = fx.store().outbox_items(&[]).unwrap();
+    assert_eq!(items.len(), 1);
+    assert!(matches!(
+        &items[0].command,
+        syncro_store::outbox::Command::AddComment { body, hidden: true, .. } if body == "Swapped the toner."
+    ));
+}
+
+#[test]
+fn status_bill_outbox_and_help() {
+    let fx = Fx::new();
+    insta::assert_snapshot!("tui_status", screen(&fx, "<Enter>s"));
+    insta::assert_snapshot!("tui_bill", screen(&fx, "<Enter>b45"));
+    insta::assert_snapshot!("tui_outbox", screen(&fx, "<Enter>s<Down><Enter>yo"));
+    insta::assert_snapshot!("tui_help", screen(&fx, "?"));
+    assert!(fx.store().outbox_items(&[]).unwrap().len() == 1);
+}
