@@ -40,13 +40,19 @@ use view::Theme;
 const TICK: Duration = Duration::from_millis(250);
 
 pub fn run(config: Option<&Path>, args: TuiArgs) -> Result<ExitCode> {
+    let launched = Instant::now();
     let config = Config::load(config)?;
     let ctx = Ctx::new(config, false);
     let store = ctx.store()?;
     let seen_file = seen_path(&store);
     let app = App::new(ctx, store, load_seen(&seen_file))?;
     match args.headless {
-        Some(size) => headless(app, &size, args.keys.as_deref().unwrap_or(""), args.bench),
+        Some(size) => headless(
+            app,
+            &size,
+            args.keys.as_deref().unwrap_or(""),
+            args.bench.then_some(launched),
+        ),
         None => {
             let app = interactive(app)?;
             save_seen(&seen_file, &app.seen);
@@ -126,9 +132,10 @@ fn stop_on_signals() -> Arc<AtomicBool> {
 }
 
 /// Renders to an in-memory WIDTHxHEIGHT screen, presses `keys`, and prints
-/// the last screen (or, with `bench`, the time of the first frame and of
-/// each keystroke's frame, as JSON).
-fn headless(mut app: App, size: &str, keys: &str, bench: bool) -> Result<ExitCode> {
+/// the last screen (or, with `bench` (the launch instant), the time from
+/// launch to the first frame and each keystroke's time to its frame, as
+/// JSON).
+fn headless(mut app: App, size: &str, keys: &str, bench: Option<Instant>) -> Result<ExitCode> {
     let (w, h) = size
         .split_once('x')
         .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
@@ -136,9 +143,8 @@ fn headless(mut app: App, size: &str, keys: &str, bench: bool) -> Result<ExitCod
     let keys = keys::parse(keys)?;
     let theme = Theme::from_env();
     let mut terminal = Terminal::new(TestBackend::new(w, h))?;
-    let started = Instant::now();
     terminal.draw(|f| view::draw(f, &app, theme))?;
-    let first = started.elapsed();
+    let first = bench.map(|launched| launched.elapsed()).unwrap_or_default();
     let mut frames = Vec::with_capacity(keys.len());
     for k in keys {
         let t = Instant::now();
@@ -146,7 +152,7 @@ fn headless(mut app: App, size: &str, keys: &str, bench: bool) -> Result<ExitCod
         terminal.draw(|f| view::draw(f, &app, theme))?;
         frames.push(t.elapsed());
     }
-    if bench {
+    if bench.is_some() {
         frames.sort();
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         let pick = |q: f64| {

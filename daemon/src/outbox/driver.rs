@@ -41,6 +41,8 @@ pub(super) const MAX_BACKOFF: Duration = Duration::from_secs(120);
 /// asked: a server that keeps losing answers to one write is not one to
 /// keep sending it to.
 pub const MAX_UNKNOWN_SENDS: u32 = 3;
+/// The longest backoff step after a failed read (see `not_sent`).
+const MAX_FAILURE_BACKOFF_STEP: i64 = 4;
 /// Read-backs that miss a write the server said it applied before the item
 /// is parked (a replica may lag behind the primary for a moment).
 const MAX_VERIFY_MISSES: u32 = 3;
@@ -278,7 +280,10 @@ impl Outbox {
             ApiError::RateLimited { retry_after } => (*retry_after).max(Duration::from_millis(500)),
             // Offline: nothing was spent; the outage ends the wait early.
             ApiError::Unreachable(_) => backoff(item.attempts),
-            _ => backoff(item.requests),
+            // The request bound ends a write the server keeps failing; the
+            // wait only spaces the tries (1, 2, 4, 8, then 16 s), so the
+            // writes queued behind it on the ticket are not held for long.
+            _ => backoff(item.requests.min(MAX_FAILURE_BACKOFF_STEP)),
         };
         tracing::info!(item = item.id, error = %e, retry_in_s = wait.as_secs(), "outbox item will be retried");
         let (to, result, add_requests) = if item.state == State::Sending {
