@@ -20,6 +20,7 @@ mod products;
 mod search;
 pub mod secret;
 mod sync_state;
+mod ticket_row;
 mod tickets;
 pub mod time;
 
@@ -31,7 +32,8 @@ pub use meta::{Budget, DaemonHeartbeat};
 pub use products::{is_labor_category, ProductRow, PRODUCTS_REFRESH_SECS};
 pub use search::{fts_query, SearchFilter, SearchHit, SearchResults, RANK_WINDOW};
 pub use sync_state::SyncState;
-pub use tickets::{CommentRow, LineItemRow, TicketDetail, TicketFilter, TicketRow, TimerRow};
+pub use ticket_row::TicketRow;
+pub use tickets::{CommentRow, LineItemRow, TicketDetail, TicketFilter, TimerRow};
 
 /// Ticket statuses that count as "closed" for the default open-ticket view.
 pub const CLOSED_STATUSES: [&str; 3] = ["Resolved", "Invoiced", "Closed"];

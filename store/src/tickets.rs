@@ -1,75 +1,15 @@
 //! Tickets and their thread (comments, line items, timers) in the cache.
 
-use rusqlite::{params, OptionalExtension, Row, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 
 use crate::customers::upsert_customer;
 use crate::error::StoreResult;
 use crate::invoices::InvoiceRow;
 use crate::model::{Comment, LineItem, Ticket, TicketWithChildren, Timer};
-use crate::search::reindex_ticket;
-use crate::{Store, CLOSED_STATUSES};
-
-/// One line of a ticket list. Serialises with the API's own field names so
-/// scripts written against Syncro read `--json` output without a mapping.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-pub struct TicketRow {
-    pub id: i64,
-    pub number: i64,
-    pub subject: String,
-    pub status: String,
-    pub priority: Option<String>,
-    pub problem_type: Option<String>,
-    pub customer_id: Option<i64>,
-    #[serde(rename = "customer_business_then_name")]
-    pub customer_name: String,
-    pub contact_id: Option<i64>,
-    #[serde(rename = "contact_fullname")]
-    pub contact_name: Option<String>,
-    pub user_id: Option<i64>,
-    #[serde(rename = "user_name")]
-    pub user_name: Option<String>,
-    pub created_at: Option<String>,
-    pub updated_at: Option<String>,
-    pub due_date: Option<String>,
-    pub resolved_at: Option<String>,
-}
-
-const TICKET_COLUMNS: &str = "t.id, t.number, t.subject, t.status, t.priority, t.problem_type, \
-     t.customer_id, t.customer_name, t.contact_id, t.contact_name, t.user_id, t.user_name, \
-     t.created_at, t.updated_at, t.due_date, t.resolved_at";
-
-impl TicketRow {
-    pub(crate) fn columns() -> &'static str {
-        TICKET_COLUMNS
-    }
-
-    pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
-        Ok(TicketRow {
-            id: r.get(0)?,
-            number: r.get(1)?,
-            subject: r.get(2)?,
-            status: r.get(3)?,
-            priority: r.get(4)?,
-            problem_type: r.get(5)?,
-            customer_id: r.get(6)?,
-            customer_name: r.get(7)?,
-            contact_id: r.get(8)?,
-            contact_name: r.get(9)?,
-            user_id: r.get(10)?,
-            user_name: r.get(11)?,
-            created_at: r.get(12)?,
-            updated_at: r.get(13)?,
-            due_date: r.get(14)?,
-            resolved_at: r.get(15)?,
-        })
-    }
-
-    pub fn is_open(&self) -> bool {
-        !CLOSED_STATUSES.contains(&self.status.as_str())
-    }
-}
+use crate::search::index;
+use crate::ticket_row::{TicketRow, TICKET_COLUMNS};
+use crate::Store;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -172,7 +112,7 @@ impl Store {
                 upsert_comment(tx, c)?;
             }
             for t in tickets {
-                reindex_ticket(tx, t.id)?;
+                index::ticket_changed(tx, t.id)?;
             }
             Ok(())
         })
@@ -194,7 +134,7 @@ impl Store {
         self.write(|tx| {
             let mut n = 0;
             for id in ids {
-                tx.execute("DELETE FROM ticket_fts WHERE rowid = ?1", [id])?;
+                index::ticket_removed(tx, *id)?;
                 n += tx.execute("DELETE FROM tickets WHERE id = ?1", [id])?;
             }
             Ok(n)
@@ -490,7 +430,7 @@ fn store_detail(tx: &Transaction<'_>, d: &TicketWithChildren) -> StoreResult<()>
          WHERE id = ?1",
         params![id, d.fetched_at],
     )?;
-    reindex_ticket(tx, id)
+    index::ticket_changed(tx, id)
 }
 
 /// Deletes the children of `ticket_id` in `table` whose ids are not in `keep`.
@@ -520,7 +460,7 @@ pub(crate) fn upsert_ticket_row(tx: &Transaction<'_>, t: &Ticket) -> StoreResult
         ids
     };
     for id in stale {
-        tx.execute("DELETE FROM ticket_fts WHERE rowid = ?1", [id])?;
+        index::ticket_removed(tx, id)?;
         tx.execute("DELETE FROM tickets WHERE id = ?1", [id])?;
     }
     let mut stmt = tx.prepare_cached(

@@ -1,31 +1,16 @@
 //! Full-text search over tickets: subject, problem type, customer name and
 //! the whole comment thread, one FTS5 row per ticket so bm25 ranks tickets.
+//!
+//! This module reads the index; [`index`] is the only code that writes it.
 
-use rusqlite::{OptionalExtension, Transaction};
+pub(crate) mod index;
+
+use rusqlite::OptionalExtension;
 use serde::Serialize;
 
 use crate::error::{StoreError, StoreResult};
-use crate::tickets::TicketRow;
+use crate::ticket_row::TicketRow;
 use crate::Store;
-
-/// Rebuilds the FTS row of one ticket from the cached ticket, its customer
-/// and its comments. Called by every upsert that touches any of them.
-pub(crate) fn reindex_ticket(tx: &Transaction<'_>, ticket_id: i64) -> StoreResult<()> {
-    tx.prepare_cached("DELETE FROM ticket_fts WHERE rowid = ?1")?
-        .execute([ticket_id])?;
-    tx.prepare_cached(
-        "INSERT INTO ticket_fts (rowid, subject, problem_type, customer, comments)
-         SELECT t.id, t.subject, COALESCE(t.problem_type, ''),
-                t.customer_name || COALESCE(' ' || NULLIF(c.fullname, t.customer_name), ''),
-                COALESCE((SELECT group_concat(COALESCE(m.subject, '') || ': ' || m.body, char(10))
-                          FROM (SELECT subject, body FROM comments WHERE ticket_id = t.id
-                                ORDER BY created_at, id) m), '')
-         FROM tickets t LEFT JOIN customers c ON c.id = t.customer_id
-         WHERE t.id = ?1",
-    )?
-    .execute([ticket_id])?;
-    Ok(())
-}
 
 /// Narrowing applied on top of the text match.
 #[derive(Debug, Clone)]
