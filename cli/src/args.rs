@@ -18,6 +18,19 @@ write is queued in the outbox and sent by syncrod.
 
 Exit codes: 0 ok, 1 error (nothing was queued), 2 usage error.";
 
+/// `syncro labor --help`, after the options.
+const LABOR_AFTER_HELP: &str = "\
+Each [labor.<type>] of the config with the product its bills use, as the
+cache knows it: name, category, retail price, and a flag when the id is
+not in the cache, is retired (disabled in Syncro) or is not a labor
+product. Then the labor products no type uses. syncrod lists the products
+after the open tickets, then hourly and in the daily sweep (`syncrod once`
+always does).
+
+Exit codes: 0 every configured product is known and current (also when
+the products were never mirrored: nothing to check against yet), 1 a
+configured product id is unknown or retired, 2 usage error.";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "syncro",
@@ -67,7 +80,7 @@ pub enum Command {
     /// Queue billing a ticket: comment, labor line, invoice, status Invoiced
     Bill(BillArgs),
     /// Labor types next to their products in the cache: unknown or retired ids
-    #[command(after_help = crate::commands::labor::AFTER_HELP)]
+    #[command(after_help = LABOR_AFTER_HELP)]
     Labor,
     /// Queue line item changes
     #[command(subcommand)]

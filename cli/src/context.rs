@@ -2,6 +2,7 @@
 //! helpers that resolve what users type (customers, tickets) against the
 //! cache.
 
+use std::cell::OnceCell;
 use std::fmt;
 
 use anyhow::{bail, Context as _, Result};
@@ -12,10 +13,6 @@ use syncro_store::{CustomerRow, Store, TicketRow};
 
 use crate::args::TicketRef;
 use crate::render::{self, Style};
-
-/// Where queries and plans get the cache from: the store itself, or one
-/// opened only once the input has been checked.
-pub use crate::commands::write::plan::{Cache, LazyStore};
 
 /// An error in how the command was typed: exits 2, like clap's own.
 #[derive(Debug)]
@@ -92,6 +89,55 @@ impl Ctx {
     pub fn heartbeat_max_age(&self) -> chrono::Duration {
         let secs = self.config.schedule.sync_interval_secs.saturating_mul(3);
         chrono::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000).max(30))
+    }
+}
+
+/// Where queries and plans get the cache from: an open [`Store`], or a
+/// [`LazyStore`] that opens it only when first needed.
+///
+/// The CLI uses the lazy one so that the checks which need no cache (an
+/// empty subject, a malformed time) fail first, as they always have; a
+/// caller that holds a store passes `&store`.
+pub trait Cache {
+    fn store(&self) -> Result<&Store>;
+}
+
+impl Cache for Store {
+    fn store(&self) -> Result<&Store> {
+        Ok(self)
+    }
+}
+
+/// The cache, opened by [`Ctx::store`] the first time it is asked for.
+pub struct LazyStore<'c> {
+    ctx: &'c Ctx,
+    store: OnceCell<Store>,
+}
+
+impl<'c> LazyStore<'c> {
+    pub fn new(ctx: &'c Ctx) -> LazyStore<'c> {
+        LazyStore {
+            ctx,
+            store: OnceCell::new(),
+        }
+    }
+
+    /// The store, opened now if nothing asked for it yet.
+    pub fn into_store(self) -> Result<Store> {
+        match self.store.into_inner() {
+            Some(store) => Ok(store),
+            None => self.ctx.store(),
+        }
+    }
+}
+
+impl Cache for LazyStore<'_> {
+    fn store(&self) -> Result<&Store> {
+        if let Some(store) = self.store.get() {
+            return Ok(store);
+        }
+        let store = self.ctx.store()?;
+        Ok(self.store.get_or_init(|| store))
     }
 }
 

@@ -13,6 +13,7 @@ mod freshness;
 mod read;
 mod render;
 mod tui;
+mod write;
 
 use std::process::ExitCode;
 

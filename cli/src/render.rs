@@ -213,6 +213,15 @@ pub fn truncate(s: &str, max: usize) -> String {
     }
 }
 
+/// The first letter in upper case: "remote" -> "Remote".
+pub fn title_case(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 /// One line of text: newlines and runs of spaces become single spaces.
 pub fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -358,6 +367,12 @@ mod tests {
         assert_eq!(qty(1.0), "1");
         assert_eq!(qty(1.5), "1.5");
         assert_eq!(qty(0.0), "0");
+    }
+
+    #[test]
+    fn labor_names_are_title_cased() {
+        assert_eq!(title_case("remote"), "Remote");
+        assert_eq!(title_case(""), "");
     }
 
     #[test]

@@ -11,19 +11,6 @@ use crate::context::{Ctx, LazyStore};
 use crate::read::labor::{self, LaborAnswer, LaborCheck};
 use crate::render::{self, Style};
 
-/// `syncro labor --help`, after the options.
-pub const AFTER_HELP: &str = "\
-Each [labor.<type>] of the config with the product its bills use, as the
-cache knows it: name, category, retail price, and a flag when the id is
-not in the cache, is retired (disabled in Syncro) or is not a labor
-product. Then the labor products no type uses. syncrod lists the products
-after the open tickets, then hourly and in the daily sweep (`syncrod once`
-always does).
-
-Exit codes: 0 every configured product is known and current (also when
-the products were never mirrored: nothing to check against yet), 1 a
-configured product id is unknown or retired, 2 usage error.";
-
 pub fn run(ctx: &Ctx) -> Result<ExitCode> {
     let answer = labor::query(ctx, &LazyStore::new(ctx))?;
     let code = if answer.problems > 0 {

@@ -15,8 +15,8 @@ use serde::Serialize;
 use syncro_store::{ProductRow, Store};
 
 use super::Freshness;
-use crate::commands::write::bill::line_name;
 use crate::context::{Cache, Ctx};
+use crate::render::title_case;
 
 /// The sync state of the catalogue.
 const PRODUCTS: &str = "products";
@@ -155,6 +155,15 @@ pub fn query(ctx: &Ctx, cache: &impl Cache) -> Result<LaborAnswer> {
         labor_types,
         unused_labor_products,
     })
+}
+
+/// The name of the line item a bill at this labor type adds (`syncro
+/// bill`, and the labor map's `line_name`).
+pub fn line_name(labor_key: &str, labor: &syncro_store::config::Labor) -> String {
+    labor
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("Labor - {}", title_case(labor_key)))
 }
 
 /// Whether syncrod has listed the whole catalogue at least once.

@@ -16,11 +16,11 @@ use syncro_store::Store;
 use super::lean::{Lean, WriteRow};
 use super::server::SyncroMcp;
 use super::tool_error::{for_tools, ToolError};
-use crate::commands::outbox::{act, waiting_on, Acted, Action};
-use crate::commands::write::wait::{self, steps_summary, WaitOutcome, Waited};
 use crate::context::{daemon_alive_at, not_cached, Ctx};
 use crate::read::Freshness;
 use crate::render::one_line;
+use crate::write::outbox::{act, waiting_on, Acted, Action};
+use crate::write::wait::{self, steps_summary, WaitOutcome, Waited};
 
 /// The longest a single `wait_for_write` blocks: clients time calls out.
 const MAX_WAIT_SECS: u64 = 600;

@@ -14,17 +14,15 @@ use super::lean::Lean;
 use super::server::{Cached, SyncroMcp};
 use super::tool_error::ToolError;
 use crate::args::TicketRef;
-use crate::commands::write::bill::{self, BillInput};
-use crate::commands::write::comment::{self, CommentInput};
-use crate::commands::write::invoice::{self, InvoiceCreateInput};
-use crate::commands::write::line_item::{
-    self, LineItemAddInput, LineItemRemoveInput, LineItemUpdateInput,
-};
-use crate::commands::write::plan::{Plan, Queued};
-use crate::commands::write::ticket::{self, CreateInput, UpdateInput};
-use crate::commands::write::timer::{self, TimerAddInput, TimerIdInput};
-use crate::commands::write::wait::load_items;
 use crate::context::{daemon_alive, Cache, Ctx};
+use crate::write::bill::{self, BillInput};
+use crate::write::comment::{self, CommentInput};
+use crate::write::invoice::{self, InvoiceCreateInput};
+use crate::write::line_item::{self, LineItemAddInput, LineItemRemoveInput, LineItemUpdateInput};
+use crate::write::plan::{Plan, Queued};
+use crate::write::ticket::{self, CreateInput, UpdateInput};
+use crate::write::timer::{self, TimerAddInput, TimerIdInput};
+use crate::write::wait::load_items;
 
 /// What a write tool queued (or, with `dry_run`, would queue).
 #[derive(Debug, Clone, Serialize, JsonSchema)]

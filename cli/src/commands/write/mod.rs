@@ -1,205 +1,189 @@
-//! Every write: validate, preview, confirm, queue in the outbox, and
-//! optionally wait for syncrod to send and verify it.
+//! The CLI's writes: `syncro comment`, `update`, `close`, `create`,
+//! `bill`, `line-item`, `timer` and `invoice create`.
 //!
-//! Nothing is queued unless every check passed and the user confirmed
-//! (or said `--yes`): a write that is wrong is refused here, where the
-//! user still is, not by the server minutes later when no one watches.
-//!
-//! Building a write is kept apart from the terminal so that every front
-//! end (the CLI; `syncro mcp` for AI agents) checks and describes a write
-//! the same way, with one implementation:
-//!
-//! - each command family's module has a plain input struct (no clap) and
-//!   `plan` functions that check it against the config and the cache and
-//!   return a [`plan::Plan`]: the outbox rows, their preview, and warnings;
-//! - [`plan::Plan::enqueue`] queues a plan, with no output and no questions;
-//! - [`wait::wait`] follows queued rows to a typed [`wait::WaitOutcome`];
-//! - the clap-facing functions re-exported here (`comment`, `bill`, ...)
-//!   turn arguments into the input (reading the comment text from stdin or
-//!   `$EDITOR`), plan, then show, confirm, enqueue and report through
-//!   [`plan::execute`].
+//! Each turns its arguments into the write core's input (reading the
+//! comment text from stdin or `$EDITOR`), plans it with
+//! [`crate::write`], then shows, confirms, queues and reports it through
+//! [`execute()`]. Nothing is queued unless every check passed and the user
+//! confirmed (or said `--yes`).
 
-pub mod bill;
-pub mod comment;
-mod input;
-pub mod invoice;
-pub mod line_item;
-pub mod plan;
-pub mod ticket;
-pub mod timer;
-pub mod wait;
+mod execute;
 
-pub use bill::bill;
-pub use comment::comment;
-pub use invoice::invoice_create;
-pub use line_item::line_item;
-pub use ticket::{close, create, update};
-pub use timer::timer;
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
 
-/// The front-end-neutral API on its own: plan from typed input, queue,
-/// wait; no terminal anywhere.
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
+use anyhow::{Context as _, Result};
 
-    use syncro_store::config::{Config, Env};
-    use syncro_store::model::Customer;
-    use syncro_store::outbox::Command;
-    use syncro_store::Store;
+use self::execute::execute;
+use crate::args::{
+    BillArgs, CloseArgs, CommentArgs, CreateArgs, InvoiceCreateArgs, LineItemCommand, TimerCommand,
+    UpdateArgs,
+};
+use crate::confirm;
+use crate::context::{usage, Ctx, LazyStore};
+use crate::write::{invoice, line_item, timer};
 
-    use super::bill::BillInput;
-    use super::comment::CommentInput;
-    use super::plan::{LazyStore, Queued};
-    use super::ticket::CreateInput;
-    use super::wait::WaitOutcome;
-    use crate::args::TicketRef;
-    use crate::context::Ctx;
+/// The write core under the paths it had when it lived here, for
+/// `syncro tui` (`crate::commands::write::{bill, comment, plan, ticket}`);
+/// new code imports [`crate::write`].
+pub(crate) use crate::write::{bill, comment, plan, ticket};
 
-    struct NoEnv;
-
-    impl Env for NoEnv {
-        fn var(&self, _: &str) -> Option<String> {
-            None
+/// The comment text: TEXT, `-` for stdin, or (on a terminal) the editor.
+fn read_text(text: Option<&str>) -> Result<String> {
+    match text {
+        Some("-") => {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .context("cannot read the comment from stdin")?;
+            Ok(s)
         }
+        Some(t) => Ok(t.to_string()),
+        None if std::io::stdin().is_terminal() => confirm::edit_text(&confirm::editor()),
+        None => Err(usage(
+            "no comment text: give TEXT, or `-` to read it from stdin (the editor opens only on a terminal)",
+        )),
     }
+}
 
-    fn ctx(dir: &std::path::Path) -> Ctx {
-        let path = dir.join("config.toml");
-        std::fs::write(
-            &path,
-            format!(
-                "tech = \"Jane Tech\"\ndb_path = {:?}\n\n[labor.remote]\nproduct_id = 9001\nrate = 125.0\n",
-                dir.join("cache.db")
-            ),
-        )
-        .unwrap();
-        Ctx::new(Config::load_with(Some(&path), &NoEnv).unwrap(), false)
-    }
+pub fn comment(ctx: &Ctx, a: CommentArgs) -> Result<ExitCode> {
+    let cache = LazyStore::new(ctx);
+    let input = comment::CommentInput {
+        ticket: a.ticket,
+        subject: a.subject,
+        // Read by `build` once the ticket is known.
+        body: String::new(),
+        hidden: a.hidden,
+        do_not_email: a.do_not_email,
+        tech: a.tech,
+    };
+    let text = a.text;
+    let plan = comment::build(ctx, &cache, input, |_| read_text(text.as_deref()))?;
+    execute(ctx, cache.into_store()?, plan, &a.write)
+}
 
-    #[test]
-    fn plans_queue_and_wait_without_a_terminal() {
-        let dir = tempfile::tempdir().unwrap();
-        let ctx = ctx(dir.path());
-        let mut store = Store::open(&ctx.config.db_path).unwrap();
-        let customer = serde_json::json!({"id": 10, "firstname": "Jerry", "lastname": "Burger"});
-        store
-            .upsert_customers(&[Customer::from_json(&customer).unwrap()])
-            .unwrap();
+pub fn update(ctx: &Ctx, a: UpdateArgs) -> Result<ExitCode> {
+    let cache = LazyStore::new(ctx);
+    let input = ticket::UpdateInput {
+        ticket: a.ticket,
+        status: a.status,
+        priority: a.priority,
+    };
+    let plan = ticket::plan_update(ctx, &cache, input)?;
+    execute(ctx, cache.into_store()?, plan, &a.write)
+}
 
-        let create = super::ticket::plan_create(
-            &ctx,
-            &store,
-            CreateInput {
-                customer: "Jerry Burger".into(),
-                subject: "Printer offline".into(),
-                problem_type: None,
-                priority: None,
-                body: None,
-            },
-        )
-        .unwrap();
-        assert_eq!(create.title(), "New ticket for Jerry Burger");
-        assert_eq!(create.target(), "a new ticket");
-        let Queued { ids, group, .. } = create.enqueue(&mut store, None).unwrap();
-        assert_eq!((ids.as_slice(), group), (&[1][..], None));
+pub fn close(ctx: &Ctx, a: CloseArgs) -> Result<ExitCode> {
+    let cache = LazyStore::new(ctx);
+    let plan = ticket::plan_close(ctx, &cache, ticket::CloseInput { ticket: a.ticket })?;
+    execute(ctx, cache.into_store()?, plan, &a.write)
+}
 
-        let bill = super::bill::plan(
-            &ctx,
-            &store,
-            BillInput {
-                ticket: TicketRef::Pending(1),
-                minutes: 45,
-                labor: "remote".into(),
-                rate: None,
-                comment: Some("Replaced the toner".into()),
-                subject: None,
-                hidden: false,
-                do_not_email: false,
-            },
-        )
-        .unwrap();
-        let kinds: Vec<&str> = bill
-            .steps()
-            .iter()
-            .map(|s| match s.command() {
-                Command::AddComment { .. } => "comment",
-                Command::AddLineItem { .. } => "line item",
-                Command::CreateInvoice { .. } => "invoice",
-                Command::UpdateTicket { .. } => "status",
-                _ => "other",
-            })
-            .collect();
-        assert_eq!(kinds, ["comment", "line item", "invoice", "status"]);
-        assert!(
-            bill.preview()
-                .contains("line item \"Labor - Remote\": 0.75 h x $125.00/h = $93.75"),
-            "{}",
-            bill.preview()
-        );
-        assert!(bill.warnings().is_empty());
-        let queued = bill.enqueue(&mut store, None).unwrap();
-        assert_eq!(queued.ids, [2, 3, 4, 5]);
-        assert_eq!(queued.group.as_deref(), Some("bill-2"));
+pub fn create(ctx: &Ctx, a: CreateArgs) -> Result<ExitCode> {
+    let cache = LazyStore::new(ctx);
+    let input = ticket::CreateInput {
+        customer: a.customer,
+        subject: a.subject,
+        problem_type: a.problem_type,
+        priority: a.priority,
+        body: a.body,
+    };
+    let plan = ticket::plan_create(ctx, &cache, input)?;
+    execute(ctx, cache.into_store()?, plan, &a.write)
+}
 
-        let waited = super::wait::wait(&store, &queued.ids, Duration::ZERO).unwrap();
-        assert_eq!(waited.items.len(), 4);
-        assert!(
-            matches!(&waited.outcome, WaitOutcome::TimedOut(i) if i.id == 2),
-            "{:?}",
-            waited.outcome
-        );
-        store.outbox_cancel(1, false).unwrap();
-        let waited = super::wait::wait(&store, &queued.ids, Duration::ZERO).unwrap();
-        assert!(
-            matches!(&waited.outcome, WaitOutcome::NeedsAttention(i) if i.id == 1),
-            "the create the bill waits on was cancelled: {:?}",
-            waited.outcome
-        );
-    }
+pub fn bill(ctx: &Ctx, a: BillArgs) -> Result<ExitCode> {
+    let cache = LazyStore::new(ctx);
+    let input = bill::BillInput {
+        ticket: a.ticket,
+        minutes: a.minutes,
+        labor: a.labor,
+        rate: a.rate,
+        comment: a.comment,
+        subject: a.subject,
+        hidden: a.hidden,
+        do_not_email: a.do_not_email,
+    };
+    let plan = bill::plan(ctx, &cache, input)?;
+    execute(ctx, cache.into_store()?, plan, &a.write)
+}
 
-    #[test]
-    fn errors_are_the_cli_ones_and_input_errors_come_before_the_cache() {
-        let dir = tempfile::tempdir().unwrap();
-        let ctx = ctx(dir.path());
-        // No cache yet: the input is still checked first.
-        let err = super::bill::plan(
-            &ctx,
-            &LazyStore::new(&ctx),
-            BillInput {
-                ticket: TicketRef::Number(32164),
-                minutes: 0,
-                labor: "remote".into(),
-                rate: None,
-                comment: None,
-                subject: None,
-                hidden: false,
-                do_not_email: false,
-            },
-        )
-        .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "--minutes must be positive, not 0; nothing queued"
-        );
+pub fn line_item(ctx: &Ctx, command: LineItemCommand) -> Result<ExitCode> {
+    let cache = LazyStore::new(ctx);
+    let (plan, write) = match command {
+        LineItemCommand::Add(a) => {
+            let input = line_item::LineItemAddInput {
+                ticket: a.ticket,
+                name: a.name,
+                description: a.description,
+                quantity: a.quantity,
+                price: a.price,
+                product: a.product,
+            };
+            (line_item::plan_add(ctx, &cache, input)?, a.write)
+        }
+        LineItemCommand::Update(a) => {
+            let input = line_item::LineItemUpdateInput {
+                ticket: a.ticket,
+                line_id: a.line_id,
+                quantity: a.quantity,
+                price: a.price,
+                name: a.name,
+                description: a.description,
+            };
+            (line_item::plan_update(ctx, &cache, input)?, a.write)
+        }
+        LineItemCommand::Remove(a) => {
+            let input = line_item::LineItemRemoveInput {
+                ticket: a.ticket,
+                line_id: a.line_id,
+            };
+            (line_item::plan_remove(ctx, &cache, input)?, a.write)
+        }
+    };
+    execute(ctx, cache.into_store()?, plan, &write)
+}
 
-        let store = Store::open(&ctx.config.db_path).unwrap();
-        let err = super::comment::plan(
-            &ctx,
-            &store,
-            CommentInput {
-                ticket: TicketRef::Number(32164),
-                subject: "Update".into(),
-                body: "hello".into(),
-                hidden: false,
-                do_not_email: false,
-                tech: None,
-            },
-        )
-        .unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("ticket #32164 is not in the cache"),
-            "{err}"
-        );
-    }
+pub fn timer(ctx: &Ctx, command: TimerCommand) -> Result<ExitCode> {
+    let cache = LazyStore::new(ctx);
+    let (plan, write) = match command {
+        TimerCommand::Add(a) => {
+            let input = timer::TimerAddInput {
+                ticket: a.ticket,
+                start: a.start,
+                end: a.end,
+                minutes: a.minutes,
+                notes: a.notes,
+                billable: a.billable,
+                labor: a.labor,
+                product: a.product,
+            };
+            (timer::plan_add(ctx, &cache, input)?, a.write)
+        }
+        TimerCommand::Charge(a) => {
+            let input = timer::TimerIdInput {
+                ticket: a.ticket,
+                timer_id: a.timer_id,
+            };
+            (timer::plan_charge(ctx, &cache, input)?, a.write)
+        }
+        TimerCommand::Delete(a) => {
+            let input = timer::TimerIdInput {
+                ticket: a.ticket,
+                timer_id: a.timer_id,
+            };
+            (timer::plan_delete(ctx, &cache, input)?, a.write)
+        }
+    };
+    execute(ctx, cache.into_store()?, plan, &write)
+}
+
+pub fn invoice_create(ctx: &Ctx, a: InvoiceCreateArgs) -> Result<ExitCode> {
+    let cache = LazyStore::new(ctx);
+    let plan = invoice::plan(
+        ctx,
+        &cache,
+        invoice::InvoiceCreateInput { ticket: a.ticket },
+    )?;
+    execute(ctx, cache.into_store()?, plan, &a.write)
 }

@@ -1,14 +1,12 @@
 //! `syncro invoice create`: an invoice from a ticket's uninvoiced line
 //! items.
 
-use std::process::ExitCode;
-
 use anyhow::Result;
 use syncro_store::outbox::Command;
 
-use super::plan::{execute, Cache, LazyStore, Plan};
-use crate::args::{InvoiceCreateArgs, TicketRef};
-use crate::context::{resolve_target, Ctx};
+use super::plan::Plan;
+use crate::args::TicketRef;
+use crate::context::{resolve_target, Cache, Ctx};
 use crate::render;
 
 /// An invoice for a ticket.
@@ -63,10 +61,4 @@ pub fn plan(_ctx: &Ctx, cache: &impl Cache, input: InvoiceCreateInput) -> Result
     plan.warnings = warnings;
     plan.footer = footer;
     Ok(plan)
-}
-
-pub fn invoice_create(ctx: &Ctx, a: InvoiceCreateArgs) -> Result<ExitCode> {
-    let cache = LazyStore::new(ctx);
-    let plan = plan(ctx, &cache, InvoiceCreateInput { ticket: a.ticket })?;
-    execute(ctx, cache.into_store()?, plan, &a.write)
 }

@@ -1,15 +1,13 @@
-//! `syncro update`, `close` and `create`: a ticket's own fields, and new
-//! tickets.
-
-use std::process::ExitCode;
+//! A ticket's own fields (`syncro update`, `close`), and new tickets
+//! (`syncro create`).
 
 use anyhow::{bail, Result};
 use syncro_store::outbox::{Command, NewItem, TicketFields};
 
 use super::input::{indent, nonempty, optional_nonempty};
-use super::plan::{execute, Cache, LazyStore, Plan, Step};
-use crate::args::{CloseArgs, CreateArgs, TicketRef, UpdateArgs};
-use crate::context::{resolve_customer, resolve_target, usage, Ctx, Target};
+use super::plan::{Plan, Step};
+use crate::args::TicketRef;
+use crate::context::{resolve_customer, resolve_target, usage, Cache, Ctx, Target};
 use crate::read::tickets::canonical;
 
 /// A status and/or priority change.
@@ -76,17 +74,6 @@ fn fields_plan(target: &Target, fields: TicketFields) -> Plan {
     )
 }
 
-pub fn update(ctx: &Ctx, a: UpdateArgs) -> Result<ExitCode> {
-    let cache = LazyStore::new(ctx);
-    let input = UpdateInput {
-        ticket: a.ticket,
-        status: a.status,
-        priority: a.priority,
-    };
-    let plan = plan_update(ctx, &cache, input)?;
-    execute(ctx, cache.into_store()?, plan, &a.write)
-}
-
 /// Setting a ticket to Resolved.
 #[derive(Debug, Clone)]
 pub struct CloseInput {
@@ -116,12 +103,6 @@ pub fn plan_close(_ctx: &Ctx, cache: &impl Cache, input: CloseInput) -> Result<P
         ));
     }
     Ok(plan)
-}
-
-pub fn close(ctx: &Ctx, a: CloseArgs) -> Result<ExitCode> {
-    let cache = LazyStore::new(ctx);
-    let plan = plan_close(ctx, &cache, CloseInput { ticket: a.ticket })?;
-    execute(ctx, cache.into_store()?, plan, &a.write)
 }
 
 /// A new ticket.
@@ -184,17 +165,4 @@ pub fn plan_create(_ctx: &Ctx, cache: &impl Cache, input: CreateInput) -> Result
         footer: Vec::new(),
         warnings: Vec::new(),
     })
-}
-
-pub fn create(ctx: &Ctx, a: CreateArgs) -> Result<ExitCode> {
-    let cache = LazyStore::new(ctx);
-    let input = CreateInput {
-        customer: a.customer,
-        subject: a.subject,
-        problem_type: a.problem_type,
-        priority: a.priority,
-        body: a.body,
-    };
-    let plan = plan_create(ctx, &cache, input)?;
-    execute(ctx, cache.into_store()?, plan, &a.write)
 }

@@ -1,15 +1,14 @@
 //! `--wait`: following queued rows until syncrod has sent and verified
-//! them, one ends badly, or time runs out ([`wait`]), and telling the user
-//! how it went ([`report`]).
+//! them, one ends badly, or time runs out ([`wait`]). Telling the user how
+//! it went is each front end's (the CLI's `commands::write`, `syncro mcp`'s
+//! `wait_for_write`).
 
-use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
-use syncro_store::outbox::{OutboxItem, RetryPlan, State};
+use syncro_store::outbox::{OutboxItem, State};
 use syncro_store::Store;
 
-use crate::context::{daemon_alive_at, Ctx};
 use crate::render;
 
 /// The outbox rows `ids`, as they stand now.
@@ -80,85 +79,6 @@ pub fn wait(store: &Store, ids: &[i64], timeout: Duration) -> Result<Waited> {
             WaitOutcome::Verified
         };
         return Ok(Waited { outcome, items });
-    }
-}
-
-/// Prints how the wait went (JSON: the items) and picks the exit code.
-pub(super) fn report(
-    ctx: &Ctx,
-    store: &Store,
-    ids: &[i64],
-    waited: Waited,
-    timeout: Duration,
-) -> Result<ExitCode> {
-    let Waited { outcome, items } = waited;
-    if ctx.json {
-        render::print_json(&items)?;
-    }
-    match outcome {
-        WaitOutcome::Verified => {
-            if !ctx.json {
-                render::print(&format!(
-                    "done: {} sent and verified\n",
-                    ids.iter()
-                        .map(|i| format!("#{i}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))?;
-                // Landed, with differences that do not hold anything up
-                // (a reworded comment): worth knowing, not an error.
-                for i in &items {
-                    if let Some(d) = i.result.describe_differences() {
-                        render::note(&format!("note: #{} landed with differences: {d}", i.id));
-                    }
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        WaitOutcome::NeedsAttention(item) => {
-            let reason = item
-                .last_error
-                .as_deref()
-                .map(render::one_line)
-                .unwrap_or_else(|| "no reason recorded".into());
-            let fix = match item.state {
-                State::Held => format!(
-                    "release it with `syncro outbox release {0}` or cancel it with `syncro outbox cancel {0}`",
-                    item.id
-                ),
-                State::Failed => format!(
-                    "`syncro outbox retry {0}` ({1}), or `syncro outbox cancel {0}`",
-                    item.id,
-                    RetryPlan::for_item(&item).describe()
-                ),
-                // The daemon's sentence already names the commands.
-                State::Differs | State::Uncertain => String::new(),
-                _ => "see `syncro outbox --all`".into(),
-            };
-            render::note(&format!(
-                "error: #{} {}: {reason}\n{}{fix}",
-                item.id,
-                item.state,
-                steps_summary(&items)
-            ));
-            Ok(ExitCode::FAILURE)
-        }
-        WaitOutcome::TimedOut(item) => {
-            // Judged now, not when the command started: the wait took a while.
-            let alive = daemon_alive_at(ctx, store.heartbeat()?.as_ref(), ctx.clock());
-            render::note(&format!(
-                "error: #{} still {} after {} s; it stays in the outbox (see `syncro outbox`{})",
-                item.id,
-                item.state,
-                timeout.as_secs(),
-                if alive {
-                    ""
-                } else {
-                    "; syncrod is not running"
-                }
-            ));
-            Ok(ExitCode::FAILURE)
-        }
     }
 }
 

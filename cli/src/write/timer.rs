@@ -1,15 +1,13 @@
 //! `syncro timer add|charge|delete`: a ticket's timer entries.
 
-use std::process::ExitCode;
-
 use anyhow::{bail, Result};
 use syncro_store::outbox::Command;
 use syncro_store::Store;
 
 use super::input::{labor, optional_nonempty, when};
-use super::plan::{execute, Cache, LazyStore, Plan};
-use crate::args::{TicketRef, TimerCommand};
-use crate::context::{resolve_target, usage, Ctx, Target};
+use super::plan::Plan;
+use crate::args::TicketRef;
+use crate::context::{resolve_target, usage, Cache, Ctx, Target};
 use crate::render;
 
 /// A timer entry. Times are as typed: RFC 3339, `YYYY-MM-DD HH:MM[:SS]` or
@@ -180,38 +178,4 @@ fn cached_timer(store: &Store, target: &Target, timer_id: i64) -> Result<bool> {
             row.number
         ),
     }
-}
-
-pub fn timer(ctx: &Ctx, command: TimerCommand) -> Result<ExitCode> {
-    let cache = LazyStore::new(ctx);
-    let (plan, write) = match command {
-        TimerCommand::Add(a) => {
-            let input = TimerAddInput {
-                ticket: a.ticket,
-                start: a.start,
-                end: a.end,
-                minutes: a.minutes,
-                notes: a.notes,
-                billable: a.billable,
-                labor: a.labor,
-                product: a.product,
-            };
-            (plan_add(ctx, &cache, input)?, a.write)
-        }
-        TimerCommand::Charge(a) => {
-            let input = TimerIdInput {
-                ticket: a.ticket,
-                timer_id: a.timer_id,
-            };
-            (plan_charge(ctx, &cache, input)?, a.write)
-        }
-        TimerCommand::Delete(a) => {
-            let input = TimerIdInput {
-                ticket: a.ticket,
-                timer_id: a.timer_id,
-            };
-            (plan_delete(ctx, &cache, input)?, a.write)
-        }
-    };
-    execute(ctx, cache.into_store()?, plan, &write)
 }

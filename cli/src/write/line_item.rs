@@ -1,15 +1,13 @@
 //! `syncro line-item add|update|remove`: a ticket's line items.
 
-use std::process::ExitCode;
-
 use anyhow::{bail, Result};
 use syncro_store::outbox::Command;
 use syncro_store::Store;
 
 use super::input::{cents, check_price, check_quantity, nonempty};
-use super::plan::{execute, Cache, LazyStore, Plan};
-use crate::args::{LineItemCommand, TicketRef};
-use crate::context::{resolve_target, usage, Ctx, Target};
+use super::plan::Plan;
+use crate::args::TicketRef;
+use crate::context::{resolve_target, usage, Cache, Ctx, Target};
 use crate::render;
 
 /// A new line item.
@@ -191,40 +189,4 @@ fn cached_line(store: &Store, target: &Target, line_id: i64) -> Result<bool> {
             row.number
         ),
     }
-}
-
-pub fn line_item(ctx: &Ctx, command: LineItemCommand) -> Result<ExitCode> {
-    let cache = LazyStore::new(ctx);
-    let (plan, write) = match command {
-        LineItemCommand::Add(a) => {
-            let input = LineItemAddInput {
-                ticket: a.ticket,
-                name: a.name,
-                description: a.description,
-                quantity: a.quantity,
-                price: a.price,
-                product: a.product,
-            };
-            (plan_add(ctx, &cache, input)?, a.write)
-        }
-        LineItemCommand::Update(a) => {
-            let input = LineItemUpdateInput {
-                ticket: a.ticket,
-                line_id: a.line_id,
-                quantity: a.quantity,
-                price: a.price,
-                name: a.name,
-                description: a.description,
-            };
-            (plan_update(ctx, &cache, input)?, a.write)
-        }
-        LineItemCommand::Remove(a) => {
-            let input = LineItemRemoveInput {
-                ticket: a.ticket,
-                line_id: a.line_id,
-            };
-            (plan_remove(ctx, &cache, input)?, a.write)
-        }
-    };
-    execute(ctx, cache.into_store()?, plan, &write)
 }

@@ -73,15 +73,6 @@ pub(super) fn labor<'c>(
     )
 }
 
-/// "remote" -> "Remote".
-pub(super) fn title_case(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
-}
-
 /// Minutes as decimal hours, rounded to 2 places (45 -> 0.75).
 pub(super) fn hours(minutes: i64) -> f64 {
     (minutes as f64 / 60.0 * 100.0).round() / 100.0
@@ -139,12 +130,6 @@ mod tests {
         assert_eq!(hours(20), 0.33);
         assert_eq!(hours(90), 1.5);
         assert_eq!(hours(1), 0.02);
-    }
-
-    #[test]
-    fn labor_names_are_title_cased() {
-        assert_eq!(title_case("remote"), "Remote");
-        assert_eq!(title_case(""), "");
     }
 
     #[test]

@@ -1,69 +1,13 @@
 //! A write as data ([`Plan`]: the outbox rows and how to describe them),
-//! queueing it ([`Plan::enqueue`]), and the terminal side of a write
-//! ([`execute`]: show, confirm, queue, report, and `--wait`).
+//! and queueing it ([`Plan::enqueue`]). The terminal side of a write
+//! (show, confirm, queue, report, `--wait`) is the CLI's
+//! (`commands::write`).
 
-use std::cell::OnceCell;
-use std::process::ExitCode;
-use std::time::Duration;
-
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result};
 use syncro_store::outbox::{Command, NewItem};
 use syncro_store::Store;
 
-use super::wait;
-use crate::args::WriteOpts;
-use crate::confirm;
-use crate::context::{daemon_alive, Ctx, Target};
-use crate::render;
-
-/// Where a plan gets the cache from: an open [`Store`], or a [`LazyStore`]
-/// that opens it only when the plan first needs it.
-///
-/// The CLI uses the lazy one so that the checks which need no cache (an
-/// empty subject, a malformed time) fail first, as they always have; a
-/// caller that holds a store passes `&store`.
-pub trait Cache {
-    fn store(&self) -> Result<&Store>;
-}
-
-impl Cache for Store {
-    fn store(&self) -> Result<&Store> {
-        Ok(self)
-    }
-}
-
-/// The cache, opened by [`Ctx::store`] the first time it is asked for.
-pub struct LazyStore<'c> {
-    ctx: &'c Ctx,
-    store: OnceCell<Store>,
-}
-
-impl<'c> LazyStore<'c> {
-    pub fn new(ctx: &'c Ctx) -> LazyStore<'c> {
-        LazyStore {
-            ctx,
-            store: OnceCell::new(),
-        }
-    }
-
-    /// The store, opened now if no plan asked for it yet.
-    pub fn into_store(self) -> Result<Store> {
-        match self.store.into_inner() {
-            Some(store) => Ok(store),
-            None => self.ctx.store(),
-        }
-    }
-}
-
-impl Cache for LazyStore<'_> {
-    fn store(&self) -> Result<&Store> {
-        if let Some(store) = self.store.get() {
-            return Ok(store);
-        }
-        let store = self.ctx.store()?;
-        Ok(self.store.get_or_init(|| store))
-    }
-}
+use crate::context::{Ctx, Target};
 
 /// One outbox row to queue and how the preview describes it.
 #[derive(Debug, Clone)]
@@ -278,100 +222,4 @@ impl Plan {
             send_after,
         })
     }
-}
-
-/// Shows, confirms, queues, reports and (with `--wait`) follows a plan.
-pub(super) fn execute(
-    ctx: &Ctx,
-    mut store: Store,
-    plan: Plan,
-    opts: &WriteOpts,
-) -> Result<ExitCode> {
-    let warn = |w: &str| render::note(&ctx.err_style.yellow(&format!("warning: {w}")));
-    if opts.dry_run {
-        if ctx.json {
-            render::print_json(&plan.dry_run())?;
-        } else {
-            render::print(&plan.preview())?;
-            for w in plan.warnings() {
-                warn(w);
-            }
-            render::note("--dry-run: nothing queued");
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-    if !opts.yes {
-        render::note(plan.preview().trim_end());
-        for w in plan.warnings() {
-            warn(w);
-        }
-        confirm::confirm(false, "Queue this?")?;
-    } else {
-        for w in plan.warnings() {
-            warn(w);
-        }
-    }
-    let descriptions: Vec<String> = plan.steps().iter().map(Step::summary).collect();
-    let is_create = matches!(
-        plan.steps().first().map(Step::command),
-        Some(Command::CreateTicket { .. })
-    );
-    let target = plan.target().to_string();
-    let footer = plan.footer().to_vec();
-    // `--wait` means "send it now and tell me": no undo window.
-    let send_after = plan.send_after(ctx, opts.wait.is_some());
-    let window_skipped = opts.wait.is_some() && plan.customer_visible() && ctx.config.undo_secs > 0;
-    let Queued {
-        ids,
-        group,
-        send_after,
-    } = plan.enqueue(&mut store, send_after)?;
-
-    let (Some(&first), Some(first_text)) = (ids.first(), descriptions.first()) else {
-        bail!("nothing was queued");
-    };
-    if !ctx.json {
-        let mut out = String::new();
-        if is_create {
-            out.push_str(&format!("queued as @{first}: {first_text}\n"));
-            out.push_str(&format!(
-                "use @{first} as the TICKET of further writes until it has a number\n"
-            ));
-        } else if ids.len() == 1 {
-            out.push_str(&format!("queued #{first} on {target}: {first_text}\n"));
-        } else {
-            out.push_str(&format!(
-                "queued {} on {target}:\n",
-                group.unwrap_or_default()
-            ));
-            for (id, d) in ids.iter().zip(&descriptions) {
-                out.push_str(&format!("  #{id}  {d}\n"));
-            }
-        }
-        for f in &footer {
-            out.push_str(&format!("{f}\n"));
-        }
-        render::print(&out)?;
-        if send_after.is_some() {
-            render::note(&format!(
-                "sending in {} s: `syncro undo` takes it back",
-                ctx.config.undo_secs
-            ));
-        } else if window_skipped {
-            render::note("--wait: sent without the undo window");
-        }
-    }
-    let alive = daemon_alive(ctx, store.heartbeat()?.as_ref());
-    if !alive {
-        render::note("note: syncrod is not running; this waits in the outbox until it starts");
-    }
-    let Some(secs) = opts.wait else {
-        if ctx.json {
-            render::print_json(&wait::load_items(&store, &ids)?)?;
-        }
-        return Ok(ExitCode::SUCCESS);
-    };
-    let timeout = Duration::from_secs(secs);
-    let waited = wait::wait(&store, &ids, timeout)?;
-    wait::report(ctx, &store, &ids, waited, timeout)
 }

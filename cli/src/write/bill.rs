@@ -2,18 +2,16 @@
 //! optional comment, the labor line item, the invoice, and the status
 //! Invoiced. A step that fails holds the ones after it.
 
-use std::process::ExitCode;
-
 use anyhow::{bail, Result};
 use syncro_store::outbox::{Command, TicketFields};
 
 use super::comment;
-use super::input::{cents, hours, labor, nonempty, title_case};
-use super::plan::{execute, Cache, LazyStore, Plan, Step};
-use crate::args::{BillArgs, TicketRef};
-use crate::context::{resolve_target, Ctx};
-use crate::read::labor::bill_warning;
-use crate::render;
+use super::input::{cents, hours, labor, nonempty};
+use super::plan::{Plan, Step};
+use crate::args::TicketRef;
+use crate::context::{resolve_target, Cache, Ctx};
+use crate::read::labor::{bill_warning, line_name};
+use crate::render::{self, title_case};
 
 /// Time worked, billed at a configured labor type.
 #[derive(Debug, Clone)]
@@ -34,14 +32,6 @@ pub struct BillInput {
     pub hidden: bool,
     /// The comment is not emailed to the customer.
     pub do_not_email: bool,
-}
-
-/// The name of the line item a bill at this labor type adds.
-pub fn line_name(labor_key: &str, labor: &syncro_store::config::Labor) -> String {
-    labor
-        .name
-        .clone()
-        .unwrap_or_else(|| format!("Labor - {}", title_case(labor_key)))
 }
 
 /// Checks a bill and plans its steps.
@@ -167,20 +157,4 @@ pub fn plan(ctx: &Ctx, cache: &impl Cache, input: BillInput) -> Result<Plan> {
         )],
         warnings,
     })
-}
-
-pub fn bill(ctx: &Ctx, a: BillArgs) -> Result<ExitCode> {
-    let cache = LazyStore::new(ctx);
-    let input = BillInput {
-        ticket: a.ticket,
-        minutes: a.minutes,
-        labor: a.labor,
-        rate: a.rate,
-        comment: a.comment,
-        subject: a.subject,
-        hidden: a.hidden,
-        do_not_email: a.do_not_email,
-    };
-    let plan = plan(ctx, &cache, input)?;
-    execute(ctx, cache.into_store()?, plan, &a.write)
 }

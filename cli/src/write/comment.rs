@@ -1,16 +1,12 @@
-//! `syncro comment`: a comment on a ticket.
+//! A comment on a ticket (`syncro comment`, `queue_comment`).
 
-use std::io::{IsTerminal, Read};
-use std::process::ExitCode;
-
-use anyhow::{bail, Context as _, Result};
+use anyhow::{bail, Result};
 use syncro_store::outbox::Command;
 
 use super::input::{indent, nonempty, optional_nonempty};
-use super::plan::{execute, Cache, LazyStore, Plan};
-use crate::args::{CommentArgs, TicketRef};
-use crate::confirm;
-use crate::context::{resolve_target, usage, Ctx};
+use super::plan::Plan;
+use crate::args::TicketRef;
+use crate::context::{resolve_target, Cache, Ctx};
 
 /// A comment, as typed.
 #[derive(Debug, Clone)]
@@ -28,7 +24,7 @@ pub struct CommentInput {
 }
 
 /// Checks a comment and plans it (`syncro mcp`; the CLI goes through
-/// `build` to read the text midway).
+/// [`build`] to read the text midway).
 pub fn plan(ctx: &Ctx, cache: &impl Cache, input: CommentInput) -> Result<Plan> {
     build(ctx, cache, input, Ok)
 }
@@ -36,7 +32,7 @@ pub fn plan(ctx: &Ctx, cache: &impl Cache, input: CommentInput) -> Result<Plan> 
 /// [`plan`], with the text coming from `text` (given the input's body)
 /// only once the subject and the ticket are known good: the CLI opens an
 /// editor then, never for a ticket that does not exist.
-fn build(
+pub fn build(
     ctx: &Ctx,
     cache: &impl Cache,
     input: CommentInput,
@@ -91,38 +87,4 @@ pub(super) fn preview(
         },
         indent(body)
     )
-}
-
-/// The comment text: TEXT, `-` for stdin, or (on a terminal) the editor.
-fn read_text(text: Option<&str>) -> Result<String> {
-    match text {
-        Some("-") => {
-            let mut s = String::new();
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .context("cannot read the comment from stdin")?;
-            Ok(s)
-        }
-        Some(t) => Ok(t.to_string()),
-        None if std::io::stdin().is_terminal() => confirm::edit_text(&confirm::editor()),
-        None => Err(usage(
-            "no comment text: give TEXT, or `-` to read it from stdin (the editor opens only on a terminal)",
-        )),
-    }
-}
-
-pub fn comment(ctx: &Ctx, a: CommentArgs) -> Result<ExitCode> {
-    let cache = LazyStore::new(ctx);
-    let input = CommentInput {
-        ticket: a.ticket,
-        subject: a.subject,
-        // Read by `build` once the ticket is known.
-        body: String::new(),
-        hidden: a.hidden,
-        do_not_email: a.do_not_email,
-        tech: a.tech,
-    };
-    let text = a.text;
-    let plan = build(ctx, &cache, input, |_| read_text(text.as_deref()))?;
-    execute(ctx, cache.into_store()?, plan, &a.write)
 }
