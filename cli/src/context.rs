@@ -265,15 +265,6 @@ impl Target {
     }
 }
 
-fn row_label(t: &TicketRow) -> String {
-    format!(
-        "#{} {} ({})",
-        t.number,
-        render::one_line(&t.subject),
-        t.customer_name
-    )
-}
-
 /// Resolves a TICKET argument for a write.
 pub fn resolve_target(store: &Store, r: TicketRef) -> Result<Target> {
     match r {
@@ -283,7 +274,7 @@ pub fn resolve_target(store: &Store, r: TicketRef) -> Result<Target> {
                 ticket_id: Some(row.id),
                 ticket_number: Some(row.number),
                 depends_on: None,
-                label: row_label(&row),
+                label: render::ticket::label(&row),
                 row: Some(row),
             })
         }
@@ -314,7 +305,7 @@ pub fn resolve_target(store: &Store, r: TicketRef) -> Result<Target> {
                         depends_on: None,
                         label: row
                             .as_ref()
-                            .map(row_label)
+                            .map(render::ticket::label)
                             .unwrap_or_else(|| format!("#{num} {subject}")),
                         row,
                     })

@@ -98,7 +98,7 @@ pub fn show(ctx: &Ctx, args: CustomerArgs) -> Result<ExitCode> {
         .iter()
         .map(|t| (&t.ticket, t.pending_writes))
         .collect();
-    for line in render::ticket_lines(&rows, style) {
+    for line in render::ticket::lines(&rows, style) {
         out.push_str(&format!("  {line}\n"));
     }
     out.push_str(&format!("\n{}\n", style.bold("Unpaid invoices")));

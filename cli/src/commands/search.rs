@@ -42,7 +42,7 @@ pub fn run(ctx: &Ctx, args: SearchArgs) -> Result<ExitCode> {
             .iter()
             .map(|f| (&f.hit.ticket, f.pending_writes))
             .collect();
-        let lines = render::ticket_lines(&rows, ctx.style);
+        let lines = render::ticket::lines(&rows, ctx.style);
         let mut out = String::new();
         for (line, f) in lines.iter().zip(&found.tickets) {
             out.push_str(line);

@@ -35,7 +35,7 @@ pub fn run(ctx: &Ctx, args: TicketsArgs) -> Result<ExitCode> {
             .map(|t| (&t.ticket, t.pending_writes))
             .collect();
         let mut out = String::new();
-        for line in render::ticket_lines(&rows, ctx.style) {
+        for line in render::ticket::lines(&rows, ctx.style) {
             out.push_str(&line);
             out.push('\n');
         }

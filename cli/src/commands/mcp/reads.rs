@@ -504,11 +504,12 @@ impl SyncroMcp {
                 .ticket_detail(a.number)?
                 .ok_or_else(|| not_cached(a.number))?;
             let labor: Vec<i64> = ctx.config.labor.values().map(|l| l.product_id).collect();
-            let path = crate::commands::log::log_path(std::path::Path::new(""), &detail, ctx.now);
+            let path =
+                crate::render::session_log::log_path(std::path::Path::new(""), &detail, ctx.now);
             Ok(Lean(SessionLog {
                 freshness: Freshness::of(ctx, store, &["tickets"]),
                 path: path.display().to_string(),
-                markdown: crate::commands::log::markdown(&detail, &labor),
+                markdown: crate::render::session_log::markdown(&detail, &labor),
             }))
         })
         .await

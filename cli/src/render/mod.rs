@@ -4,6 +4,12 @@
 //! set. Times show in the local zone (`TZ`); relative ages are computed
 //! against the command's `now` ([`crate::context::Ctx::now`]), which
 //! `SYNCRO_NOW` overrides so output can be made deterministic.
+//!
+//! A ticket is rendered in [`ticket`] (its label, list lines and detail
+//! view) and, as a markdown document, in [`session_log`].
+
+pub mod session_log;
+pub mod ticket;
 
 use std::io::{IsTerminal, Write};
 
@@ -11,7 +17,6 @@ use chrono::{DateTime, Local, Utc};
 use comfy_table::{presets, Cell, CellAlignment, Table};
 use serde::Serialize;
 use syncro_store::outbox::{OutboxItem, State};
-use syncro_store::TicketRow;
 
 fn no_color_env() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
@@ -227,63 +232,13 @@ pub fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn pad(s: &str, width: usize) -> String {
+pub(crate) fn pad(s: &str, width: usize) -> String {
     let n = s.chars().count();
     if n >= width {
         s.to_string()
     } else {
         format!("{s}{}", " ".repeat(width - n))
     }
-}
-
-const STATUS_MAX: usize = 20;
-const CUSTOMER_MAX: usize = 24;
-
-/// Ticket lines as people read them:
-/// `#32164  New        Jerry Burger           Own cloud thing again`,
-/// each with the number of writes still pending on it (`[2 pending]`).
-pub fn ticket_lines(tickets: &[(&TicketRow, i64)], style: Style) -> Vec<String> {
-    let num_w = tickets
-        .iter()
-        .map(|(t, _)| format!("#{}", t.number).len())
-        .max()
-        .unwrap_or(0);
-    let status_w = tickets
-        .iter()
-        .map(|(t, _)| t.status.chars().count().min(STATUS_MAX))
-        .max()
-        .unwrap_or(0)
-        .max(10);
-    let cust_w = tickets
-        .iter()
-        .map(|(t, _)| t.customer_name.chars().count().min(CUSTOMER_MAX))
-        .max()
-        .unwrap_or(0)
-        .max(12);
-    tickets
-        .iter()
-        .map(|(t, pending)| {
-            let num = pad(&format!("#{}", t.number), num_w);
-            let status = truncate(&t.status, STATUS_MAX);
-            let status_padding = " ".repeat(status_w - status.chars().count());
-            let customer = pad(&truncate(&t.customer_name, CUSTOMER_MAX), cust_w);
-            let marker = if *pending > 0 {
-                format!("  {}", style.yellow(&format!("[{pending} pending]")))
-            } else {
-                String::new()
-            };
-            format!(
-                "{}  {}{}  {}  {}{marker}",
-                style.bold(&num),
-                style.status(&status),
-                status_padding,
-                customer,
-                one_line(&t.subject)
-            )
-            .trim_end()
-            .to_string()
-        })
-        .collect()
 }
 
 /// A borderless table with two spaces between columns. `right` lists the
