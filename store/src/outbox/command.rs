@@ -192,8 +192,41 @@ impl Command {
 
     /// Field updates can conflict with someone else's edit; appends
     /// (comments, line items, timers) cannot.
+    ///
+    /// Like every question about a kind, this lists every kind: a new one
+    /// does not compile until it has an answer.
     pub fn can_conflict(&self) -> bool {
-        matches!(self, Command::UpdateTicket { .. })
+        match self {
+            Command::UpdateTicket { .. } => true,
+            Command::AddComment { .. }
+            | Command::CreateTicket { .. }
+            | Command::AddLineItem { .. }
+            | Command::UpdateLineItem { .. }
+            | Command::RemoveLineItem { .. }
+            | Command::AddTimer { .. }
+            | Command::UpdateTimer { .. }
+            | Command::DeleteTimer { .. }
+            | Command::ChargeTimer { .. }
+            | Command::CreateInvoice {} => false,
+        }
+    }
+
+    /// Whether this write creates a ticket: until it lands, writes on
+    /// that ticket name it by this item's id (`@ID`) and wait for it.
+    pub fn creates_ticket(&self) -> bool {
+        match self {
+            Command::CreateTicket { .. } => true,
+            Command::AddComment { .. }
+            | Command::UpdateTicket { .. }
+            | Command::AddLineItem { .. }
+            | Command::UpdateLineItem { .. }
+            | Command::RemoveLineItem { .. }
+            | Command::AddTimer { .. }
+            | Command::UpdateTimer { .. }
+            | Command::DeleteTimer { .. }
+            | Command::ChargeTimer { .. }
+            | Command::CreateInvoice {} => false,
+        }
     }
 }
 
@@ -202,5 +235,117 @@ fn truncate(s: &str, max: usize) -> String {
         s.to_string()
     } else {
         format!("{}…", s.chars().take(max - 1).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One of each kind.
+    fn samples() -> Vec<Command> {
+        vec![
+            Command::AddComment {
+                subject: "Update".into(),
+                body: "Rebooted the router".into(),
+                hidden: false,
+                do_not_email: false,
+                tech: None,
+            },
+            Command::UpdateTicket {
+                fields: TicketFields {
+                    status: Some("Resolved".into()),
+                    ..TicketFields::default()
+                },
+            },
+            Command::CreateTicket {
+                customer_id: 10,
+                subject: "Printer offline".into(),
+                problem_type: None,
+                priority: None,
+                status: None,
+                body: None,
+            },
+            Command::AddLineItem {
+                product_id: Some(9001),
+                name: "Labor - Remote".into(),
+                description: "Remote labor, 45 min".into(),
+                quantity: 0.75,
+                price_retail: 125.0,
+            },
+            Command::UpdateLineItem {
+                line_item_id: 7,
+                quantity: Some(1.0),
+                price_retail: None,
+                name: None,
+                description: None,
+            },
+            Command::RemoveLineItem { line_item_id: 7 },
+            Command::AddTimer {
+                start_at: "2026-03-10T09:00:00.000Z".into(),
+                end_at: "2026-03-10T09:45:00.000Z".into(),
+                notes: None,
+                billable: true,
+                product_id: None,
+            },
+            Command::UpdateTimer {
+                timer_id: 3,
+                start_at: None,
+                end_at: None,
+                notes: Some("onsite".into()),
+                billable: None,
+                product_id: None,
+            },
+            Command::DeleteTimer { timer_id: 3 },
+            Command::ChargeTimer { timer_id: 3 },
+            Command::CreateInvoice {},
+        ]
+    }
+
+    /// The `kind` column is the payload's serde tag: the outbox is queried
+    /// by it, and the daemon reads the payload back by it.
+    #[test]
+    fn every_kind_is_its_serde_tag() -> Result<(), serde_json::Error> {
+        // Lists every kind, so a new one does not compile until it has a
+        // place here; `samples` must then hold one of it.
+        let index = |c: &Command| match c {
+            Command::AddComment { .. } => 0,
+            Command::UpdateTicket { .. } => 1,
+            Command::CreateTicket { .. } => 2,
+            Command::AddLineItem { .. } => 3,
+            Command::UpdateLineItem { .. } => 4,
+            Command::RemoveLineItem { .. } => 5,
+            Command::AddTimer { .. } => 6,
+            Command::UpdateTimer { .. } => 7,
+            Command::DeleteTimer { .. } => 8,
+            Command::ChargeTimer { .. } => 9,
+            Command::CreateInvoice {} => 10,
+        };
+        let mut seen = [false; 11];
+        for c in samples() {
+            seen[index(&c)] = true;
+            let json = serde_json::to_value(&c)?;
+            assert_eq!(json["kind"], c.kind(), "{c:?}");
+            assert_eq!(serde_json::from_value::<Command>(json)?, c);
+            assert!(!c.describe().is_empty(), "{c:?}");
+        }
+        assert!(seen.iter().all(|s| *s), "a kind has no sample: {seen:?}");
+        Ok(())
+    }
+
+    #[test]
+    fn only_field_updates_conflict_and_only_a_create_creates() {
+        for c in samples() {
+            assert_eq!(
+                c.can_conflict(),
+                matches!(c, Command::UpdateTicket { .. }),
+                "{c:?}"
+            );
+            assert_eq!(
+                c.creates_ticket(),
+                matches!(c, Command::CreateTicket { .. }),
+                "{c:?}"
+            );
+        }
     }
 }
