@@ -37,14 +37,14 @@ fn ticket_label(item: &OutboxItem, lookup: &Lookup<'_>) -> String {
     if let Some(n) = item.ticket_number {
         return format!("#{n}");
     }
-    if item.kind == "create_ticket" {
+    if item.command.creates_ticket() {
         return "new".into();
     }
     let mut next = item.depends_on;
     let mut hops = 0;
     while let Some(id) = next {
         match lookup.get(id) {
-            Some(dep) if dep.kind == "create_ticket" => return format!("@{id}"),
+            Some(dep) if dep.command.creates_ticket() => return format!("@{id}"),
             Some(dep) if hops < 100 => {
                 next = dep.depends_on;
                 hops += 1;

@@ -148,7 +148,7 @@ pub fn detail(d: &TicketDetail, view: Shown<'_>, comments: CommentCount, style: 
         ));
     }
     for item in pending {
-        if let Command::UpdateTicket { .. } = item.command {
+        if place(&item.command) == Place::Fields {
             fields.push((
                 "change",
                 format!(
@@ -188,21 +188,20 @@ pub fn detail(d: &TicketDetail, view: Shown<'_>, comments: CommentCount, style: 
     section(&mut out, &title, style);
     let mut any = false;
     for item in pending.iter().rev() {
-        if let Command::AddComment {
+        if let Place::Comment {
             subject,
             body,
             hidden,
             tech,
-            ..
-        } = &item.command
+        } = place(&item.command)
         {
             any = true;
             out.push_str(&format!(
                 "  {}  {}  {}{}\n{}\n",
                 render::outbox_marker(item, style),
-                tech.as_deref().unwrap_or("-"),
+                tech.unwrap_or("-"),
                 subject,
-                if *hidden { "  (hidden)" } else { "" },
+                if hidden { "  (hidden)" } else { "" },
                 indent(body.trim_end(), "    ")
             ));
         }
@@ -310,14 +309,7 @@ pub fn detail(d: &TicketDetail, view: Shown<'_>, comments: CommentCount, style: 
             render::money(open)
         ));
     }
-    pending_lines(&mut out, pending, style, |c| {
-        matches!(
-            c,
-            Command::AddLineItem { .. }
-                | Command::UpdateLineItem { .. }
-                | Command::RemoveLineItem { .. }
-        )
-    });
+    pending_lines(&mut out, pending, style, Place::LineItems);
 
     // Timers.
     section(&mut out, "Timers", style);
@@ -364,15 +356,7 @@ pub fn detail(d: &TicketDetail, view: Shown<'_>, comments: CommentCount, style: 
         ));
         out.push('\n');
     }
-    pending_lines(&mut out, pending, style, |c| {
-        matches!(
-            c,
-            Command::AddTimer { .. }
-                | Command::UpdateTimer { .. }
-                | Command::DeleteTimer { .. }
-                | Command::ChargeTimer { .. }
-        )
-    });
+    pending_lines(&mut out, pending, style, Place::Timers);
 
     // Invoices.
     section(&mut out, "Invoices", style);
@@ -401,9 +385,7 @@ pub fn detail(d: &TicketDetail, view: Shown<'_>, comments: CommentCount, style: 
         ));
         out.push('\n');
     }
-    pending_lines(&mut out, pending, style, |c| {
-        matches!(c, Command::CreateInvoice {})
-    });
+    pending_lines(&mut out, pending, style, Place::Invoices);
     out
 }
 
@@ -411,13 +393,63 @@ fn yes_no(b: bool) -> String {
     if b { "yes" } else { "no" }.to_string()
 }
 
-fn pending_lines(
-    out: &mut String,
-    pending: &[OutboxItem],
-    style: Style,
-    wanted: impl Fn(&Command) -> bool,
-) {
-    for item in pending.iter().filter(|i| wanted(&i.command)) {
+/// Where a pending write shows in the ticket view.
+#[derive(Debug, PartialEq)]
+enum Place<'a> {
+    /// Next to the fields it changes.
+    Fields,
+    /// On top of the comments, as it will read.
+    Comment {
+        subject: &'a str,
+        body: &'a str,
+        hidden: bool,
+        tech: Option<&'a str>,
+    },
+    /// Under the line items.
+    LineItems,
+    /// Under the timers.
+    Timers,
+    /// Under the invoices.
+    Invoices,
+    /// Not on the ticket's view.
+    Nowhere,
+}
+
+/// The place of a pending write in the ticket view. Lists every kind, so a
+/// new one does not compile until it has a place: a write queued on a
+/// ticket must show on it.
+fn place(c: &Command) -> Place<'_> {
+    match c {
+        Command::UpdateTicket { .. } => Place::Fields,
+        Command::AddComment {
+            subject,
+            body,
+            hidden,
+            tech,
+            do_not_email: _,
+        } => Place::Comment {
+            subject,
+            body,
+            hidden: *hidden,
+            tech: tech.as_deref(),
+        },
+        Command::AddLineItem { .. }
+        | Command::UpdateLineItem { .. }
+        | Command::RemoveLineItem { .. } => Place::LineItems,
+        Command::AddTimer { .. }
+        | Command::UpdateTimer { .. }
+        | Command::DeleteTimer { .. }
+        | Command::ChargeTimer { .. } => Place::Timers,
+        Command::CreateInvoice {} => Place::Invoices,
+        // It makes the ticket rather than changing one; the writes queued
+        // on the new ticket (`@ID`) show on it once it is cached.
+        Command::CreateTicket { .. } => Place::Nowhere,
+    }
+}
+
+/// The pending writes that go in `wanted`, one line each.
+fn pending_lines(out: &mut String, pending: &[OutboxItem], style: Style, wanted: Place<'_>) {
+    for item in pending.iter().filter(|i| place(&i.command) == wanted) {
         out.push_str(&format!(
             "  {}  {}\n",
             render::outbox_marker(item, style),

@@ -37,12 +37,10 @@ pub fn plan(_ctx: &Ctx, cache: &impl Cache, input: InvoiceCreateInput) -> Result
                 render::money(l.total_cents())
             ));
         }
-        let queued = store.outbox_for_ticket(row.id)?.iter().any(|i| {
-            matches!(
-                i.command,
-                Command::AddLineItem { .. } | Command::ChargeTimer { .. }
-            )
-        });
+        let queued = store
+            .outbox_for_ticket(row.id)?
+            .iter()
+            .any(|i| adds_line_item(&i.command));
         if open.is_empty() && !queued {
             warnings.push(format!(
                 "#{} has no uninvoiced line items in the cache; the invoice may be empty",
@@ -61,4 +59,22 @@ pub fn plan(_ctx: &Ctx, cache: &impl Cache, input: InvoiceCreateInput) -> Result
     plan.warnings = warnings;
     plan.footer = footer;
     Ok(plan)
+}
+
+/// Whether a queued write puts a line item on the ticket for the invoice
+/// to take. Lists every kind, so a new one does not compile until it is
+/// decided.
+fn adds_line_item(command: &Command) -> bool {
+    match command {
+        Command::AddLineItem { .. } | Command::ChargeTimer { .. } => true,
+        Command::AddComment { .. }
+        | Command::UpdateTicket { .. }
+        | Command::CreateTicket { .. }
+        | Command::UpdateLineItem { .. }
+        | Command::RemoveLineItem { .. }
+        | Command::AddTimer { .. }
+        | Command::UpdateTimer { .. }
+        | Command::DeleteTimer { .. }
+        | Command::CreateInvoice {} => false,
+    }
 }

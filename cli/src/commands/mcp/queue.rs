@@ -111,7 +111,7 @@ fn finish(
         1 => format!("queued #{id} on {target}"),
         n => format!("queued {n} steps on {target} as one write, #{id} first"),
     };
-    if first.command.kind() == "create_ticket" {
+    if first.command.creates_ticket() {
         message.push_str(&format!(
             "; its number comes with wait_for_write (items[0].number); until then `@{id}` names it as the number of further writes"
         ));

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Result};
-use syncro_store::outbox::{Command, RetryPlan, State};
+use syncro_store::outbox::{RetryPlan, State};
 use syncro_store::Store;
 
 use crate::args::WriteOpts;
@@ -47,10 +47,10 @@ pub(super) fn execute(
         }
     }
     let descriptions: Vec<String> = plan.steps().iter().map(Step::summary).collect();
-    let is_create = matches!(
-        plan.steps().first().map(Step::command),
-        Some(Command::CreateTicket { .. })
-    );
+    let is_create = plan
+        .steps()
+        .first()
+        .is_some_and(|s| s.command().creates_ticket());
     let target = plan.target().to_string();
     let footer = plan.footer().to_vec();
     // `--wait` means "send it now and tell me": no undo window.
