@@ -1,8 +1,8 @@
 //! `syncro mcp` over real stdio on the fixture cache, spoken to line by
 //! line as JSON-RPC (the independent client, the official Python SDK, runs
-//! in tests/tests/mcp.rs against a live daemon): the tool list (snapshot,
-//! annotations, `--read-only`), reads with their freshness, and writes
-//! checked and queued exactly like the CLI's, failures as `isError`
+//! in tests/tests/e2e/mcp.rs against a live daemon): the tool list
+//! (snapshot, annotations, `--read-only`), reads with their freshness, and
+//! writes checked and queued exactly like the CLI's, failures as `isError`
 //! results.
 
 use std::io::{BufRead, BufReader, Write};

@@ -3,7 +3,7 @@ client: lists the tools, searches, reads a ticket and the labor map, checks
 that a tool error and a refused bill come back as `isError` results, queues
 a comment and waits until syncrod has verified it.
 
-Run by tests/tests/mcp.rs, which starts the simulator and syncrod, and then
+Run by tests/tests/e2e/mcp.rs, which starts the simulator and syncrod, and then
 checks that the simulator holds the comment exactly once. Prints a JSON
 summary on stdout; any failed check raises (exit 1, traceback on stderr).
 
@@ -21,7 +21,7 @@ try:
 except ImportError as e:  # pragma: no cover - the environment is wrong
     print(
         f"the MCP Python SDK is not importable from {sys.executable} ({e}): "
-        "the test makes its own venv (tests/tests/mcp.rs); else pip install mcp==2.3.0",
+        "the test makes its own venv (tests/tests/e2e/mcp.rs); else pip install mcp==2.3.0",
         file=sys.stderr,
     )
     sys.exit(3)

@@ -9,7 +9,7 @@
 //! then trickle in at `schedule.history_batch` per pass, by design; the
 //! run reports how many it has.) Build the release binaries first:
 //!   CONCURRENCY_TICKETS=100000 CONCURRENCY_WHOLE_BACKFILL=1 \
-//!     cargo test --release -p syncro-e2e --test concurrency -- --nocapture
+//!     cargo test --release -p syncro-e2e --test e2e concurrency:: -- --nocapture
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};

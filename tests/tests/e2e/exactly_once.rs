@@ -750,5 +750,4 @@ async fn a_write_that_keeps_losing_its_answer_is_parked_not_resent_forever() {
 }
 
 /// Writes the server never takes, deleted targets and look-alikes.
-#[path = "exactly_once/refusals.rs"]
 mod refusals;

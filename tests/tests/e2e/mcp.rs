@@ -37,7 +37,8 @@ const MCP_SDK: &str = "mcp==2.3.0";
 /// The interpreter with the MCP SDK: `SYNCRO_MCP_PYTHON`, else a venv this
 /// test makes under the target directory on first use. It is built in a
 /// scratch directory and renamed into place, so two test processes racing
-/// to make it (nextest runs tests as processes) never see half of one.
+/// to make it (nextest runs tests as processes) never see half of one, nor
+/// two tests of this process (the e2e tests share one binary).
 fn python() -> PathBuf {
     if let Some(p) = std::env::var_os("SYNCRO_MCP_PYTHON") {
         return PathBuf::from(p);
@@ -53,7 +54,12 @@ fn python() -> PathBuf {
     if interpreter(&venv).exists() {
         return interpreter(&venv);
     }
-    let scratch = venv.with_extension(format!("tmp-{}", std::process::id()));
+    static SCRATCH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let scratch = venv.with_extension(format!(
+        "tmp-{}-{}",
+        std::process::id(),
+        SCRATCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
     let _ = std::fs::remove_dir_all(&scratch);
     let run = |cmd: &mut std::process::Command, what: &str| {
         let out = cmd
