@@ -41,9 +41,11 @@ const DECREASE: (f64, f64) = (0.65, 0.8);
 /// 429s within this long of a decrease (or until its pause is over, when
 /// longer) are the same congestion: one cut.
 const DECREASE_COOLDOWN: Duration = Duration::from_secs(5);
-/// The lowest share: writes (three requests each) still go out within a
-/// few seconds at this rate.
-const FLOOR_PER_MINUTE: f64 = 20.0;
+/// The lowest share. Low enough that ten daemons at the floor fit in one
+/// office's 180 with its browsers (at 20/min they alone asked for 200, and
+/// met 429s for ever); writes do not wait on it, since a write may go a few
+/// requests ahead of the pacing (`limiter::WRITE_CREDIT`).
+const FLOOR_PER_MINUTE: f64 = 4.0;
 /// Pause after a 429 without Retry-After when none of our requests is in
 /// the server's window (jittered up to twice this): there is nothing of
 /// ours to wait for, and the decrease does the real work.
