@@ -53,6 +53,12 @@ const PAUSE: Duration = Duration::from_secs(2);
 /// Jitter added to a pause worked out from our own window, so daemons
 /// that met the limit together do not all come back on the same instant.
 const PAUSE_JITTER: Duration = Duration::from_millis(300);
+/// The longest pause worked out from our own window. Our oldest request
+/// may be a minute old when the 429 was not about the window at all (a
+/// proxy's hiccup, a burst by others that is already over): past this, a
+/// request goes out to see, and the 429s it may meet until the window
+/// frees belong to the same episode (no second cut).
+const MAX_WINDOW_PAUSE: Duration = Duration::from_secs(15);
 /// Longest pause honoured from a Retry-After.
 const MAX_PAUSE: Duration = Duration::from_secs(60);
 /// Below this fraction of its share, the daemon is not using what it has
@@ -174,14 +180,14 @@ impl Share {
         let pause = match (retry_after, frees_in) {
             (Some(r), _) => r.min(MAX_PAUSE),
             (None, Some(f)) => {
-                (f + PAUSE_JITTER.mul_f64(rng.random_range(0.0..1.0))).min(MAX_PAUSE)
+                f.min(MAX_WINDOW_PAUSE) + PAUSE_JITTER.mul_f64(rng.random_range(0.0..1.0))
             }
             (None, None) => PAUSE + PAUSE.mul_f64(rng.random_range(0.0..1.0)),
         };
         // 429s met until the pause is over (and a moment after) are the
         // same congestion: one cut.
         if fresh {
-            self.episode_until = Some(now + pause.max(DECREASE_COOLDOWN));
+            self.episode_until = Some(now + pause + DECREASE_COOLDOWN);
         }
         pause
     }
@@ -329,8 +335,9 @@ mod tests {
         let pause = s.limited_with(Instant::now(), None, 60.0, Some(frees), &mut rng);
         assert!((frees..=frees + PAUSE_JITTER).contains(&pause), "{pause:?}");
         let cut = s.rate();
-        // After a burst nothing of ours leaves for a while: wait that long,
-        // and 429s met meanwhile are the same congestion, not a second cut.
+        // After a burst nothing of ours leaves for a while: wait (at most
+        // MAX_WINDOW_PAUSE), and 429s met meanwhile are the same congestion,
+        // not a second cut.
         let mut s = Share::new(150.0, Instant::now());
         let long = s.limited_with(
             Instant::now(),
@@ -339,9 +346,12 @@ mod tests {
             Some(Duration::from_secs(30)),
             &mut rng,
         );
-        assert!(long >= Duration::from_secs(30), "{long:?}");
+        assert!(
+            (MAX_WINDOW_PAUSE..=MAX_WINDOW_PAUSE + PAUSE_JITTER).contains(&long),
+            "{long:?}"
+        );
         let after = s.rate();
-        tokio::time::advance(Duration::from_secs(20)).await;
+        tokio::time::advance(Duration::from_secs(18)).await;
         s.limited_with(
             Instant::now(),
             None,
