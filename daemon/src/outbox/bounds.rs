@@ -45,9 +45,19 @@ const VERIFY_ALLOWANCE: i64 = 6;
 
 /// The request bound for `item` in its current state.
 pub(super) fn limit(item: &OutboxItem) -> i64 {
+    // Every kind listed: a new one does not compile until its bound is
+    // decided.
     let base = match item.command {
         Command::CreateTicket { .. } | Command::CreateInvoice {} => MAX_LIST_REQUESTS,
-        _ => MAX_REQUESTS,
+        Command::AddComment { .. }
+        | Command::UpdateTicket { .. }
+        | Command::AddLineItem { .. }
+        | Command::UpdateLineItem { .. }
+        | Command::RemoveLineItem { .. }
+        | Command::AddTimer { .. }
+        | Command::UpdateTimer { .. }
+        | Command::DeleteTimer { .. }
+        | Command::ChargeTimer { .. } => MAX_REQUESTS,
     };
     if item.state == State::Verifying {
         base + VERIFY_ALLOWANCE
@@ -100,7 +110,8 @@ pub(super) fn refusal(item: &OutboxItem, e: &ApiError) -> String {
 
 /// What a 404 to the write itself means: its ticket went away between the
 /// read before it and the send, or the record it changes (line item,
-/// timer) is no longer on the ticket.
+/// timer) is no longer on the ticket. Every kind listed: a new one does
+/// not compile until it says which.
 pub(super) fn gone_on_send(item: &OutboxItem) -> String {
     let on = ticket(item);
     match &item.command {
@@ -112,7 +123,16 @@ pub(super) fn gone_on_send(item: &OutboxItem) -> String {
             "timer {timer_id} is no longer on {on} (removed in Syncro); {}",
             next_step(item)
         ),
-        _ => ticket_gone(item),
+        // Removing a record already gone is not an error (the driver
+        // verifies it), so a 404 here is the ticket's.
+        Command::AddComment { .. }
+        | Command::UpdateTicket { .. }
+        | Command::CreateTicket { .. }
+        | Command::AddLineItem { .. }
+        | Command::RemoveLineItem { .. }
+        | Command::AddTimer { .. }
+        | Command::DeleteTimer { .. }
+        | Command::CreateInvoice {} => ticket_gone(item),
     }
 }
 
@@ -126,10 +146,7 @@ fn ticket_gone(item: &OutboxItem) -> String {
 
 /// What a 404 on a read means for the write: which record is gone.
 fn gone_on_read(item: &OutboxItem, path: &str) -> String {
-    let created = match (&item.command, item.remote_id) {
-        (Command::CreateTicket { .. }, Some(id)) => Some(id),
-        _ => None,
-    };
+    let created = item.remote_id.filter(|_| item.command.creates_ticket());
     if let Some(id) = created.filter(|id| path == format!("/tickets/{id}")) {
         return format!(
             "the ticket this created (id {id}) is no longer in Syncro (deleted or merged); \

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use syncro_store::config::Config;
-use syncro_store::outbox::{Change, Command, OutboxItem, State};
+use syncro_store::outbox::{Change, OutboxItem, State};
 use syncro_store::time;
 use syncro_store::StoreError;
 use tokio::sync::Notify;
@@ -214,7 +214,7 @@ impl Outbox {
     /// Fills in the ticket of an item queued against a ticket that was
     /// itself created offline, from the create's result.
     async fn resolve_ticket(&self, item: OutboxItem) -> Result<Option<OutboxItem>, DbError> {
-        if item.ticket_id.is_some() || matches!(item.command, Command::CreateTicket { .. }) {
+        if item.ticket_id.is_some() || item.command.creates_ticket() {
             return Ok(Some(item));
         }
         let mut dep = item.depends_on;
@@ -223,9 +223,9 @@ impl Outbox {
                 break;
             };
             let from_result = d.result.ticket_id.zip(d.result.number);
-            let found = match (&d.command, d.ticket_id, d.ticket_number) {
-                (_, Some(t), Some(n)) => Some((t, n)),
-                (Command::CreateTicket { .. }, _, _) => from_result,
+            let found = match (d.ticket_id, d.ticket_number) {
+                (Some(t), Some(n)) => Some((t, n)),
+                _ if d.command.creates_ticket() => from_result,
                 _ => None,
             };
             if let Some((t, n)) = found {
