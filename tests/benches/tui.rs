@@ -49,8 +49,8 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
 }
 
 fn main() {
-    let tickets = env_or("BENCH_TICKETS", 100_000);
-    let reps = env_or("BENCH_REPS", 20).max(1);
+    let tickets: usize = env_or("BENCH_TICKETS", 100_000);
+    let reps: usize = env_or("BENCH_REPS", 20).max(1);
     let db = bench_cache::cached(tickets);
     let config = db
         .parent()
@@ -67,7 +67,11 @@ fn main() {
     // Warm the page cache as a technician's second launch would find it.
     run(&config, "");
     let mut first: Vec<f64> = (0..reps)
-        .map(|_| run(&config, "")["first_frame_ms"].as_f64().unwrap_or(f64::NAN))
+        .map(|_| {
+            run(&config, "")["first_frame_ms"]
+                .as_f64()
+                .unwrap_or(f64::NAN)
+        })
         .collect();
     let mut keys = Vec::new();
     let mut worst: f64 = 0.0;

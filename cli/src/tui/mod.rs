@@ -71,7 +71,24 @@ fn interactive(mut app: App) -> Result<App> {
     }
     let stop = stop_on_signals();
     let theme = Theme::from_env();
-    let mut terminal = ratatui::init();
+    let mut terminal = match crossterm::terminal::size() {
+        // A terminal that does not say its size (some serial consoles and
+        // pseudo-terminals): COLUMNS x LINES, else 80x24.
+        Ok((0, _) | (_, 0)) | Err(_) => {
+            let env = |k: &str, d: u16| {
+                std::env::var(k)
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|n| *n > 0)
+                    .unwrap_or(d)
+            };
+            let area = ratatui::layout::Rect::new(0, 0, env("COLUMNS", 80), env("LINES", 24));
+            ratatui::init_with_options(ratatui::TerminalOptions {
+                viewport: ratatui::Viewport::Fixed(area),
+            })
+        }
+        Ok(_) => ratatui::init(),
+    };
     let result = (|| -> Result<()> {
         let mut version = app.store.data_version()?;
         loop {

@@ -17,4 +17,6 @@ mod outbox;
 mod signals;
 mod sync;
 mod sync_shape;
+#[cfg(unix)]
+mod tui;
 mod undo;
