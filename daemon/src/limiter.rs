@@ -387,7 +387,9 @@ mod tests {
         }
         tokio::time::advance(DECREASE_GAP).await;
         l.answered(Answer::RateLimited, None);
-        assert_eq!(l.stats().share_per_minute, 20, "{:?}", l.stats());
+        // 25 of ours in the window now: cut from 25, not from the share.
+        let share = l.stats().share_per_minute;
+        assert!((16..=20).contains(&share), "{:?}", l.stats());
     }
 
     #[tokio::test(start_paused = true)]
