@@ -11,9 +11,7 @@ use crate::args::{OutboxArgs, OutboxCommand};
 use crate::context::Ctx;
 use crate::render;
 
-/// Also under this path for `syncro tui` (`crate::commands::outbox::{act,
-/// Action}`); new code imports [`crate::write::outbox`].
-pub(crate) use crate::write::outbox::{act, waiting_on, Acted, Action};
+use crate::write::outbox::{act, waiting_on, Acted, Action};
 
 /// Looks items up by id: from the listed ones, else from the store
 /// (dependencies may be done and so not listed).

@@ -10,10 +10,10 @@ use syncro_store::Store;
 
 use super::data::{self, Bar, Row, Seen, Ticket};
 use crate::args::TicketRef;
-use crate::commands::write::bill::{self, BillInput};
-use crate::commands::write::comment::{self, CommentInput};
-use crate::commands::write::plan::Plan;
-use crate::commands::write::ticket::{self as ticket_write, UpdateInput};
+use crate::write::bill::{self, BillInput};
+use crate::write::comment::{self, CommentInput};
+use crate::write::plan::Plan;
+use crate::write::ticket::{self as ticket_write, UpdateInput};
 use crate::context::Ctx;
 
 /// Where the keyboard is.
@@ -512,9 +512,9 @@ impl App {
             return Ok(());
         }
         let id = self.outbox.get(selected).map(|i| i.id);
-        let act = |app: &mut App, action: crate::commands::outbox::Action| -> Result<()> {
+        let act = |app: &mut App, action: crate::write::outbox::Action| -> Result<()> {
             if let Some(id) = id {
-                let acted = crate::commands::outbox::act(&mut app.store, id, action, force)?;
+                let acted = crate::write::outbox::act(&mut app.store, id, action, force)?;
                 app.flash = Some(format!("#{id}: {}", acted.what));
                 app.outbox = data::outbox(&app.store)?;
             }
@@ -533,9 +533,9 @@ impl App {
                 };
                 return Ok(());
             }
-            KeyCode::Char('R') => act(self, crate::commands::outbox::Action::Retry)?,
-            KeyCode::Char('L') => act(self, crate::commands::outbox::Action::Release)?,
-            KeyCode::Char('C') => act(self, crate::commands::outbox::Action::Cancel)?,
+            KeyCode::Char('R') => act(self, crate::write::outbox::Action::Retry)?,
+            KeyCode::Char('L') => act(self, crate::write::outbox::Action::Release)?,
+            KeyCode::Char('C') => act(self, crate::write::outbox::Action::Cancel)?,
             _ => {}
         }
         self.mode = Mode::Outbox {

@@ -23,10 +23,7 @@ use crate::confirm;
 use crate::context::{usage, Ctx, LazyStore};
 use crate::write::{invoice, line_item, timer};
 
-/// The write core under the paths it had when it lived here, for
-/// `syncro tui` (`crate::commands::write::{bill, comment, plan, ticket}`);
-/// new code imports [`crate::write`].
-pub(crate) use crate::write::{bill, comment, plan, ticket};
+use crate::write::{bill, comment, ticket};
 
 /// The comment text: TEXT, `-` for stdin, or (on a terminal) the editor.
 fn read_text(text: Option<&str>) -> Result<String> {
