@@ -5,7 +5,7 @@
 //!
 //! 1,000 mixed writes are queued while a release `syncrod run` is SIGKILLed
 //! and restarted at random 50 times, against a simulator injecting faults of
-//! every kind into 15% of requests (late commits after the client's
+//! every kind but the 429 into 15% of requests (late commits after the client's
 //! timeout and 504 pages after a commit among them) and storing comment
 //! bodies the way a real server might (CRLF, `<br>`, `<p>`, entities,
 //! trimmed). The office is real too: a colleague's look-alike lands in
@@ -160,9 +160,16 @@ async fn main() {
         seed,
         rate: fault_rate,
         writes_only: false,
-        // Every kind, and a colleague's look-alike as often as any.
+        // Every kind but the 429, and a colleague's look-alike as often as
+        // any. A 429 is the office's window being full: each one rightly
+        // cuts the daemon's share, so at random (with no window to free)
+        // they only walk it down to its floor, and the run measures the
+        // floor, not the outbox. The outbox's answer to a 429 is in
+        // `every_kind_lands_exactly_once_under_every_fault`; the share's in
+        // the office bench.
         weights: FaultKind::ALL
             .into_iter()
+            .filter(|k| *k != FaultKind::TooManyRequests)
             .chain([FaultKind::ColleagueTwin])
             .map(|k| (k, 1))
             .collect(),
@@ -368,8 +375,11 @@ async fn main() {
     let settle = Instant::now();
     let last_queued = Instant::now();
     loop {
+        // Settled: nothing left that syncrod can move on its own (what is
+        // left waits behind a write that needs a human, on its ticket).
         let c = store.outbox_counts().unwrap();
-        if c.active() == 0 || settle.elapsed() > Duration::from_secs(900) {
+        let movable = store.outbox_next_due().unwrap().is_some();
+        if c.active() == 0 || !movable || settle.elapsed() > Duration::from_secs(900) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -398,7 +408,21 @@ async fn main() {
     };
     let (mut done, mut failed, mut other, mut duplicates, mut lost, mut wrong) = (0, 0, 0, 0, 0, 0);
     let (mut differs, mut uncertain) = (0, 0);
-    let (mut on_deleted, mut refused, mut done_on_theirs) = (0, 0, 0);
+    let (mut on_deleted, mut refused, mut done_on_theirs, mut behind_human) = (0, 0, 0, 0);
+    // An item queued behind one that needs a human on its ticket (held,
+    // uncertain, differs: items on one ticket go in order) waits for that
+    // human too: it is in `syncro outbox`, not stuck unseen.
+    let all_items = store.outbox_items(&[]).unwrap();
+    let waits_for_human = |item: &syncro_store::outbox::OutboxItem| {
+        item.state == State::Queued
+            && all_items.iter().any(|e| {
+                e.id < item.id
+                    && e.ticket_id.is_some()
+                    && e.ticket_id == item.ticket_id
+                    && e.state.needs_human()
+                    && e.state != State::Failed
+            })
+    };
     // Ours, not a colleague's look-alike: comments, timers and lines by
     // the API user; tickets we created carry no assignee.
     let by_us = |x: &Value| x["user_id"].as_i64() == Some(me);
@@ -421,6 +445,9 @@ async fn main() {
                 uncertain += 1;
                 eprintln!("UNCERTAIN: item {id}: {:?}", item.last_error);
             }
+            // Held: waiting for a human, who sees why in `syncro outbox`.
+            State::Held => behind_human += 1,
+            _ if waits_for_human(&item) => behind_human += 1,
             _ => other += 1,
         }
         let landed = item.state.has_landed();
@@ -588,9 +615,16 @@ async fn main() {
             .count();
         if now != before + added - removed {
             line_count_wrong += 1;
+            let lines: Vec<String> = ticket(id)["line_items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|l| format!("{}:{}:{}", l["id"], l["name"], l["user_id"]))
+                .collect();
             eprintln!(
-                "LINES: ticket {id} has {now} lines, expected {}",
-                before + added - removed
+                "LINES: ticket {id} has {now} lines, expected {} (before {before}, +{added}, -{removed}): {}",
+                before + added - removed,
+                lines.join(", ")
             );
         }
     }
@@ -635,6 +669,7 @@ async fn main() {
     println!("  final status mismatches           {status_wrong}");
     println!("  done on a colleague's record      {done_on_theirs}");
     println!("  on deleted tickets / refused      {on_deleted} / {refused}");
+    println!("  held, or queued behind one needing a human {behind_human}");
     println!("  settled after the last queued     {settled_in:>8.1?}");
     println!("  line-count mismatches             {line_count_wrong}");
     for (reason, n) in &failures {
