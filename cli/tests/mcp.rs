@@ -154,6 +154,20 @@ fn the_tool_list_fits_its_byte_budget() {
     let all = tool_list_bytes(&fx, &[]);
     let read_only = tool_list_bytes(&fx, &["--read-only"]);
     eprintln!("tools/list: {all} bytes, --read-only: {read_only} bytes");
+    // Typical answers, for BENCHMARKS.md: the tool's structured output
+    // next to the CLI's --json of the same question (what the tools
+    // answered before they had compact views).
+    let mut mcp = Mcp::start(&fx, &[]);
+    for (tool, args, cli) in [
+        ("list_tickets", json!({"all": true}), vec!["tickets", "--all", "--json"]),
+        ("get_ticket", json!({"number": 32164}), vec!["ticket", "32164", "--json"]),
+        ("search_tickets", json!({"query": "jerry"}), vec!["search", "jerry", "--json"]),
+        ("list_outbox", json!({"all": true}), vec!["outbox", "--all", "--json"]),
+    ] {
+        let answer = serde_json::to_string(&mcp.ok(tool, args)).unwrap().len();
+        let json = fx.run(&cli).stdout.len();
+        eprintln!("{tool}: {answer} bytes (the CLI's --json: {json} bytes)");
+    }
     assert!(all <= 12_000, "tools/list is {all} bytes (budget 12,000)");
     assert!(
         read_only <= 6_000,
