@@ -4,6 +4,10 @@
 //! matching POST .../comment is dropped after applying"), which tests rely
 //! on, and a seeded random rate for soak runs. Only the choice lives here;
 //! `gate.rs` carries the chosen fault out.
+//!
+//! Long (about 750 lines) because half of it is the tests of the queue's
+//! matching rules (once, times, persistent, path patterns) and of the
+//! random choice's reproducibility: they belong next to the rules.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;

@@ -3,6 +3,10 @@
 //! Precedence, lowest first: built-in defaults (defined once, here), the
 //! TOML file, then `SYNCRO_*` environment variables. The API key is never
 //! stored in this struct's `Debug` output or in any error message.
+//!
+//! Long (about 750 lines) on purpose: every setting, its default, its
+//! validation and the error naming file, key and fix are one list a reader
+//! checks in one place, and a third of the file is their tests.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,4 +1,8 @@
 //! Store behaviour on real temporary databases.
+//!
+//! Long (about 880 lines): one test binary for the whole store (cache,
+//! search, outbox state machine, durability), so the suite links one
+//! binary, not six; each area is a run of tests named for what it proves.
 
 use serde_json::{json, Value};
 use syncro_store::model::{

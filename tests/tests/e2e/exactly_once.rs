@@ -2,6 +2,9 @@
 //! half-fails: real `syncro` and `syncrod` processes against `syncro-sim`
 //! with the real service's slack switched on (bodies normalised, commits
 //! after the client gave up, gateway pages after a commit).
+//!
+//! Long (about 750 lines) because each scenario needs its server set up by
+//! hand; the refusals and look-alikes have their own room (`refusals`).
 
 use std::time::{Duration, Instant};
 
