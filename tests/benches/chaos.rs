@@ -597,10 +597,18 @@ async fn main() {
         if deleted.contains(&id) {
             continue;
         }
-        let before = count(&ticket_of(&baseline, id)["line_items"], &|_| true);
-        // A colleague's look-alike lines are theirs, not ours to count.
+        let base = ticket_of(&baseline, id);
+        let before = count(&base["line_items"], &|_| true);
+        let had: Vec<i64> = base["line_items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|l| l["id"].as_i64())
+            .collect();
+        // Lines there before (whoever wrote them) and ours; a colleague's
+        // look-alike lines, new since, are theirs, not ours to count.
         let now = count(&ticket(id)["line_items"], &|l| {
-            by_us(l) || l["user_id"].is_null()
+            l["id"].as_i64().is_some_and(|i| had.contains(&i)) || by_us(l) || l["user_id"].is_null()
         });
         let added = queued.iter().filter(|(i, e)| {
             let done = store.outbox_item(*i).unwrap().unwrap().state.has_landed();
