@@ -159,10 +159,26 @@ fn the_tool_list_fits_its_byte_budget() {
     // answered before they had compact views).
     let mut mcp = Mcp::start(&fx, &[]);
     for (tool, args, cli) in [
-        ("list_tickets", json!({"all": true}), vec!["tickets", "--all", "--json"]),
-        ("get_ticket", json!({"number": 32164}), vec!["ticket", "32164", "--json"]),
-        ("search_tickets", json!({"query": "jerry"}), vec!["search", "jerry", "--json"]),
-        ("list_outbox", json!({"all": true}), vec!["outbox", "--all", "--json"]),
+        (
+            "list_tickets",
+            json!({"all": true}),
+            vec!["tickets", "--all", "--json"],
+        ),
+        (
+            "get_ticket",
+            json!({"number": 32164}),
+            vec!["ticket", "32164", "--json"],
+        ),
+        (
+            "search_tickets",
+            json!({"query": "jerry"}),
+            vec!["search", "jerry", "--json"],
+        ),
+        (
+            "list_outbox",
+            json!({"all": true}),
+            vec!["outbox", "--all", "--json"],
+        ),
     ] {
         let answer = serde_json::to_string(&mcp.ok(tool, args)).unwrap().len();
         let json = fx.run(&cli).stdout.len();

@@ -107,7 +107,9 @@ impl Store {
     /// cache (`PRAGMA data_version`): how a screen knows the daemon wrote
     /// without re-reading everything.
     pub fn data_version(&self) -> StoreResult<i64> {
-        Ok(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 
     pub fn applied_version(&self) -> StoreResult<Option<i64>> {

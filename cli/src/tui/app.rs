@@ -10,11 +10,11 @@ use syncro_store::Store;
 
 use super::data::{self, Bar, Row, Seen, Ticket};
 use crate::args::TicketRef;
+use crate::context::Ctx;
 use crate::write::bill::{self, BillInput};
 use crate::write::comment::{self, CommentInput};
 use crate::write::plan::Plan;
 use crate::write::ticket::{self as ticket_write, UpdateInput};
-use crate::context::Ctx;
 
 /// Where the keyboard is.
 #[derive(Debug, Clone, PartialEq)]
