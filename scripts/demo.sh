@@ -4,6 +4,8 @@
 # sends one queued comment through the outbox. No account needed.
 #
 #   ./scripts/demo.sh            (DEMO_TICKETS=2000 ./scripts/demo.sh for more data)
+#   DEMO_TUI=1 ./scripts/demo.sh ends in `syncro tui` on the demo data, with
+#                                syncrod running (q quits, ? lists the keys)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +16,9 @@ bin=target/debug
 
 demo=$(mktemp -d "${TMPDIR:-/tmp}/syncro-demo.XXXXXX")
 sim_pid=""
+daemon_pid=""
 cleanup() {
+    [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
     [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
     rm -rf "$demo"
 }
@@ -63,4 +67,12 @@ echo "    (a comment the customer sees waits out its 10 s undo window: \`syncro 
 run "$bin/syncrod" once --quick
 run "$bin/syncro" outbox --all
 run "$bin/syncro" ticket "$number" --comments 2
+if [ "${DEMO_TUI:-}" = 1 ] && [ -t 0 ] && [ -t 1 ]; then
+    echo; echo "==> syncro tui on the demo data, syncrod running (/ search, Enter open, c comment, o outbox, ? keys, q quit)"
+    "$bin/syncrod" run >"$demo/syncrod.log" 2>&1 &
+    daemon_pid=$!
+    "$bin/syncro" tui
+else
+    echo; echo "    DEMO_TUI=1 ./scripts/demo.sh ends in \`syncro tui\` on this data (search, comment, watch it verify)"
+fi
 echo; echo "==> done. The demo cache was in $demo (removed on exit)."
