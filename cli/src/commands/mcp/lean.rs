@@ -95,7 +95,8 @@ pub struct TicketBrief {
     pub pending_writes: i64,
 }
 
-fn is_zero(n: &i64) -> bool {
+/// For `skip_serializing_if`: a count of nothing is left out.
+pub fn is_zero(n: &i64) -> bool {
     *n == 0
 }
 

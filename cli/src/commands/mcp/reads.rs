@@ -37,12 +37,8 @@ pub struct Hit {
     pub customer: String,
     /// Where it matched, [matched words] in brackets.
     pub snippet: String,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "lean::is_zero")]
     pub pending_writes: i64,
-}
-
-fn is_zero(n: &i64) -> bool {
-    *n == 0
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
