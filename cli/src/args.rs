@@ -5,12 +5,19 @@
 //! labor type configured) happen afterwards, in each command's validation
 //! step, and exit 1.
 
-use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use clap::{ArgGroup, Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
+
+use crate::ticket_ref::TicketRef;
+use crate::write::bill::BillInput;
+use crate::write::comment::CommentInput;
+use crate::write::invoice::InvoiceCreateInput;
+use crate::write::line_item::LineItemInput;
+use crate::write::ticket::{CloseInput, CreateInput, UpdateInput};
+use crate::write::timer::TimerInput;
 
 const AFTER_HELP: &str = "\
 Every read answers from the local cache that syncrod keeps in sync; every
@@ -70,24 +77,22 @@ pub enum Command {
     /// Show an invoice by number, or `invoice create TICKET`
     Invoice(InvoiceArgs),
     /// Queue a comment on a ticket
-    Comment(CommentArgs),
-    /// Queue a status and/or priority change
-    Update(UpdateArgs),
+    Comment(Write<CommentInput>),
+    /// Queue a change of status, priority, assignee or due date
+    Update(Write<UpdateInput>),
     /// Queue setting a ticket to Resolved
-    Close(CloseArgs),
+    Close(Write<CloseInput>),
     /// Queue a new ticket
-    Create(CreateArgs),
+    Create(Write<CreateInput>),
     /// Queue billing a ticket: comment, labor line, invoice, status Invoiced
-    Bill(BillArgs),
+    Bill(Write<BillInput>),
     /// Labor types next to their products in the cache: unknown or retired ids
     #[command(after_help = LABOR_AFTER_HELP)]
     Labor,
     /// Queue line item changes
-    #[command(subcommand)]
-    LineItem(LineItemCommand),
-    /// Queue timer entries
-    #[command(subcommand)]
-    Timer(TimerCommand),
+    LineItem(WriteAction<LineItemInput>),
+    /// Queue timer entries and changes to them
+    Timer(WriteAction<TimerInput>),
     /// Show queued writes, or cancel/release/retry one
     Outbox(OutboxArgs),
     /// Take back the most recent write not sent yet (a whole bill)
@@ -209,22 +214,14 @@ pub struct InvoiceArgs {
 #[derive(Debug, Subcommand)]
 pub enum InvoiceCommand {
     /// Queue an invoice from the ticket's uninvoiced line items
-    Create(InvoiceCreateArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct InvoiceCreateArgs {
-    /// Ticket: 32164, #32164, or @ID for a ticket still being created
-    pub ticket: TicketRef,
-    #[command(flatten)]
-    pub write: WriteOpts,
+    Create(Write<InvoiceCreateInput>),
 }
 
 /// Options every write takes.
 #[derive(Debug, Args, Clone, Default)]
 pub struct WriteOpts {
     /// Queue without asking (required when stdin is not a terminal)
-    #[arg(short, long)]
+    #[arg(short, long, global = true)]
     pub yes: bool,
     /// Wait until syncrod has sent and verified it (default 60 s)
     #[arg(
@@ -232,212 +229,32 @@ pub struct WriteOpts {
         value_name = "SECONDS",
         num_args = 0..=1,
         require_equals = true,
-        default_missing_value = "60"
+        default_missing_value = "60",
+        global = true
     )]
     pub wait: Option<u64>,
     /// Show what would be queued (for a bill: the lines, hours x rate and total) and queue nothing
-    #[arg(long, conflicts_with = "wait")]
+    #[arg(long, conflicts_with = "wait", global = true)]
     pub dry_run: bool,
 }
 
+/// A write's arguments: its input, the same type the MCP tool takes (so
+/// flags, tool arguments and their help are written once, in
+/// `crate::write`), and the options every write takes.
 #[derive(Debug, Args)]
-pub struct CommentArgs {
-    /// Ticket: 32164, #32164, or @ID for a ticket still being created
-    pub ticket: TicketRef,
-    /// The comment; `-` reads stdin; omitted on a terminal opens $EDITOR
-    pub text: Option<String>,
-    /// Comment subject
-    #[arg(long, default_value = "Update")]
-    pub subject: String,
-    /// Internal only (not shown to the customer)
-    #[arg(long)]
-    pub hidden: bool,
-    /// Do not email the customer
-    #[arg(long)]
-    pub do_not_email: bool,
-    /// Display name on the comment [default: config `tech`]
-    #[arg(long, value_name = "NAME")]
-    pub tech: Option<String>,
+pub struct Write<T: Args> {
+    #[command(flatten)]
+    pub input: T,
     #[command(flatten)]
     pub write: WriteOpts,
 }
 
+/// A write chosen by subcommand (`line-item add`, `timer update`); the
+/// options every write takes may come before or after it.
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("change").required(true).multiple(true).args(["status", "priority"])))]
-pub struct UpdateArgs {
-    /// Ticket: 32164, #32164, or @ID
-    pub ticket: TicketRef,
-    /// New status (any case)
-    #[arg(long)]
-    pub status: Option<String>,
-    /// New priority
-    #[arg(long)]
-    pub priority: Option<String>,
-    #[command(flatten)]
-    pub write: WriteOpts,
-}
-
-#[derive(Debug, Args)]
-pub struct CloseArgs {
-    /// Ticket: 32164, #32164, or @ID
-    pub ticket: TicketRef,
-    #[command(flatten)]
-    pub write: WriteOpts,
-}
-
-#[derive(Debug, Args)]
-pub struct CreateArgs {
-    /// Customer id or name
-    #[arg(value_name = "CUSTOMER")]
-    pub customer: String,
-    /// Ticket subject
-    pub subject: String,
-    #[arg(long, value_name = "TYPE")]
-    pub problem_type: Option<String>,
-    #[arg(long)]
-    pub priority: Option<String>,
-    /// The initial comment
-    #[arg(long)]
-    pub body: Option<String>,
-    #[command(flatten)]
-    pub write: WriteOpts,
-}
-
-#[derive(Debug, Args)]
-pub struct BillArgs {
-    /// Ticket: 32164, #32164, or @ID
-    pub ticket: TicketRef,
-    /// Minutes worked (required: never assumed)
-    #[arg(long, allow_negative_numbers = true, value_name = "M")]
-    pub minutes: i64,
-    /// Labor type from the config's [labor] table (required: never assumed)
-    #[arg(long, value_name = "TYPE")]
-    pub labor: String,
-    /// Hourly rate in dollars [default: the labor type's rate]
-    #[arg(long, allow_negative_numbers = true, value_name = "R")]
-    pub rate: Option<f64>,
-    /// A comment posted first; its first line becomes the line description
-    #[arg(long, value_name = "TEXT")]
-    pub comment: Option<String>,
-    /// The comment's subject [default: Update]
-    #[arg(long, value_name = "TEXT", requires = "comment")]
-    pub subject: Option<String>,
-    /// The comment is an internal note (never shown or emailed to the customer)
-    #[arg(long, requires = "comment")]
-    pub hidden: bool,
-    /// Do not email the comment to the customer
-    #[arg(long, requires = "comment")]
-    pub do_not_email: bool,
-    #[command(flatten)]
-    pub write: WriteOpts,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum LineItemCommand {
-    /// Queue a new line item
-    Add(LineItemAddArgs),
-    /// Queue changes to a line item
-    Update(LineItemUpdateArgs),
-    /// Queue removing a line item
-    Remove(LineItemRemoveArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct LineItemAddArgs {
-    /// Ticket: 32164, #32164, or @ID
-    pub ticket: TicketRef,
-    #[arg(long)]
-    pub name: String,
-    #[arg(long)]
-    pub description: String,
-    /// Quantity (decimal hours for labor)
-    #[arg(long, allow_negative_numbers = true, value_name = "Q")]
-    pub quantity: f64,
-    /// Unit price in dollars (sent as price_retail)
-    #[arg(long, allow_negative_numbers = true, value_name = "P")]
-    pub price: f64,
-    /// Product id
-    #[arg(long, value_name = "ID")]
-    pub product: Option<i64>,
-    #[command(flatten)]
-    pub write: WriteOpts,
-}
-
-#[derive(Debug, Args)]
-#[command(group(ArgGroup::new("change").required(true).multiple(true)
-    .args(["quantity", "price", "name", "description"])))]
-pub struct LineItemUpdateArgs {
-    /// Ticket: 32164, #32164, or @ID
-    pub ticket: TicketRef,
-    /// The line item's id (see `syncro ticket`)
-    pub line_id: i64,
-    #[arg(long, allow_negative_numbers = true, value_name = "Q")]
-    pub quantity: Option<f64>,
-    #[arg(long, allow_negative_numbers = true, value_name = "P")]
-    pub price: Option<f64>,
-    #[arg(long)]
-    pub name: Option<String>,
-    #[arg(long)]
-    pub description: Option<String>,
-    #[command(flatten)]
-    pub write: WriteOpts,
-}
-
-#[derive(Debug, Args)]
-pub struct LineItemRemoveArgs {
-    /// Ticket: 32164, #32164, or @ID
-    pub ticket: TicketRef,
-    /// The line item's id (see `syncro ticket`)
-    pub line_id: i64,
-    #[command(flatten)]
-    pub write: WriteOpts,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum TimerCommand {
-    /// Queue a timer entry
-    Add(TimerAddArgs),
-    /// Queue charging a timer entry (creates its line item)
-    Charge(TimerIdArgs),
-    /// Queue deleting a timer entry
-    Delete(TimerIdArgs),
-}
-
-#[derive(Debug, Args)]
-#[command(group(ArgGroup::new("length").required(true).args(["end", "minutes"])))]
-#[command(group(ArgGroup::new("what").args(["labor", "product"])))]
-pub struct TimerAddArgs {
-    /// Ticket: 32164, #32164, or @ID
-    pub ticket: TicketRef,
-    /// Start: RFC 3339, `YYYY-MM-DD HH:MM` or `HH:MM` (today), local time
-    #[arg(long, value_name = "T")]
-    pub start: String,
-    /// End, in the same forms as --start
-    #[arg(long, value_name = "T")]
-    pub end: Option<String>,
-    /// Length in minutes (instead of --end)
-    #[arg(long, allow_negative_numbers = true, value_name = "M")]
-    pub minutes: Option<i64>,
-    #[arg(long)]
-    pub notes: Option<String>,
-    #[arg(long)]
-    pub billable: bool,
-    /// Labor type (its product) from the config's [labor] table
-    #[arg(long, value_name = "TYPE")]
-    pub labor: Option<String>,
-    /// Product id
-    #[arg(long, value_name = "ID")]
-    pub product: Option<i64>,
-    #[command(flatten)]
-    pub write: WriteOpts,
-}
-
-#[derive(Debug, Args)]
-pub struct TimerIdArgs {
-    /// Ticket: 32164, #32164, or @ID
-    pub ticket: TicketRef,
-    /// The timer entry's id (see `syncro ticket`)
-    pub timer_id: i64,
+pub struct WriteAction<S: Subcommand> {
+    #[command(subcommand)]
+    pub input: S,
     #[command(flatten)]
     pub write: WriteOpts,
 }
@@ -535,44 +352,6 @@ impl FromStr for TicketNumber {
     }
 }
 
-/// A ticket a write targets: a number, or `@ID`, the ticket that queued
-/// create item ID will create.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TicketRef {
-    Number(i64),
-    Pending(i64),
-}
-
-impl FromStr for TicketRef {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let t = s.trim();
-        let positive = |digits: &str| {
-            digits
-                .parse::<i64>()
-                .ok()
-                .filter(|n| *n > 0 && digits.bytes().all(|b| b.is_ascii_digit()))
-        };
-        if let Some(rest) = t.strip_prefix('@') {
-            return positive(rest).map(TicketRef::Pending).ok_or_else(|| {
-                format!("{s:?} is not a pending ticket: use @ and the outbox id of a queued create")
-            });
-        }
-        positive(t.strip_prefix('#').unwrap_or(t))
-            .map(TicketRef::Number)
-            .ok_or_else(|| format!("{s:?} is not a ticket number: use 32164 or #32164"))
-    }
-}
-
-impl fmt::Display for TicketRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TicketRef::Number(n) => write!(f, "#{n}"),
-            TicketRef::Pending(id) => write!(f, "@{id}"),
-        }
-    }
-}
-
 /// How many comments `syncro ticket` shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommentCount {
@@ -616,13 +395,8 @@ mod tests {
     }
 
     #[test]
-    fn ticket_refs_parse() {
-        assert_eq!("32164".parse(), Ok(TicketRef::Number(32164)));
-        assert_eq!("#32164".parse(), Ok(TicketRef::Number(32164)));
-        assert_eq!("@7".parse(), Ok(TicketRef::Pending(7)));
-        for bad in ["", "#", "abc", "-5", "0", "@", "@x", "#+5", "1.5"] {
-            assert!(bad.parse::<TicketRef>().is_err(), "{bad}");
-        }
+    fn a_ticket_number_is_not_a_pending_ticket() {
+        assert_eq!("#32164".parse(), Ok(TicketNumber(32164)));
         assert!("@7".parse::<TicketNumber>().is_err());
     }
 

@@ -11,8 +11,8 @@ use syncro_store::config::Config;
 use syncro_store::outbox::State;
 use syncro_store::{CustomerRow, Store, TicketRow};
 
-use crate::args::TicketRef;
 use crate::render::{self, Style};
+use crate::ticket_ref::TicketRef;
 
 /// An error in how the command was typed: exits 2, like clap's own.
 #[derive(Debug)]

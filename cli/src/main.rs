@@ -12,6 +12,7 @@ mod context;
 mod freshness;
 mod read;
 mod render;
+mod ticket_ref;
 mod tui;
 mod write;
 

@@ -453,10 +453,13 @@ fn writes_are_checked_and_queued_like_the_cli() {
     );
     assert_eq!(
         e,
-        "`description` is required to add a line item; nothing queued"
+        "queue_line_item: the arguments do not fit its input schema (missing field `description`); nothing was done"
     );
     let e = mcp.err("queue_ticket_update", json!({"number": 32164}));
-    assert_eq!(e, "give `status` and/or `priority`; nothing queued");
+    assert_eq!(
+        e,
+        "give status, priority, assignee and/or due_date; nothing queued"
+    );
     assert!(fx.store().outbox_items(&[]).unwrap().is_empty());
 
     // A hidden note goes at once.

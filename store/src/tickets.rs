@@ -150,6 +150,21 @@ impl Store {
         Ok(ids)
     }
 
+    /// The people tickets are assigned to, as the cache knows them (id and
+    /// name, by name): who a ticket can be assigned to without asking the
+    /// server for its user list, which not every API key may read.
+    pub fn assignees(&self) -> StoreResult<Vec<(i64, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT user_id, MAX(user_name) FROM tickets
+             WHERE user_id IS NOT NULL AND COALESCE(user_name, '') <> ''
+             GROUP BY user_id ORDER BY MAX(user_name), user_id",
+        )?;
+        let users = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(users)
+    }
+
     /// Tickets whose detail is missing or older than their list entry, open
     /// ones first, then most recently updated: the sync engine's work queue.
     /// With `open_only`, only the open ones (what a technician needs first).

@@ -9,8 +9,8 @@ use syncro_store::outbox::OutboxItem;
 use syncro_store::Store;
 
 use super::data::{self, Bar, Row, Seen, Ticket};
-use crate::args::TicketRef;
 use crate::context::Ctx;
+use crate::ticket_ref::TicketRef;
 use crate::write::bill::{self, BillInput};
 use crate::write::comment::{self, CommentInput};
 use crate::write::plan::Plan;
@@ -401,7 +401,7 @@ impl App {
             CommentInput {
                 ticket: TicketRef::Number(number),
                 subject: "Update".into(),
-                body: c.text.clone(),
+                body: Some(c.text.clone()),
                 hidden: c.hidden,
                 do_not_email: c.do_not_email,
                 tech: None,
@@ -434,6 +434,8 @@ impl App {
                             ticket: TicketRef::Number(number),
                             status: Some(statuses[choice].to_string()),
                             priority: None,
+                            assignee: None,
+                            due_date: None,
                         },
                     );
                     self.confirm(plan);

@@ -3,34 +3,48 @@
 //! Invoiced. A step that fails holds the ones after it.
 
 use anyhow::{bail, Result};
+use clap::Args;
+use schemars::JsonSchema;
+use serde::Deserialize;
 use syncro_store::outbox::{Command, TicketFields};
 
 use super::comment;
 use super::input::{cents, hours, labor, nonempty};
 use super::plan::{Plan, Step};
-use crate::args::TicketRef;
 use crate::context::{resolve_target, Cache, Ctx};
 use crate::read::labor::{bill_warning, line_name};
 use crate::render::{self, title_case};
+use crate::ticket_ref::TicketRef;
 
-/// Time worked, billed at a configured labor type.
-#[derive(Debug, Clone)]
+/// Time worked, billed at a configured labor type: the arguments of
+/// `syncro bill` and of the `queue_bill` tool.
+#[derive(Debug, Clone, Args, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct BillInput {
+    /// Ticket: 32164, #32164, or @ID
+    #[serde(rename = "number")]
     pub ticket: TicketRef,
-    /// Minutes worked; never assumed.
+    /// Minutes worked (never assumed)
+    #[arg(long, allow_negative_numbers = true, value_name = "M")]
     pub minutes: i64,
-    /// A labor type of the config's `[labor]` table; never assumed.
+    /// From the config; never assumed
+    #[arg(long, value_name = "TYPE")]
     pub labor: String,
-    /// Hourly rate in dollars; `None` takes the labor type's.
+    /// $/h [default: the labor type's]
+    #[arg(long, allow_negative_numbers = true, value_name = "R")]
     pub rate: Option<f64>,
-    /// Posted first; its first line becomes the line item's description.
+    /// Posted first; its first line describes the labor line
+    #[arg(long, value_name = "TEXT")]
     pub comment: Option<String>,
-    /// The comment's subject (default "Update").
+    /// Of the comment [default: Update]
+    #[arg(long, value_name = "TEXT", requires = "comment")]
     pub subject: Option<String>,
-    /// The comment is an internal note (never shown or emailed to the
-    /// customer).
+    /// Internal comment (never shown or emailed)
+    #[arg(long, requires = "comment")]
+    #[serde(default)]
     pub hidden: bool,
-    /// The comment is not emailed to the customer.
+    #[arg(long, requires = "comment")]
+    #[serde(default)]
     pub do_not_email: bool,
 }
 

@@ -1,32 +1,54 @@
 //! A comment on a ticket (`syncro comment`, `queue_comment`).
 
 use anyhow::{bail, Result};
+use clap::Args;
+use schemars::JsonSchema;
+use serde::Deserialize;
 use syncro_store::outbox::Command;
 
 use super::input::{indent, nonempty, optional_nonempty};
 use super::plan::Plan;
-use crate::args::TicketRef;
 use crate::context::{resolve_target, Cache, Ctx};
+use crate::ticket_ref::TicketRef;
 
-/// A comment, as typed.
-#[derive(Debug, Clone)]
+/// A comment, as typed: the arguments of `syncro comment` and of the
+/// `queue_comment` tool (their help and its schema come from here).
+#[derive(Debug, Clone, Args, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CommentInput {
+    /// Ticket: 32164, #32164, or @ID for a ticket still being created
+    #[serde(rename = "number")]
     pub ticket: TicketRef,
-    /// The CLI's default is "Update".
+    /// The comment; `-` reads stdin; omitted on a terminal opens $EDITOR
+    #[arg(value_name = "TEXT")]
+    #[schemars(description = "The comment's text")]
+    pub body: Option<String>,
+    #[arg(long, default_value = "Update")]
+    #[serde(default = "update")]
     pub subject: String,
-    pub body: String,
-    /// Internal only: never shown to the customer (and never emailed).
+    /// Internal note (not shown to the customer)
+    #[arg(long)]
+    #[serde(default)]
     pub hidden: bool,
+    #[arg(long)]
+    #[serde(default)]
     pub do_not_email: bool,
-    /// The name shown on the comment; `None` (or blank) takes the config's
-    /// `tech`.
+    /// Display name on the comment [default: config `tech`]
+    #[arg(long, value_name = "NAME")]
+    #[serde(skip)]
+    #[schemars(skip)]
     pub tech: Option<String>,
+}
+
+/// The subject a comment gets unless one is given.
+fn update() -> String {
+    "Update".into()
 }
 
 /// Checks a comment and plans it (`syncro mcp`; the CLI goes through
 /// [`build`] to read the text midway).
 pub fn plan(ctx: &Ctx, cache: &impl Cache, input: CommentInput) -> Result<Plan> {
-    build(ctx, cache, input, Ok)
+    build(ctx, cache, input, |body| Ok(body.unwrap_or_default()))
 }
 
 /// [`plan`], with the text coming from `text` (given the input's body)
@@ -36,7 +58,7 @@ pub fn build(
     ctx: &Ctx,
     cache: &impl Cache,
     input: CommentInput,
-    text: impl FnOnce(String) -> Result<String>,
+    text: impl FnOnce(Option<String>) -> Result<String>,
 ) -> Result<Plan> {
     let subject = nonempty(&input.subject, "subject")?;
     let target = resolve_target(cache.store()?, input.ticket)?;

@@ -111,6 +111,18 @@ pub(super) fn parse_when(s: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     syncro_store::time::parse(s)
 }
 
+/// [`parse_when`], or a bare `YYYY-MM-DD` at `hour`:00 local time.
+pub(super) fn parse_day_or_when(s: &str, now: DateTime<Utc>, hour: u32) -> Option<DateTime<Utc>> {
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+        let at = day.and_hms_opt(hour, 0, 0)?;
+        return Local
+            .from_local_datetime(&at)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc));
+    }
+    parse_when(s, now)
+}
+
 /// [`parse_when`], or a usage error naming `flag`.
 pub(super) fn when(s: &str, flag: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
     parse_when(s, now).ok_or_else(|| {
@@ -148,6 +160,22 @@ mod tests {
         assert!(parse("09:30").is_some());
         assert!(parse("tomorrow").is_none());
         assert!(parse("25:00").is_none());
+    }
+
+    #[test]
+    fn a_bare_day_is_at_the_hour_given() {
+        let now = Utc::now();
+        let t = parse_day_or_when("2026-12-10", now, 17).unwrap();
+        let local = t.with_timezone(&Local);
+        assert_eq!(
+            local.format("%Y-%m-%d %H:%M").to_string(),
+            "2026-12-10 17:00"
+        );
+        assert_eq!(
+            parse_day_or_when("2026-12-10T09:00:00Z", now, 17),
+            parse_when("2026-12-10T09:00:00Z", now)
+        );
+        assert!(parse_day_or_when("friday", now, 17).is_none());
     }
 
     #[test]

@@ -2,16 +2,23 @@
 //! items.
 
 use anyhow::Result;
+use clap::Args;
+use schemars::JsonSchema;
+use serde::Deserialize;
 use syncro_store::outbox::Command;
 
 use super::plan::Plan;
-use crate::args::TicketRef;
 use crate::context::{resolve_target, Cache, Ctx};
 use crate::render;
+use crate::ticket_ref::TicketRef;
 
-/// An invoice for a ticket.
-#[derive(Debug, Clone)]
+/// An invoice for a ticket: the arguments of `syncro invoice create` and
+/// of the `queue_invoice` tool.
+#[derive(Debug, Clone, Args, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct InvoiceCreateInput {
+    /// Ticket: 32164, #32164, or @ID for a ticket still being created
+    #[serde(rename = "number")]
     pub ticket: TicketRef,
 }
 

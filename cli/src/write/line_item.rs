@@ -1,44 +1,94 @@
 //! `syncro line-item add|update|remove`: a ticket's line items.
 
 use anyhow::{bail, Result};
+use clap::{ArgGroup, Args, Subcommand};
+use schemars::JsonSchema;
+use serde::Deserialize;
 use syncro_store::outbox::Command;
 use syncro_store::Store;
 
 use super::input::{cents, check_price, check_quantity, nonempty};
 use super::plan::Plan;
-use crate::args::TicketRef;
 use crate::context::{resolve_target, usage, Cache, Ctx, Target};
 use crate::render;
+use crate::ticket_ref::TicketRef;
+
+/// A line item change: the subcommands of `syncro line-item` and the
+/// `action` of the `queue_line_item` tool.
+#[derive(Debug, Clone, Subcommand, Deserialize, JsonSchema)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum LineItemInput {
+    /// Queue a new line item
+    Add(LineItemAddInput),
+    /// Queue changes to a line item
+    Update(LineItemUpdateInput),
+    /// Queue removing a line item
+    Remove(LineItemRemoveInput),
+}
 
 /// A new line item.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Args, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LineItemAddInput {
+    /// Ticket: 32164, #32164, or @ID
+    #[serde(rename = "number")]
     pub ticket: TicketRef,
+    #[arg(long)]
     pub name: String,
+    #[arg(long)]
     pub description: String,
-    /// Decimal hours for labor; positive.
+    /// Hours for labor
+    #[arg(long, allow_negative_numbers = true, value_name = "Q")]
     pub quantity: f64,
-    /// Unit price in dollars (sent as `price_retail`).
+    /// Unit price in dollars
+    #[arg(long, allow_negative_numbers = true, value_name = "P")]
     pub price: f64,
+    #[arg(long, value_name = "ID")]
+    #[serde(rename = "product_id")]
     pub product: Option<i64>,
 }
 
 /// Changes to a line item; at least one of the fields.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Args, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[command(group(ArgGroup::new("change").required(true).multiple(true)
+    .args(["quantity", "price", "name", "description"])))]
 pub struct LineItemUpdateInput {
+    /// Ticket: 32164, #32164, or @ID
+    #[serde(rename = "number")]
     pub ticket: TicketRef,
+    /// From the ticket
+    #[serde(rename = "line_item_id")]
     pub line_id: i64,
+    #[arg(long, allow_negative_numbers = true, value_name = "Q")]
     pub quantity: Option<f64>,
+    #[arg(long, allow_negative_numbers = true, value_name = "P")]
     pub price: Option<f64>,
+    #[arg(long)]
     pub name: Option<String>,
+    #[arg(long)]
     pub description: Option<String>,
 }
 
 /// Removing a line item.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Args, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LineItemRemoveInput {
+    /// Ticket: 32164, #32164, or @ID
+    #[serde(rename = "number")]
     pub ticket: TicketRef,
+    /// From the ticket
+    #[serde(rename = "line_item_id")]
     pub line_id: i64,
+}
+
+/// Checks a line item change and plans it.
+pub fn plan(ctx: &Ctx, cache: &impl Cache, input: LineItemInput) -> Result<Plan> {
+    match input {
+        LineItemInput::Add(a) => plan_add(ctx, cache, a),
+        LineItemInput::Update(a) => plan_update(ctx, cache, a),
+        LineItemInput::Remove(a) => plan_remove(ctx, cache, a),
+    }
 }
 
 /// Checks a new line item and plans it.

@@ -44,8 +44,8 @@ mod tests {
     use super::plan::Queued;
     use super::ticket::CreateInput;
     use super::wait::WaitOutcome;
-    use crate::args::TicketRef;
     use crate::context::{Ctx, LazyStore};
+    use crate::ticket_ref::TicketRef;
 
     struct NoEnv;
 
@@ -181,7 +181,7 @@ mod tests {
             CommentInput {
                 ticket: TicketRef::Number(32164),
                 subject: "Update".into(),
-                body: "hello".into(),
+                body: Some("hello".into()),
                 hidden: false,
                 do_not_email: false,
                 tech: None,

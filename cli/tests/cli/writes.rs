@@ -655,3 +655,120 @@ fn invoice_create() {
     assert_snapshot!("invoice_create_empty_warning", fx.show(&out));
     assert_eq!(fx.outbox()[0].kind, "create_invoice");
 }
+
+#[test]
+fn assignee_by_name_from_the_cache_and_a_due_day() {
+    let fx = Fx::new();
+    let out = fx.run(&[
+        "update",
+        "32164",
+        "--assignee",
+        "sam",
+        "--due-date",
+        "2026-03-13",
+        "--dry-run",
+    ]);
+    assert_eq!(code(&out), 0, "{}", fx.show(&out));
+    let preview = stdout(&out);
+    assert!(
+        preview.contains("assignee Jane Tech -> Sam Tech (8)"),
+        "{preview}"
+    );
+    assert!(preview.contains("-> 2026-03-13 17:00"), "{preview}");
+    assert!(fx.outbox().is_empty(), "a dry run queues nothing");
+
+    let out = fx.run(&["update", "32164", "--assignee", "tech", "--yes"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("\"tech\" matches 2 users: Jane Tech (7), Sam Tech (8)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = fx.run(&["update", "32164", "--assignee", "Nobody", "--yes"]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("no user named \"Nobody\""));
+    let out = fx.run(&["update", "32164", "--due-date", "next week", "--yes"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(fx.outbox().is_empty());
+
+    // By id, and a due time as typed (the fixture's local time is UTC).
+    let out = fx.run(&[
+        "update",
+        "32164",
+        "--assignee",
+        "8",
+        "--due-date",
+        "2026-03-13 09:30",
+        "--yes",
+    ]);
+    assert_eq!(code(&out), 0, "{}", fx.show(&out));
+    let items = fx.outbox();
+    let Command::UpdateTicket { fields } = &items[0].command else {
+        panic!("{:?}", items[0].command);
+    };
+    assert_eq!(fields.user_id, Some(8));
+    assert_eq!(fields.due_date.as_deref(), Some("2026-03-13T09:30:00.000Z"));
+    assert_eq!((&fields.status, &fields.priority), (&None, &None));
+}
+
+#[test]
+fn timer_update_changes_only_what_is_given() {
+    let fx = Fx::new();
+    // Minutes count from the cached start (15:00); the end is sent itself.
+    let out = fx.run(&[
+        "timer",
+        "update",
+        "32164",
+        "7001",
+        "--minutes",
+        "45",
+        "--notes",
+        "Longer",
+        "--yes",
+    ]);
+    assert_eq!(code(&out), 0, "{}", fx.show(&out));
+    assert_eq!(
+        fx.outbox()[0].command,
+        Command::UpdateTimer {
+            timer_id: 7001,
+            start_at: None,
+            end_at: Some("2026-03-09T15:45:00.000Z".into()),
+            notes: Some("Longer".into()),
+            billable: None,
+            product_id: None,
+        }
+    );
+    // The write options may come before the action too.
+    let out = fx.run(&[
+        "timer",
+        "--yes",
+        "update",
+        "32164",
+        "7001",
+        "--billable",
+        "false",
+    ]);
+    assert_eq!(code(&out), 0, "{}", fx.show(&out));
+
+    let out = fx.run(&[
+        "timer",
+        "update",
+        "32164",
+        "7001",
+        "--end",
+        "2026-03-09 14:00",
+        "--yes",
+    ]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("before it starts"),
+        "{}",
+        stderr(&out)
+    );
+    let out = fx.run(&["timer", "update", "32150", "7002", "--notes", "x", "--yes"]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("already charged"), "{}", stderr(&out));
+    let out = fx.run(&["timer", "update", "32164", "7001", "--yes"]);
+    assert_eq!(code(&out), 2, "nothing to change is a usage error");
+    assert_eq!(fx.outbox().len(), 2);
+}

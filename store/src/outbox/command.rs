@@ -18,6 +18,9 @@ pub struct TicketFields {
     pub problem_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
+    /// RFC 3339, UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<String>,
 }
 
 /// What a queued write asks the server to do.
@@ -158,6 +161,9 @@ impl Command {
                 }
                 if let Some(u) = fields.user_id {
                     parts.push(format!("assign -> user {u}"));
+                }
+                if let Some(d) = &fields.due_date {
+                    parts.push(format!("due -> {d}"));
                 }
                 format!("update {}", parts.join(", "))
             }

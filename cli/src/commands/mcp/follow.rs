@@ -333,7 +333,7 @@ impl SyncroMcp {
         .map(Json)
     }
 
-    /// Ask syncrod to refresh now (all, or one ticket) and wait for it.
+    /// Refresh now (all, or one ticket) and wait for it.
     #[tool(annotations(
         title = "Refresh now",
         read_only_hint = false,

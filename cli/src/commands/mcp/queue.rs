@@ -3,25 +3,28 @@
 //! the plan in the outbox for syncrod, answering with the outbox ids and a
 //! preview of exactly what will be sent. Nothing here talks to the server.
 
+use std::borrow::Cow;
+
 use anyhow::{bail, Result};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::{tool, tool_router, Json};
-use schemars::JsonSchema;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
 use syncro_store::outbox::State;
 
 use super::lean::Lean;
 use super::server::{Cached, SyncroMcp};
 use super::tool_error::ToolError;
-use crate::args::TicketRef;
 use crate::context::{daemon_alive, Cache, Ctx};
 use crate::write::bill::{self, BillInput};
 use crate::write::comment::{self, CommentInput};
 use crate::write::invoice::{self, InvoiceCreateInput};
-use crate::write::line_item::{self, LineItemAddInput, LineItemRemoveInput, LineItemUpdateInput};
+use crate::write::line_item::{self, LineItemInput};
 use crate::write::plan::{Plan, Queued};
 use crate::write::ticket::{self, CreateInput, UpdateInput};
-use crate::write::timer::{self, TimerAddInput, TimerIdInput};
+use crate::write::timer::{self, TimerInput};
 use crate::write::wait::load_items;
 
 /// What a write tool queued (or, with `dry_run`, would queue).
@@ -46,24 +49,6 @@ pub struct WriteAnswer {
     /// True when nothing was queued.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub dry_run: bool,
-}
-
-/// A ticket by number, or `@ID`: a ticket still being created by the
-/// queued create with that outbox id.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(untagged)]
-pub enum TicketArg {
-    Number(i64),
-    Text(String),
-}
-
-impl TicketArg {
-    fn resolve(self) -> Result<TicketRef> {
-        match self {
-            TicketArg::Number(n) => Ok(TicketRef::Number(n)),
-            TicketArg::Text(t) => t.parse().map_err(|e: String| anyhow::anyhow!(e)),
-        }
-    }
 }
 
 /// Queues a checked plan (customer-visible writes wait out the undo
@@ -145,144 +130,74 @@ fn finish(
     }))
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct QueueCommentArgs {
-    pub number: TicketArg,
-    pub body: String,
-    pub subject: Option<String>,
-    /// Internal note.
-    #[serde(default)]
-    pub hidden: bool,
-    #[serde(default)]
-    pub do_not_email: bool,
-    #[serde(default)]
+/// A write tool's arguments: the write's own input, the very type the CLI
+/// command parses (see `crate::write`), and `dry_run`.
+///
+/// Written by hand rather than with `#[serde(flatten)]`, which would
+/// silently drop an unknown argument instead of refusing it: a misspelt
+/// `hidden` must never post publicly.
+#[derive(Debug)]
+pub struct WriteArgs<T> {
+    pub input: T,
     pub dry_run: bool,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct QueueTicketUpdateArgs {
-    pub number: TicketArg,
-    /// "Resolved" closes it.
-    pub status: Option<String>,
-    pub priority: Option<String>,
-    #[serde(default)]
-    pub dry_run: bool,
+impl<'de, T: DeserializeOwned> Deserialize<'de> for WriteArgs<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut args = Map::<String, Value>::deserialize(d)?;
+        let dry_run = match args.remove("dry_run") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => b,
+            Some(other) => {
+                return Err(de::Error::custom(format!(
+                    "`dry_run` is true or false, not {other}"
+                )))
+            }
+        };
+        let input = T::deserialize(Value::Object(args)).map_err(de::Error::custom)?;
+        Ok(WriteArgs { input, dry_run })
+    }
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct QueueTicketCreateArgs {
-    /// Id or name.
-    pub customer: String,
-    pub subject: String,
-    pub problem_type: Option<String>,
-    pub priority: Option<String>,
-    /// First comment: give one.
-    pub body: Option<String>,
-    #[serde(default)]
-    pub dry_run: bool,
-}
+impl<T: JsonSchema> JsonSchema for WriteArgs<T> {
+    fn inline_schema() -> bool {
+        true
+    }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct QueueBillArgs {
-    pub number: TicketArg,
-    /// Ask; never assume.
-    pub minutes: i64,
-    /// Ask; never assume.
-    pub labor: String,
-    /// $/h.
-    pub rate: Option<f64>,
-    /// Posted first.
-    pub comment: Option<String>,
-    /// Of the comment.
-    pub subject: Option<String>,
-    #[serde(default)]
-    pub hidden: bool,
-    #[serde(default)]
-    pub do_not_email: bool,
-    #[serde(default)]
-    pub dry_run: bool,
-}
+    fn schema_name() -> Cow<'static, str> {
+        format!("Write{}", T::schema_name()).into()
+    }
 
-/// What to do with a line item.
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum LineItemAction {
-    Add,
-    Update,
-    Remove,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct QueueLineItemArgs {
-    pub number: TicketArg,
-    pub action: LineItemAction,
-    pub line_item_id: Option<i64>,
-    pub name: Option<String>,
-    pub description: Option<String>,
-    /// Hours for labor.
-    pub quantity: Option<f64>,
-    /// Dollars.
-    pub price: Option<f64>,
-    pub product_id: Option<i64>,
-    #[serde(default)]
-    pub dry_run: bool,
-}
-
-/// What to do with a timer entry.
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TimerAction {
-    Add,
-    Charge,
-    Delete,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct QueueTimerArgs {
-    pub number: TicketArg,
-    pub action: TimerAction,
-    pub timer_id: Option<i64>,
-    /// RFC 3339 or local "HH:MM".
-    pub start: Option<String>,
-    pub end: Option<String>,
-    /// Instead of `end`.
-    pub minutes: Option<i64>,
-    pub notes: Option<String>,
-    #[serde(default)]
-    pub billable: bool,
-    /// Labor type, or product_id.
-    pub labor: Option<String>,
-    pub product_id: Option<i64>,
-    #[serde(default)]
-    pub dry_run: bool,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct QueueInvoiceArgs {
-    pub number: TicketArg,
-    #[serde(default)]
-    pub dry_run: bool,
-}
-
-/// A required argument of one action, or the sentence saying so.
-fn needed<T>(value: Option<T>, what: &str, action: &str) -> Result<T> {
-    match value {
-        Some(v) => Ok(v),
-        None => bail!("`{what}` is required to {action}; nothing queued"),
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let mut schema = T::json_schema(generator);
+        let dry_run = json!({
+            "type": "boolean",
+            "description": "Only preview (bills: lines and total); nothing queued"
+        });
+        if let Some(obj) = schema.as_object_mut() {
+            if let Some(Value::Object(props)) = obj.get_mut("properties") {
+                props.insert("dry_run".into(), dry_run.clone());
+            }
+            // The tools with an `action`: one object per action, each
+            // taking `dry_run` (and the whole an object, as MCP asks).
+            if obj.contains_key("oneOf") {
+                obj.insert("type".into(), json!("object"));
+            }
+            if let Some(Value::Array(alts)) = obj.get_mut("oneOf") {
+                for alt in alts.iter_mut().filter_map(Value::as_object_mut) {
+                    if let Some(Value::Object(props)) = alt.get_mut("properties") {
+                        props.insert("dry_run".into(), dry_run.clone());
+                    }
+                }
+            }
+        }
+        schema
     }
 }
 
 #[tool_router(router = queue_tools, vis = "pub(super)")]
 impl SyncroMcp {
-    /// Queue a comment. Unless hidden, the customer gets it: get the
-    /// technician's yes on the text first.
+    /// Queue a comment (the customer gets it unless hidden).
     #[tool(annotations(
         title = "Queue a comment",
         read_only_hint = false,
@@ -292,25 +207,13 @@ impl SyncroMcp {
     ))]
     pub async fn queue_comment(
         &self,
-        Parameters(a): Parameters<QueueCommentArgs>,
+        Parameters(a): Parameters<WriteArgs<CommentInput>>,
     ) -> Result<Json<Lean<WriteAnswer>>, ToolError> {
-        self.with_cache(move |ctx, cache| {
-            let input = CommentInput {
-                ticket: a.number.resolve()?,
-                subject: a.subject.unwrap_or_else(|| "Update".into()),
-                body: a.body,
-                hidden: a.hidden,
-                do_not_email: a.do_not_email,
-                tech: None,
-            };
-            let plan = comment::plan(ctx, &*cache, input)?;
-            finish(ctx, cache, plan, a.dry_run)
-        })
-        .await
-        .map(Json)
+        self.write(a, |ctx, cache, input| comment::plan(ctx, cache, input))
+            .await
     }
 
-    /// Queue a status or priority change.
+    /// Queue a change of status, priority, assignee or due date.
     #[tool(annotations(
         title = "Queue a ticket update",
         read_only_hint = false,
@@ -320,26 +223,15 @@ impl SyncroMcp {
     ))]
     pub async fn queue_ticket_update(
         &self,
-        Parameters(a): Parameters<QueueTicketUpdateArgs>,
+        Parameters(a): Parameters<WriteArgs<UpdateInput>>,
     ) -> Result<Json<Lean<WriteAnswer>>, ToolError> {
-        self.with_cache(move |ctx, cache| {
-            if a.status.is_none() && a.priority.is_none() {
-                bail!("give `status` and/or `priority`; nothing queued");
-            }
-            let input = UpdateInput {
-                ticket: a.number.resolve()?,
-                status: a.status,
-                priority: a.priority,
-            };
-            let plan = ticket::plan_update(ctx, &*cache, input)?;
-            finish(ctx, cache, plan, a.dry_run)
+        self.write(a, |ctx, cache, input| {
+            ticket::plan_update(ctx, cache, input)
         })
         .await
-        .map(Json)
     }
 
-    /// Queue a new ticket (search the customer's first). Until it has a
-    /// number, "@ID" is its number in other writes.
+    /// Queue a new ticket (search the customer's first).
     #[tool(annotations(
         title = "Queue a new ticket",
         read_only_hint = false,
@@ -349,25 +241,15 @@ impl SyncroMcp {
     ))]
     pub async fn queue_ticket_create(
         &self,
-        Parameters(a): Parameters<QueueTicketCreateArgs>,
+        Parameters(a): Parameters<WriteArgs<CreateInput>>,
     ) -> Result<Json<Lean<WriteAnswer>>, ToolError> {
-        self.with_cache(move |ctx, cache| {
-            let input = CreateInput {
-                customer: a.customer,
-                subject: a.subject,
-                problem_type: a.problem_type,
-                priority: a.priority,
-                body: a.body,
-            };
-            let plan = ticket::plan_create(ctx, &*cache, input)?;
-            finish(ctx, cache, plan, a.dry_run)
+        self.write(a, |ctx, cache, input| {
+            ticket::plan_create(ctx, cache, input)
         })
         .await
-        .map(Json)
     }
 
     /// Queue billing: comment, labor line, invoice, status Invoiced.
-    /// Dry-run it and show the total first.
     #[tool(annotations(
         title = "Queue billing a ticket",
         read_only_hint = false,
@@ -377,28 +259,13 @@ impl SyncroMcp {
     ))]
     pub async fn queue_bill(
         &self,
-        Parameters(a): Parameters<QueueBillArgs>,
+        Parameters(a): Parameters<WriteArgs<BillInput>>,
     ) -> Result<Json<Lean<WriteAnswer>>, ToolError> {
-        self.with_cache(move |ctx, cache| {
-            let input = BillInput {
-                ticket: a.number.resolve()?,
-                minutes: a.minutes,
-                labor: a.labor,
-                rate: a.rate,
-                comment: a.comment,
-                subject: a.subject,
-                hidden: a.hidden,
-                do_not_email: a.do_not_email,
-            };
-            let plan = bill::plan(ctx, &*cache, input)?;
-            finish(ctx, cache, plan, a.dry_run)
-        })
-        .await
-        .map(Json)
+        self.write(a, |ctx, cache, input| bill::plan(ctx, cache, input))
+            .await
     }
 
-    /// Queue adding (name, description, quantity, price), updating or
-    /// removing a line item.
+    /// Queue a line item add, update or removal.
     #[tool(annotations(
         title = "Queue a line item change",
         read_only_hint = false,
@@ -408,48 +275,13 @@ impl SyncroMcp {
     ))]
     pub async fn queue_line_item(
         &self,
-        Parameters(a): Parameters<QueueLineItemArgs>,
+        Parameters(a): Parameters<WriteArgs<LineItemInput>>,
     ) -> Result<Json<Lean<WriteAnswer>>, ToolError> {
-        self.with_cache(move |ctx, cache| {
-            let ticket = a.number.resolve()?;
-            let plan = match a.action {
-                LineItemAction::Add => {
-                    let input = LineItemAddInput {
-                        ticket,
-                        name: needed(a.name, "name", "add a line item")?,
-                        description: needed(a.description, "description", "add a line item")?,
-                        quantity: needed(a.quantity, "quantity", "add a line item")?,
-                        price: needed(a.price, "price", "add a line item")?,
-                        product: a.product_id,
-                    };
-                    line_item::plan_add(ctx, &*cache, input)?
-                }
-                LineItemAction::Update => {
-                    let input = LineItemUpdateInput {
-                        ticket,
-                        line_id: needed(a.line_item_id, "line_item_id", "update a line item")?,
-                        quantity: a.quantity,
-                        price: a.price,
-                        name: a.name,
-                        description: a.description,
-                    };
-                    line_item::plan_update(ctx, &*cache, input)?
-                }
-                LineItemAction::Remove => {
-                    let input = LineItemRemoveInput {
-                        ticket,
-                        line_id: needed(a.line_item_id, "line_item_id", "remove a line item")?,
-                    };
-                    line_item::plan_remove(ctx, &*cache, input)?
-                }
-            };
-            finish(ctx, cache, plan, a.dry_run)
-        })
-        .await
-        .map(Json)
+        self.write(a, |ctx, cache, input| line_item::plan(ctx, cache, input))
+            .await
     }
 
-    /// Queue adding, charging or deleting a timer.
+    /// Queue a timer add, update, charge or delete.
     #[tool(annotations(
         title = "Queue a timer change",
         read_only_hint = false,
@@ -459,37 +291,10 @@ impl SyncroMcp {
     ))]
     pub async fn queue_timer(
         &self,
-        Parameters(a): Parameters<QueueTimerArgs>,
+        Parameters(a): Parameters<WriteArgs<TimerInput>>,
     ) -> Result<Json<Lean<WriteAnswer>>, ToolError> {
-        self.with_cache(move |ctx, cache| {
-            let ticket = a.number.resolve()?;
-            let plan = match a.action {
-                TimerAction::Add => {
-                    let input = TimerAddInput {
-                        ticket,
-                        start: needed(a.start, "start", "add a timer")?,
-                        end: a.end,
-                        minutes: a.minutes,
-                        notes: a.notes,
-                        billable: a.billable,
-                        labor: a.labor,
-                        product: a.product_id,
-                    };
-                    timer::plan_add(ctx, &*cache, input)?
-                }
-                TimerAction::Charge => {
-                    let timer_id = needed(a.timer_id, "timer_id", "charge a timer")?;
-                    timer::plan_charge(ctx, &*cache, TimerIdInput { ticket, timer_id })?
-                }
-                TimerAction::Delete => {
-                    let timer_id = needed(a.timer_id, "timer_id", "delete a timer")?;
-                    timer::plan_delete(ctx, &*cache, TimerIdInput { ticket, timer_id })?
-                }
-            };
-            finish(ctx, cache, plan, a.dry_run)
-        })
-        .await
-        .map(Json)
+        self.write(a, |ctx, cache, input| timer::plan(ctx, cache, input))
+            .await
     }
 
     /// Queue an invoice of the ticket's uninvoiced lines.
@@ -502,14 +307,28 @@ impl SyncroMcp {
     ))]
     pub async fn queue_invoice(
         &self,
-        Parameters(a): Parameters<QueueInvoiceArgs>,
+        Parameters(a): Parameters<WriteArgs<InvoiceCreateInput>>,
     ) -> Result<Json<Lean<WriteAnswer>>, ToolError> {
+        self.write(a, |ctx, cache, input| invoice::plan(ctx, cache, input))
+            .await
+    }
+}
+
+impl SyncroMcp {
+    /// Plans a write with the same function the CLI uses and queues it
+    /// (or, on a dry run, only says what would be queued).
+    async fn write<T, F>(
+        &self,
+        args: WriteArgs<T>,
+        plan: F,
+    ) -> Result<Json<Lean<WriteAnswer>>, ToolError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Ctx, &Cached<'_>, T) -> Result<Plan> + Send + 'static,
+    {
         self.with_cache(move |ctx, cache| {
-            let input = InvoiceCreateInput {
-                ticket: a.number.resolve()?,
-            };
-            let plan = invoice::plan(ctx, &*cache, input)?;
-            finish(ctx, cache, plan, a.dry_run)
+            let planned = plan(ctx, &*cache, args.input)?;
+            finish(ctx, cache, planned, args.dry_run)
         })
         .await
         .map(Json)

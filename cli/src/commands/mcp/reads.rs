@@ -439,7 +439,7 @@ impl SyncroMcp {
             .map(Json)
     }
 
-    /// Labor types for queue_bill; tell the technician of any `problems`.
+    /// Labor types for queue_bill; report any `problems`.
     #[tool(annotations(
         title = "List labor types",
         read_only_hint = true,

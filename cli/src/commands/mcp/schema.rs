@@ -35,10 +35,111 @@ const NOISE: [&str; 7] = [
 /// description and the field name carry the meaning).
 const OUTPUT_DESCRIPTION_MAX: usize = 90;
 
+/// Arguments the server's instructions explain once for every tool, so
+/// their description is not repeated in each schema.
+const EXPLAINED_ONCE: [&str; 2] = ["number", "dry_run"];
+
 /// Rewrites an input schema in place (see the module doc).
 pub fn lean_input(schema: &mut Object) {
     let defs = take_defs(schema);
+    merge_actions(schema, &defs);
     simplify(schema, &defs, None);
+    if let Some(Value::Object(props)) = schema.get_mut("properties") {
+        for name in EXPLAINED_ONCE {
+            if let Some(Value::Object(p)) = props.get_mut(name) {
+                p.remove("description");
+            }
+        }
+    }
+}
+
+/// A tool whose input is one of several actions (`{"action": "add", ...}`,
+/// a tagged enum) as one flat object: every action's arguments, `action`
+/// as an enum, and required only what every action requires. An agent
+/// reads one list of arguments; the call is still checked against the
+/// action it names, with a sentence saying what is missing.
+fn merge_actions(schema: &mut Object, defs: &Object) {
+    let Some(Value::Array(alts)) = schema.get("oneOf") else {
+        return;
+    };
+    let mut parts = Vec::new();
+    for alt in alts {
+        let mut props = Object::new();
+        let mut required = Vec::new();
+        collect_object(alt, defs, &mut props, &mut required);
+        if props.is_empty() {
+            return;
+        }
+        parts.push((props, required));
+    }
+    let mut merged = Object::new();
+    let mut tags: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
+    for (props, _) in &parts {
+        for (name, p) in props {
+            let tag = p.get("const").or_else(|| {
+                p.get("enum")
+                    .and_then(Value::as_array)
+                    .filter(|e| e.len() == 1)
+                    .and_then(|e| e.first())
+            });
+            match tag {
+                Some(t) => {
+                    let values = tags.entry(name.clone()).or_default();
+                    if !values.contains(t) {
+                        values.push(t.clone());
+                    }
+                }
+                None => {
+                    merged.entry(name.clone()).or_insert_with(|| p.clone());
+                }
+            }
+        }
+    }
+    for (name, values) in tags {
+        merged.insert(name, serde_json::json!({"type": "string", "enum": values}));
+    }
+    let required: Vec<Value> = parts
+        .first()
+        .map(|(_, first)| {
+            first
+                .iter()
+                .filter(|r| parts.iter().all(|(_, req)| req.contains(r)))
+                .map(|r| Value::String(r.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    schema.remove("oneOf");
+    schema.insert("type".into(), Value::String("object".into()));
+    schema.insert("properties".into(), Value::Object(merged));
+    schema.insert("required".into(), Value::Array(required));
+}
+
+/// The properties and required names of an object schema, through `$ref`
+/// and `allOf`.
+fn collect_object(v: &Value, defs: &Object, props: &mut Object, required: &mut Vec<String>) {
+    let Some(o) = v.as_object() else { return };
+    if let Some(Value::String(r)) = o.get("$ref") {
+        if let Some(target) = resolve(r, defs) {
+            collect_object(target, defs, props, required);
+        }
+    }
+    if let Some(Value::Array(all)) = o.get("allOf") {
+        for part in all {
+            collect_object(part, defs, props, required);
+        }
+    }
+    if let Some(Value::Object(p)) = o.get("properties") {
+        for (k, v) in p {
+            props.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    if let Some(Value::Array(r)) = o.get("required") {
+        for name in r.iter().filter_map(Value::as_str) {
+            if !required.iter().any(|x| x == name) {
+                required.push(name.to_string());
+            }
+        }
+    }
 }
 
 /// Rewrites an output schema in place: the top-level fields in `keep`
@@ -314,21 +415,59 @@ mod tests {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": "Args", "type": "object",
             "properties": {
-                "number": {"type": "integer", "format": "int64", "description": "The ticket number."},
+                "customer": {"type": "integer", "format": "int64", "description": "Its id."},
+                "number": {"type": "integer", "description": "Said once, in the instructions."},
                 "subject": {"type": ["string", "null"], "default": null},
                 "kind": {"$ref": "#/$defs/Kind"}
             },
-            "required": ["number", "subject", "kind"],
+            "required": ["customer", "subject", "kind"],
             "$defs": {"Kind": {"type": "string", "enum": ["a", "b"]}}
         }));
         lean_input(&mut s);
         assert_eq!(
             Value::Object(s),
             json!({"type": "object", "properties": {
-                "number": {"type": "integer", "description": "The ticket number."},
+                "customer": {"type": "integer", "description": "Its id."},
+                "number": {"type": "integer"},
                 "subject": {"type": "string"},
                 "kind": {"type": "string", "enum": ["a", "b"]}
-            }, "required": ["number", "kind"]})
+            }, "required": ["customer", "kind"]})
+        );
+    }
+
+    #[test]
+    fn actions_become_one_flat_object() {
+        // What schemars writes for `#[serde(tag = "action")]` over structs.
+        let mut s = obj(json!({
+            "type": "object",
+            "oneOf": [
+                {"type": "object", "$ref": "#/$defs/Add",
+                 "properties": {"action": {"type": "string", "const": "add"}},
+                 "required": ["action"]},
+                {"type": "object", "allOf": [{"$ref": "#/$defs/Remove"}],
+                 "properties": {"action": {"type": "string", "const": "remove"}},
+                 "required": ["action"]}
+            ],
+            "$defs": {
+                "Add": {"type": "object", "properties": {
+                    "number": {"type": "integer"},
+                    "name": {"type": "string", "description": "What it is."}
+                }, "required": ["number", "name"]},
+                "Remove": {"type": "object", "properties": {
+                    "number": {"type": "integer"},
+                    "line_item_id": {"type": "integer"}
+                }, "required": ["number", "line_item_id"]}
+            }
+        }));
+        lean_input(&mut s);
+        assert_eq!(
+            Value::Object(s),
+            json!({"type": "object", "properties": {
+                "action": {"type": "string", "enum": ["add", "remove"]},
+                "number": {"type": "integer"},
+                "name": {"type": "string", "description": "What it is."},
+                "line_item_id": {"type": "integer"}
+            }, "required": ["number", "action"]})
         );
     }
 

@@ -32,7 +32,10 @@ tell the technician before acting on it (request_sync refreshes now).
 - Before queue_bill, ask the technician for the minutes worked and the labor type; never assume. \
 Dry-run it (dry_run) and show the total first.
 - Never queue a write again because it seems slow: follow it with wait_for_write; \
-retry_write is the only safe retry (it never resends what may have landed).";
+retry_write is the only safe retry (it never resends what may have landed).
+- A ticket `number` is its number, or \"@ID\" (the outbox id of a queued ticket create) \
+until it has one. Every queue_* takes dry_run: true to preview (a bill: lines, hours x rate, total) \
+without queueing.";
 
 /// The answer fields each tool's output schema names: what an agent looks
 /// for first. Answers carry more (they describe themselves).
@@ -52,7 +55,7 @@ fn output_fields(tool: &str) -> &'static [&'static str] {
         "request_sync" => &["refreshed", "as_of", "message"],
         "wait_for_write" => &["outcome", "message", "items"],
         "cancel_write" | "release_write" | "retry_write" => &["id", "state", "message"],
-        t if t.starts_with("queue_") => &["id", "preview", "message"],
+        t if t.starts_with("queue_") => &["id", "preview"],
         _ => PAGE,
     }
 }

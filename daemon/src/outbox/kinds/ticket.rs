@@ -79,6 +79,18 @@ fn field_differences(t: &Ticket, f: &TicketFields) -> Vec<Difference> {
             ));
         }
     }
+    // The same instant, whatever offset the server speaks in.
+    if let Some(want) = &f.due_date {
+        let got = t.due_date.as_deref().and_then(syncro_store::time::parse);
+        if syncro_store::time::parse(want) != got {
+            out.push(Difference::new(
+                format!("ticket #{}: due date", t.number),
+                want,
+                t.due_date.clone().unwrap_or_default(),
+                true,
+            ));
+        }
+    }
     out
 }
 
