@@ -351,7 +351,8 @@ mod tests {
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-    /// Longer than the share's cooldown between two cuts.
+    /// With the minute before it, longer than the share's one cut per
+    /// window.
     const DECREASE_GAP: Duration = Duration::from_secs(6);
 
     #[tokio::test(start_paused = true)]

@@ -38,9 +38,21 @@ const PROBE_STEP: f64 = 0.25;
 const PROBE_MAX: f64 = 6.0;
 /// Range of the multiplicative decrease (jittered per 429).
 const DECREASE: (f64, f64) = (0.65, 0.8);
-/// 429s within this long of a decrease (or until its pause is over, when
-/// longer) are the same congestion: one cut.
-const DECREASE_COOLDOWN: Duration = Duration::from_secs(5);
+/// 429s within this long of a decrease are the same congestion: one cut.
+/// It is the server's window: until every request that was in it at the
+/// cut has left, the office's count still holds them, so a 429 met then
+/// says nothing about the new share (as TCP cuts at most once per round
+/// trip). A shorter cooldown (5 s) compounded the cuts: ten daemons
+/// starting together filled the window in seconds, met it still full after
+/// each pause, and cut again and again from a window that only their
+/// start-up burst was filling, down to a tenth of their part; they then
+/// probed back up all together and overshot the office's limit.
+const DECREASE_COOLDOWN: Duration = Duration::from_secs(60);
+/// When the office's limit is met lower than the last time (someone
+/// joined), the plateau is set this far below where it was met, so the
+/// daemons already there give way faster than the newcomer's probing takes
+/// (CUBIC's "fast convergence", RFC 9438 4.7).
+const FAST_CONVERGENCE: f64 = 0.85;
 /// The lowest share. Low enough that ten daemons at the floor fit in one
 /// office's 180 with its browsers (at 20/min they alone asked for 200, and
 /// met 429s for ever); writes do not wait on it, since a write may go a few
@@ -170,7 +182,10 @@ impl Share {
         let fresh = self.episode_until.is_none_or(|e| now >= e);
         if fresh {
             let met_at = self.rate.min(in_window).max(self.floor);
-            self.w_max = Some(met_at);
+            self.w_max = Some(match self.w_max {
+                Some(last) if met_at < last => (met_at * FAST_CONVERGENCE).max(self.floor),
+                _ => met_at,
+            });
             let factor = rng.random_range(DECREASE.0..=DECREASE.1);
             self.rate = (met_at * factor).max(self.floor);
             self.probes = 0;
@@ -184,10 +199,10 @@ impl Share {
             }
             (None, None) => PAUSE + PAUSE.mul_f64(rng.random_range(0.0..1.0)),
         };
-        // 429s met until the pause is over (and a moment after) are the
-        // same congestion: one cut.
+        // 429s met until the window has turned over are the same
+        // congestion: one cut.
         if fresh {
-            self.episode_until = Some(now + pause + DECREASE_COOLDOWN);
+            self.episode_until = Some(now + pause.max(DECREASE_COOLDOWN));
         }
         pause
     }
@@ -361,6 +376,54 @@ mod tests {
         );
         assert_eq!(s.rate(), after, "a second cut within one episode");
         assert!(cut >= FLOOR_PER_MINUTE);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_cut_per_window_however_many_429s_meet_the_burst_in_it() {
+        let mut rng = StdRng::seed_from_u64(11);
+        let mut s = Share::new(150.0, Instant::now());
+        // Ten daemons started together: the window filled in seconds, 18
+        // of them ours. Each pause ends into the same full window.
+        s.limited_with(
+            Instant::now(),
+            None,
+            18.0,
+            Some(Duration::from_secs(50)),
+            &mut rng,
+        );
+        let cut = s.rate();
+        assert!((11.0..=14.5).contains(&cut), "{cut}");
+        for _ in 0..3 {
+            tokio::time::advance(MAX_WINDOW_PAUSE + Duration::from_millis(400)).await;
+            s.limited_with(
+                Instant::now(),
+                None,
+                18.0,
+                Some(Duration::from_secs(10)),
+                &mut rng,
+            );
+        }
+        assert_eq!(
+            s.rate(),
+            cut,
+            "a burst still in the window cut the share again"
+        );
+        // Once the window has turned over, a 429 is news again.
+        tokio::time::advance(DECREASE_COOLDOWN).await;
+        s.limited_with(Instant::now(), None, 14.0, None, &mut rng);
+        assert!(s.rate() < cut);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn met_lower_than_last_time_it_gives_way_further() {
+        let mut rng = StdRng::seed_from_u64(12);
+        let mut s = Share::new(150.0, Instant::now());
+        s.limited_with(Instant::now(), None, 90.0, None, &mut rng);
+        tokio::time::advance(DECREASE_COOLDOWN).await;
+        // Someone joined: the limit was met at 60, lower than 90.
+        s.limited_with(Instant::now(), None, 60.0, None, &mut rng);
+        let w_max = s.w_max.unwrap_or_default();
+        assert!((w_max - 60.0 * FAST_CONVERGENCE).abs() < 1e-9, "{w_max}");
     }
 
     #[test]
