@@ -659,3 +659,42 @@ fn writes_are_checked_and_queued_like_the_cli() {
     let listed = mcp.ok("list_outbox", json!({}));
     assert_eq!(listed["outbox"].as_array().unwrap().len(), 11, "{listed}");
 }
+
+/// The same input as `syncro update` and `syncro timer update`: assignee
+/// by name, due date, a timer's new length, and an unknown argument
+/// refused (the tool's arguments are the CLI's, not a copy).
+#[test]
+fn assignee_due_date_and_timer_update_like_the_cli() {
+    let fx = Fx::new();
+    let mut mcp = Mcp::start(&fx, &[]);
+    let w = mcp.ok(
+        "queue_ticket_update",
+        json!({"number": "#32164", "assignee": "Sam Tech", "due_date": "2026-03-13", "dry_run": true}),
+    );
+    let preview = w["preview"].as_str().unwrap();
+    assert!(
+        preview.contains("assignee Jane Tech -> Sam Tech (8)") && preview.contains("17:00"),
+        "{w}"
+    );
+    assert!(fx.outbox().is_empty(), "a dry run queues nothing");
+    let e = mcp.err(
+        "queue_ticket_update",
+        json!({"number": 32164, "assign": "Sam Tech"}),
+    );
+    assert!(e.contains("unknown field `assign`"), "{e}");
+
+    mcp.ok(
+        "queue_timer",
+        json!({"number": 32164, "action": "update", "timer_id": 7001, "minutes": 45}),
+    );
+    assert!(matches!(
+        &fx.outbox()[0].command,
+        Command::UpdateTimer { timer_id: 7001, end_at: Some(e), start_at: None, .. }
+            if e == "2026-03-09T15:45:00.000Z"
+    ));
+    let e = mcp.err(
+        "queue_timer",
+        json!({"number": 32164, "action": "update", "minutes": 45}),
+    );
+    assert!(e.contains("missing field `timer_id`"), "{e}");
+}

@@ -408,3 +408,128 @@ async fn labor_checks_the_config_against_the_products_syncrod_mirrored() {
     );
     sim.shutdown().await;
 }
+
+/// Assignee, due date and a timer's new length, queued through the CLI,
+/// land on a server that speaks in local time offsets and are verified
+/// (not left `differs` because the due date came back as +02:00).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assignee_due_date_and_timer_update_land_and_verify() {
+    let sim = syncro_sim::spawn(syncro_sim::SimConfig {
+        seed: 7,
+        tickets: 30,
+        customers: 4,
+        invoices: 2,
+        rate_limit_per_minute: 0,
+        shape: syncro_sim::Shape::realistic(),
+        ..syncro_sim::SimConfig::default()
+    })
+    .await
+    .expect("start the simulator");
+    // An open ticket with a timer not yet charged (a colleague's, made in
+    // the web UI), mirrored.
+    let dump = sim.dump();
+    let open_id = dump["tickets"]
+        .as_array()
+        .and_then(|ts| {
+            ts.iter().find(|t| {
+                !["Resolved", "Invoiced", "Closed"].contains(&t["status"].as_str().unwrap_or(""))
+            })
+        })
+        .and_then(|t| t["id"].as_i64())
+        .expect("an open ticket");
+    syncro_e2e::mutate(
+        &sim.admin_url(),
+        serde_json::json!({"action": "add_timer", "ticket_id": open_id,
+            "start_at": "2026-12-01T09:00:00Z", "end_at": "2026-12-01T09:30:00Z",
+            "billable": true, "notes": "On site"}),
+    )
+    .await;
+    let env = TestEnv::new(&sim.base_url(), KEY, 600_000);
+    env.syncrod_once(&[]);
+    let store = env.store();
+    let ticket = store
+        .ticket_by_id(open_id)
+        .expect("read")
+        .expect("the ticket, mirrored");
+    let timer = store
+        .timers(open_id)
+        .expect("timers")
+        .into_iter()
+        .find(|x| !x.recorded && x.notes.as_deref() == Some("On site"))
+        .expect("the colleague's timer, mirrored");
+    // Someone the cache knows, not the ticket's assignee.
+    let (user_id, user_name) = store
+        .assignees()
+        .expect("assignees")
+        .into_iter()
+        .find(|(u, _)| Some(*u) != ticket.user_id)
+        .expect("another user");
+    let n = ticket.number.to_string();
+
+    ok(
+        "syncro update --assignee --due-date",
+        env.syncro(&[
+            "update",
+            &n,
+            "--assignee",
+            &user_name,
+            "--due-date",
+            "2026-12-18T16:00:00Z",
+            "--yes",
+        ]),
+    );
+    ok(
+        "syncro timer update",
+        env.syncro(&[
+            "timer",
+            "update",
+            &n,
+            &timer.id.to_string(),
+            "--minutes",
+            "50",
+            "--notes",
+            "Stayed to watch the backup run",
+            "--yes",
+        ]),
+    );
+    env.syncrod_once(&["--quick"]);
+
+    let all = json_of(
+        "syncro outbox --all --json",
+        env.syncro(&["outbox", "--all", "--json"]),
+    );
+    let items = all["outbox"].as_array().expect("outbox list");
+    assert_eq!(items.len(), 2, "{all:#}");
+    for i in items {
+        assert_eq!(i["state"], "done", "{i:#}");
+    }
+    let t = syncro_e2e::ticket_of(&sim.dump(), ticket.id);
+    assert_eq!(t["user_id"].as_i64(), Some(user_id), "{t:#}");
+    let due = t["due_date"].as_str().and_then(syncro_store::time::parse);
+    assert_eq!(
+        due,
+        syncro_store::time::parse("2026-12-18T16:00:00Z"),
+        "{:#}",
+        t["due_date"]
+    );
+    let start = timer
+        .start_time
+        .as_deref()
+        .and_then(syncro_store::time::parse)
+        .expect("start");
+    let server_timer = t["ticket_timers"]
+        .as_array()
+        .and_then(|ts| ts.iter().find(|x| x["id"].as_i64() == Some(timer.id)))
+        .cloned()
+        .unwrap_or_default();
+    let end = server_timer["end_time"]
+        .as_str()
+        .and_then(syncro_store::time::parse);
+    assert_eq!(
+        end,
+        Some(start + chrono::Duration::minutes(50)),
+        "{server_timer:#}"
+    );
+    assert_eq!(server_timer["notes"], "Stayed to watch the backup run");
+    sim.shutdown().await;
+}
