@@ -103,6 +103,10 @@ struct Window {
     /// Each daemon's accepted requests a minute, averaged over the
     /// window's heartbeat samples.
     rates: Vec<f64>,
+    /// Each daemon's share (what it allows itself a minute), averaged the
+    /// same way: a daemon with little left to mirror uses less than its
+    /// share, so its rate says nothing about fairness, its share does.
+    shares: Vec<f64>,
     browser_429s: u64,
 }
 
@@ -117,10 +121,15 @@ impl Window {
         let max = self.latencies.last().copied().unwrap_or_default();
         let accepted = self.requests - self.limited;
         let per_minute = accepted as f64 * 60.0 / self.secs.max(1.0);
-        let rates: Vec<String> = self.rates.iter().map(|r| format!("{r:.0}")).collect();
+        let rates: Vec<String> = self
+            .rates
+            .iter()
+            .zip(&self.shares)
+            .map(|(r, s)| format!("{r:.0} ({s:.0})"))
+            .collect();
         format!(
             "{label}: requests {}, 429s {} ({:.2}%, {} on the browsers), office used {:.1}/min ({:.1}% of 180), \
-             comment p50 {:.2?} max {:.2?} ({} samples), daemons' rates {} /min, Jain {:.3}",
+             comment p50 {:.2?} max {:.2?} ({} samples), daemons' rates (shares) {} /min, Jain {:.3} (shares {:.3})",
             self.requests,
             self.limited,
             100.0 * self.limited as f64 / self.requests.max(1) as f64,
@@ -131,7 +140,8 @@ impl Window {
             max,
             self.latencies.len(),
             rates.join(" / "),
-            jain(&self.rates)
+            jain(&self.rates),
+            jain(&self.shares)
         )
     }
 }
@@ -212,6 +222,7 @@ async fn run(
         let opened = Instant::now();
         let mut w = Window::default();
         let mut samples = vec![0.0; daemons];
+        let mut share_samples = vec![0.0; daemons];
         let mut taken = 0;
         while opened.elapsed() < window && started.elapsed() < measure {
             let queued = Instant::now();
@@ -247,6 +258,7 @@ async fn run(
             for (i, e) in envs.iter().enumerate() {
                 let b = e.store().heartbeat().ok().flatten().and_then(|b| b.budget);
                 samples[i] += b.map_or(0.0, |b| f64::from(b.requests_last_minute));
+                share_samples[i] += b.map_or(0.0, |b| f64::from(b.share_per_minute));
             }
             taken += 1;
             let next = Duration::from_secs(15).saturating_sub(queued.elapsed());
@@ -258,6 +270,10 @@ async fn run(
         w.secs = opened.elapsed().as_secs_f64();
         w.browser_429s = browser_429s.load(Ordering::Relaxed) - browsers0;
         w.rates = samples
+            .iter()
+            .map(|s| s / f64::from(taken.max(1)))
+            .collect();
+        w.shares = share_samples
             .iter()
             .map(|s| s / f64::from(taken.max(1)))
             .collect();
@@ -286,6 +302,7 @@ async fn run(
     }
     // Fairness over the last window: after the shares settled.
     all.rates = windows.last().map(|w| w.rates.clone()).unwrap_or_default();
+    all.shares = windows.last().map(|w| w.shares.clone()).unwrap_or_default();
     println!(
         "{}",
         all.report(&format!(
