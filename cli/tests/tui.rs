@@ -67,3 +67,30 @@ fn status_bill_outbox_and_help() {
     insta::assert_snapshot!("tui_help", screen(&fx, "?"));
     assert!(fx.store().outbox_items(&[]).unwrap().len() == 1);
 }
+
+#[test]
+fn the_list_filters_as_you_type_by_status_customer_or_assignee() {
+    let fx = Fx::new();
+    insta::assert_snapshot!("tui_filter", screen(&fx, "fsam"));
+    // Every word must match one of the three: Sam's tickets in progress.
+    let kept = screen(&fx, "fsam progress<Enter>");
+    assert!(kept.contains("#32170"), "{kept}");
+    assert!(
+        !kept.contains("#32164"),
+        "Jane's ticket is filtered out: {kept}"
+    );
+    assert!(kept.contains("matching \"sam progress\""), "{kept}");
+    let none = screen(&fx, "fsam resolved");
+    assert!(
+        none.contains("no ticket's status, customer or assignee matches"),
+        "{none}"
+    );
+    // Esc clears it; Enter opens the highlighted ticket.
+    let cleared = screen(&fx, "fsam<Enter><Esc>");
+    assert!(
+        cleared.contains("#32164") && cleared.contains("#32170"),
+        "{cleared}"
+    );
+    let opened = screen(&fx, "fburger<Enter><Enter>");
+    assert!(opened.contains("Jerry Burger"), "{opened}");
+}

@@ -20,6 +20,9 @@ use crate::write::ticket::{self as ticket_write, UpdateInput};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
     List,
+    /// Typing the list's filter (status, customer, assignee): each key
+    /// filters again.
+    Filter,
     /// Typing a search: each key searches again.
     Search,
     Ticket,
@@ -62,6 +65,8 @@ pub struct App {
     /// Where Esc from a write or the outbox goes back to.
     pub back: Mode,
     pub all: bool,
+    /// The list's filter as typed (see `data::passes`).
+    pub filter: String,
     pub query: String,
     pub rows: Vec<Row>,
     pub selected: usize,
@@ -92,6 +97,7 @@ impl App {
             mode: Mode::List,
             back: Mode::List,
             all: false,
+            filter: String::new(),
             query: String::new(),
             rows: Vec::new(),
             selected: 0,
@@ -127,7 +133,9 @@ impl App {
             .min();
         match &self.mode {
             Mode::Search => self.rows = data::search(&self.store, &self.query, &self.seen)?,
-            Mode::List => self.rows = data::list(&self.store, self.all, &self.seen)?,
+            Mode::List | Mode::Filter => {
+                self.rows = data::list(&self.store, self.all, &self.filter, &self.seen)?
+            }
             _ => {}
         }
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
@@ -213,7 +221,10 @@ impl App {
             self.help = false;
             return Ok(());
         }
-        let typing = matches!(self.mode, Mode::Search | Mode::Compose(_) | Mode::Bill(_));
+        let typing = matches!(
+            self.mode,
+            Mode::Search | Mode::Filter | Mode::Compose(_) | Mode::Bill(_)
+        );
         if !typing {
             match k.code {
                 KeyCode::Char('?') => {
@@ -247,6 +258,7 @@ impl App {
         match self.mode.clone() {
             Mode::List => self.list_key(k),
             Mode::Search => self.search_key(k),
+            Mode::Filter => self.filter_key(k),
             Mode::Ticket => self.ticket_key(k),
             Mode::Compose(c) => self.compose_key(k, c),
             Mode::Status { choice } => self.status_key(k, choice),
@@ -295,10 +307,42 @@ impl App {
                 self.all = !self.all;
                 self.reload()?;
             }
+            KeyCode::Char('f') => self.mode = Mode::Filter,
+            KeyCode::Esc if !self.filter.is_empty() => {
+                self.filter.clear();
+                self.selected = 0;
+                self.reload()?;
+            }
             KeyCode::Enter => self.open_selected()?,
             _ => {}
         }
         Ok(())
+    }
+
+    fn filter_key(&mut self, k: KeyEvent) -> Result<()> {
+        match k.code {
+            KeyCode::Esc => {
+                self.filter.clear();
+                self.mode = Mode::List;
+            }
+            KeyCode::Enter => {
+                self.mode = Mode::List;
+                return Ok(());
+            }
+            KeyCode::Down | KeyCode::Up | KeyCode::PageDown | KeyCode::PageUp => {
+                let mut sel = self.selected;
+                self.move_selection(&k, self.rows.len(), &mut sel);
+                self.selected = sel;
+                return Ok(());
+            }
+            KeyCode::Backspace => {
+                self.filter.pop();
+            }
+            KeyCode::Char(c) => self.filter.push(c),
+            _ => return Ok(()),
+        }
+        self.selected = 0;
+        self.reload()
     }
 
     fn search_key(&mut self, k: KeyEvent) -> Result<()> {

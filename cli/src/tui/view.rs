@@ -63,7 +63,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: Theme) {
     ])
     .areas(f.area());
     match &app.mode {
-        Mode::List | Mode::Search => rows(f, main, app, theme),
+        Mode::List | Mode::Filter | Mode::Search => rows(f, main, app, theme),
         Mode::Outbox { selected, force } => outbox(f, main, app, *selected, *force, theme),
         _ => ticket(f, main, app, theme),
     }
@@ -119,8 +119,17 @@ fn row_line(r: &Row, theme: Theme) -> Line<'static> {
 }
 
 fn rows(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let which = if app.all { "all" } else { "open" };
     let title = match app.mode {
         Mode::Search => format!(" search: {}▏ (Enter open, Esc back) ", app.query),
+        Mode::Filter => format!(
+            " {which} tickets of status, customer, assignee: {}▏ (Enter keep, Esc clear) ",
+            app.filter
+        ),
+        _ if !app.filter.is_empty() => format!(
+            " {which} tickets matching \"{}\" (f filter, Esc clear, / search) ",
+            app.filter
+        ),
         _ if app.all => " all tickets (newest activity first; / search, ? keys) ".to_string(),
         _ => " open tickets (newest activity first; / search, ? keys) ".to_string(),
     };
@@ -147,6 +156,7 @@ fn rows(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         let msg = match app.mode {
             Mode::Search if app.query.is_empty() => "type words from a subject or a thread",
             Mode::Search => "nothing matches",
+            _ if !app.filter.is_empty() => "no ticket's status, customer or assignee matches",
             _ => "no tickets in the cache yet: is syncrod running? (r asks it to refresh)",
         };
         f.render_widget(Paragraph::new(msg).style(theme.dim()), inner);
@@ -290,7 +300,7 @@ fn popup(area: Rect, height: u16) -> Rect {
 }
 
 fn compose(f: &mut Frame, area: Rect, c: &Compose, theme: Theme) {
-    let r = popup(area, 12);
+    let r = popup(area, 13);
     f.render_widget(Clear, r);
     let visibility = if c.hidden {
         "private (internal note)"
@@ -456,6 +466,7 @@ fn outbox(f: &mut Frame, area: Rect, app: &App, selected: usize, force: bool, th
 const KEYS: &str = "\
 ↑↓ / j k   move            Enter   open
 /          search as you type (Esc leaves it)
+f          filter by status, customer, assignee
 a          open / all tickets
 c          comment (^P private, ^E email, ^S preview)
 s          status           b       bill
