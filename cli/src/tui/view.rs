@@ -300,7 +300,7 @@ fn popup(area: Rect, height: u16) -> Rect {
 }
 
 fn compose(f: &mut Frame, area: Rect, c: &Compose, theme: Theme) {
-    let r = popup(area, 13);
+    let r = popup(area, 12);
     f.render_widget(Clear, r);
     let visibility = if c.hidden {
         "private (internal note)"
@@ -477,7 +477,7 @@ Esc        back             q       quit (from the list)
 any key closes this";
 
 fn help(f: &mut Frame, area: Rect) {
-    let r = popup(area, 12);
+    let r = popup(area, 13);
     f.render_widget(Clear, r);
     f.render_widget(
         Paragraph::new(KEYS).block(Block::default().borders(Borders::ALL).title(" keys ")),
