@@ -49,7 +49,18 @@ fn asked(cmd: &Command) -> Option<Asked<'_>> {
             hidden: *hidden,
             tech: tech.as_deref(),
         }),
-        _ => None,
+        // Other families' kinds (`super::family` never routes them here),
+        // listed so that a new kind is a compile error until it is placed.
+        Command::UpdateTicket { .. }
+        | Command::CreateTicket { .. }
+        | Command::AddLineItem { .. }
+        | Command::UpdateLineItem { .. }
+        | Command::RemoveLineItem { .. }
+        | Command::AddTimer { .. }
+        | Command::UpdateTimer { .. }
+        | Command::DeleteTimer { .. }
+        | Command::ChargeTimer { .. }
+        | Command::CreateInvoice {} => None,
     }
 }
 

@@ -4,7 +4,10 @@
 //! judged against what was asked (read-back).
 //!
 //! One file per family of writes, each owning all of that for its kinds,
-//! so a new kind touches its family and the one `match` in [`family`].
+//! so a new kind touches its family, the one `match` in [`family`], and the
+//! other families' lists of kinds that are not theirs (a local
+//! `not_a_…!()` pattern). No `match` on a [`Command`] here has a `_` arm:
+//! a kind left out is a compile error, not a request for another kind.
 //! Everything here is pure: the driver (`super::driver`) does the I/O the
 //! families ask for through [`Read`], and hands them a [`Snapshot`].
 
