@@ -282,7 +282,7 @@ pub fn resolve_target(store: &Store, r: TicketRef) -> Result<Target> {
             let item = store.outbox_item(id)?.with_context(|| {
                 format!("@{id}: there is no outbox item {id} (see `syncro outbox --all`)")
             })?;
-            let syncro_store::outbox::Command::CreateTicket { subject, .. } = &item.command else {
+            let Some(subject) = item.command.new_ticket_subject() else {
                 bail!(
                     "@{id}: outbox item {id} is a {}, not a ticket creation",
                     item.kind

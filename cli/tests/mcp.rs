@@ -9,7 +9,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Stdio};
 
 use serde_json::{json, Value};
-use syncro_store::outbox::{Command, State};
+use syncro_store::outbox::{
+    Command, CommentWrite, InvoiceWrite, LineItemWrite, State, TicketWrite, TimerWrite,
+};
 
 mod fixture;
 
@@ -479,7 +481,7 @@ fn writes_are_checked_and_queued_like_the_cli() {
     );
     assert!(matches!(
         &fx.store().outbox_item(1).unwrap().unwrap().command,
-        Command::AddComment { body, hidden: true, do_not_email: false, tech: Some(t), .. }
+        Command::Comment(CommentWrite::Add { body, hidden: true, do_not_email: false, tech: Some(t), .. })
             if body == "Checked the sync log." && t == "Jane Tech"
     ));
     assert!(w["preview"].as_str().unwrap().starts_with("Comment on #32164 Own cloud thing again (Jerry Burger):\n  comment \"Update\" by Jane Tech (hidden, no email)"), "{w}");
@@ -562,7 +564,7 @@ fn writes_are_checked_and_queued_like_the_cli() {
     assert_eq!(w["ids"], json!([3, 4, 5, 6]));
     assert!(matches!(
         &fx.store().outbox_item(3).unwrap().unwrap().command,
-        Command::AddComment { subject, hidden: true, .. } if subject == "Onsite visit"
+        Command::Comment(CommentWrite::Add { subject, hidden: true, .. }) if subject == "Onsite visit"
     ));
     assert!(
         w["preview"]
@@ -610,7 +612,7 @@ fn writes_are_checked_and_queued_like_the_cli() {
     );
     assert!(matches!(
         command(&w),
-        Command::UpdateTicket { fields } if fields.status.as_deref() == Some("Waiting on Customer")
+        Command::Ticket(TicketWrite::Update { fields }) if fields.status.as_deref() == Some("Waiting on Customer")
     ));
     let w = mcp.ok(
         "queue_ticket_create",
@@ -640,21 +642,24 @@ fn writes_are_checked_and_queued_like_the_cli() {
         "queue_timer",
         json!({"number": 32164, "action": "charge", "timer_id": 7001}),
     );
-    assert_eq!(command(&w), Command::ChargeTimer { timer_id: 7001 });
+    assert_eq!(
+        command(&w),
+        Command::Timer(TimerWrite::Charge { timer_id: 7001 })
+    );
     let e = mcp.err(
         "queue_timer",
         json!({"number": 32150, "action": "charge", "timer_id": 7002}),
     );
     assert_eq!(e, "timer 7002 on #32150 is already charged; nothing queued");
     let w = mcp.ok("queue_invoice", json!({"number": 32164}));
-    assert_eq!(command(&w), Command::CreateInvoice {});
+    assert_eq!(command(&w), Command::Invoice(InvoiceWrite::Create {}));
     let w = mcp.ok(
         "queue_line_item",
         json!({"number": 32164, "action": "update", "line_item_id": 5001, "quantity": 1.0}),
     );
     assert!(matches!(
         fx.store().outbox_item(w["id"].as_i64().unwrap()).unwrap().unwrap().command,
-        Command::UpdateLineItem { line_item_id: 5001, quantity: Some(q), .. } if q == 1.0
+        Command::LineItem(LineItemWrite::Update { line_item_id: 5001, quantity: Some(q), .. }) if q == 1.0
     ));
     let listed = mcp.ok("list_outbox", json!({}));
     assert_eq!(listed["outbox"].as_array().unwrap().len(), 11, "{listed}");
@@ -689,7 +694,7 @@ fn assignee_due_date_and_timer_update_like_the_cli() {
     );
     assert!(matches!(
         &fx.outbox()[0].command,
-        Command::UpdateTimer { timer_id: 7001, end_at: Some(e), start_at: None, .. }
+        Command::Timer(TimerWrite::Update { timer_id: 7001, end_at: Some(e), start_at: None, .. })
             if e == "2026-03-09T15:45:00.000Z"
     ));
     let e = mcp.err(

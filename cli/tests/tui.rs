@@ -54,7 +54,7 @@ fn a_comment_is_written_previewed_and_queued() {
     assert_eq!(items.len(), 1);
     assert!(matches!(
         &items[0].command,
-        syncro_store::outbox::Command::AddComment { body, hidden: true, .. } if body == "Swapped the toner."
+        syncro_store::outbox::Command::Comment(syncro_store::outbox::CommentWrite::Add { body, hidden: true, .. }) if body == "Swapped the toner."
     ));
 }
 

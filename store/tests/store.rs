@@ -8,7 +8,9 @@ use serde_json::{json, Value};
 use syncro_store::model::{
     list_items, single, Comment, Customer, Invoice, InvoiceWithLines, Ticket, TicketWithChildren,
 };
-use syncro_store::outbox::{Change, Command, NewItem, State, TicketFields};
+use syncro_store::outbox::{
+    Change, Command, CommentWrite, NewItem, State, TicketFields, TicketWrite,
+};
 use syncro_store::{SearchFilter, Store, TicketFilter};
 
 fn fixture(name: &str) -> Value {
@@ -414,13 +416,13 @@ fn a_reader_is_not_blocked_by_a_writer_holding_a_transaction() {
 }
 
 fn comment(body: &str) -> Command {
-    Command::AddComment {
+    Command::Comment(CommentWrite::Add {
         subject: "Update".into(),
         body: body.into(),
         hidden: false,
         do_not_email: false,
         tech: None,
-    }
+    })
 }
 
 #[test]
@@ -525,12 +527,12 @@ fn outbox_ready_respects_ticket_order_and_dependencies() {
             vec![
                 NewItem::on_ticket(comment("g1"), 3, 103),
                 NewItem::on_ticket(
-                    Command::UpdateTicket {
+                    Command::Ticket(TicketWrite::Update {
                         fields: TicketFields {
                             status: Some("Invoiced".into()),
                             ..Default::default()
                         },
-                    },
+                    }),
                     3,
                     103,
                 ),
@@ -587,12 +589,14 @@ fn outbox_ready_respects_ticket_order_and_dependencies() {
 #[test]
 fn pending_writes_per_ticket_count_what_is_unsent_or_needs_a_human() {
     let (_dir, mut store) = temp_store();
-    let comment = |body: &str| Command::AddComment {
-        subject: "Update".into(),
-        body: body.into(),
-        hidden: false,
-        do_not_email: false,
-        tech: None,
+    let comment = |body: &str| {
+        Command::Comment(CommentWrite::Add {
+            subject: "Update".into(),
+            body: body.into(),
+            hidden: false,
+            do_not_email: false,
+            tech: None,
+        })
     };
     let mut ids = Vec::new();
     for (ticket, state) in [
@@ -858,12 +862,12 @@ fn a_write_in_its_undo_window_waits_and_undo_takes_back_the_newest() {
             vec![
                 NewItem::on_ticket(comment("work done"), 3, 103),
                 NewItem::on_ticket(
-                    Command::UpdateTicket {
+                    Command::Ticket(TicketWrite::Update {
                         fields: TicketFields {
                             status: Some("Invoiced".into()),
                             ..Default::default()
                         },
-                    },
+                    }),
                     3,
                     103,
                 ),

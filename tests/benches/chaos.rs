@@ -30,7 +30,10 @@ use serde_json::{json, Value};
 use syncro_e2e::{api, env_or, mutate, ticket_of, TestEnv};
 use syncro_sim::{FaultConfig, FaultKind, QueuedFault, Quirks, SimConfig};
 use syncro_store::matching::normalize_text;
-use syncro_store::outbox::{Command, NewItem, State, TicketFields};
+use syncro_store::outbox::{
+    Command, CommentWrite, InvoiceWrite, LineItemWrite, NewItem, State, TicketFields, TicketWrite,
+    TimerWrite,
+};
 
 const KEY: &str = "test-key";
 
@@ -207,35 +210,35 @@ async fn main() {
             0..=39 => {
                 let body = format!("chaos comment {n} for R&D\nsecond  line");
                 (
-                    on(Command::AddComment {
+                    on(Command::Comment(CommentWrite::Add {
                         subject: "Update".into(),
                         body: body.clone(),
                         hidden: rng.random_bool(0.3),
                         do_not_email: true,
                         tech: None,
-                    }),
+                    })),
                     Expect::Comment { ticket: tid, body },
                 )
             }
             40..=51 => (
-                on(Command::UpdateTicket {
+                on(Command::Ticket(TicketWrite::Update {
                     fields: TicketFields {
                         status: Some(statuses[rng.random_range(0..statuses.len())].into()),
                         ..Default::default()
                     },
-                }),
+                })),
                 Expect::Status { ticket: tid },
             ),
             52..=63 => {
                 let name = format!("chaos line {n}");
                 (
-                    on(Command::AddLineItem {
+                    on(Command::LineItem(LineItemWrite::Add {
                         product_id: Some(9001),
                         name: name.clone(),
                         description: "chaos".into(),
                         quantity: 0.25,
                         price_retail: 125.0,
-                    }),
+                    })),
                     Expect::Line { ticket: tid, name },
                 )
             }
@@ -243,13 +246,13 @@ async fn main() {
                 let notes = format!("chaos timer {n}");
                 let day = 10 + (n % 18);
                 (
-                    on(Command::AddTimer {
+                    on(Command::Timer(TimerWrite::Add {
                         start_at: format!("2026-11-{day:02}T{:02}:{:02}:00Z", n % 24, n % 60),
                         end_at: format!("2026-11-{day:02}T{:02}:{:02}:30Z", n % 24, n % 60),
                         notes: Some(notes.clone()),
                         billable: true,
                         product_id: Some(9001),
-                    }),
+                    })),
                     Expect::Timer { ticket: tid, notes },
                 )
             }
@@ -257,14 +260,14 @@ async fn main() {
                 let subject = format!("chaos ticket {n}");
                 (
                     NewItem {
-                        command: Command::CreateTicket {
+                        command: Command::Ticket(TicketWrite::Create {
                             customer_id: cust,
                             subject: subject.clone(),
                             problem_type: None,
                             priority: None,
                             status: None,
                             body: Some("made in chaos".into()),
-                        },
+                        }),
                         ticket_id: None,
                         ticket_number: None,
                         depends_on: None,
@@ -280,13 +283,13 @@ async fn main() {
                     let q = 2.0 + (n % 5) as f64;
                     (
                         NewItem::on_ticket(
-                            Command::UpdateLineItem {
+                            Command::LineItem(LineItemWrite::Update {
                                 line_item_id: line,
                                 quantity: Some(q),
                                 price_retail: None,
                                 name: None,
                                 description: None,
-                            },
+                            }),
                             lt,
                             num,
                         ),
@@ -298,7 +301,11 @@ async fn main() {
                     )
                 } else {
                     (
-                        NewItem::on_ticket(Command::RemoveLineItem { line_item_id: line }, lt, num),
+                        NewItem::on_ticket(
+                            Command::LineItem(LineItemWrite::Remove { line_item_id: line }),
+                            lt,
+                            num,
+                        ),
                         Expect::LineGone { ticket: lt, line },
                     )
                 }
@@ -307,7 +314,11 @@ async fn main() {
                 let (tt, timer) = timers.remove(rng.random_range(0..timers.len()));
                 let num = tickets.iter().find(|t| t.0 == tt).unwrap().1;
                 (
-                    NewItem::on_ticket(Command::DeleteTimer { timer_id: timer }, tt, num),
+                    NewItem::on_ticket(
+                        Command::Timer(TimerWrite::Delete { timer_id: timer }),
+                        tt,
+                        num,
+                    ),
                     Expect::TimerGone { ticket: tt, timer },
                 )
             }
@@ -315,27 +326,31 @@ async fn main() {
                 let (tt, timer) = charge_timers.remove(rng.random_range(0..charge_timers.len()));
                 let num = tickets.iter().find(|t| t.0 == tt).unwrap().1;
                 (
-                    NewItem::on_ticket(Command::ChargeTimer { timer_id: timer }, tt, num),
+                    NewItem::on_ticket(
+                        Command::Timer(TimerWrite::Charge { timer_id: timer }),
+                        tt,
+                        num,
+                    ),
                     Expect::Charged { ticket: tt, timer },
                 )
             }
             94..=99 if !invoices.is_empty() => {
                 let (it, num, _) = invoices.remove(0);
                 (
-                    NewItem::on_ticket(Command::CreateInvoice {}, it, num),
+                    NewItem::on_ticket(Command::Invoice(InvoiceWrite::Create {}), it, num),
                     Expect::Invoice { ticket: it },
                 )
             }
             _ => {
                 let body = format!("chaos comment {n}");
                 (
-                    on(Command::AddComment {
+                    on(Command::Comment(CommentWrite::Add {
                         subject: "Update".into(),
                         body: body.clone(),
                         hidden: false,
                         do_not_email: true,
                         tech: None,
-                    }),
+                    })),
                     Expect::Comment { ticket: tid, body },
                 )
             }
@@ -530,7 +545,7 @@ async fn main() {
                 count(&dump["invoices"], &|i| i["ticket_id"].as_i64() == Some(*t))
             }
             Expect::Status { ticket: t } => {
-                if let Command::UpdateTicket { fields } = &item.command {
+                if let Command::Ticket(TicketWrite::Update { fields }) = &item.command {
                     if landed {
                         last_status.insert(*t, (*id, fields.status.clone().unwrap_or_default()));
                     }

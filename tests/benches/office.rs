@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 
 use syncro_e2e::{env_or, RunningDaemon, TestEnv};
 use syncro_sim::{FaultConfig, FaultKind, Quirks, Shape, SimConfig};
-use syncro_store::outbox::{Command, NewItem, State};
+use syncro_store::outbox::{Command, CommentWrite, NewItem, State};
 
 fn counters(sim: &syncro_sim::SimHandle) -> (u64, u64) {
     let c = sim.counters();
@@ -228,13 +228,13 @@ async fn run(
             let queued = Instant::now();
             let item = store
                 .enqueue(NewItem::on_ticket(
-                    Command::AddComment {
+                    Command::Comment(CommentWrite::Add {
                         subject: "Update".into(),
                         body: format!("office sample {n}"),
                         hidden: true,
                         do_not_email: true,
                         tech: None,
-                    },
+                    }),
                     id,
                     number,
                 ))

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use syncro_e2e::TestEnv;
 use syncro_sim::SimConfig;
-use syncro_store::outbox::{Command, NewItem, State};
+use syncro_store::outbox::{Command, CommentWrite, NewItem, State};
 
 fn pct(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
@@ -57,13 +57,13 @@ async fn main() {
         let queued = Instant::now();
         let item = store
             .enqueue(NewItem::on_ticket(
-                Command::AddComment {
+                Command::Comment(CommentWrite::Add {
                     subject: "Update".into(),
                     body: format!("latency sample {n}"),
                     hidden: true,
                     do_not_email: true,
                     tech: None,
-                },
+                }),
                 id,
                 number,
             ))

@@ -1,7 +1,7 @@
 //! A ticket as text: its label in previews and errors, its line in lists,
 //! and the detail view of `syncro ticket`.
 
-use syncro_store::outbox::{Command, OutboxItem, PossibleDuplicate};
+use syncro_store::outbox::{OutboxItem, PossibleDuplicate, ViewSection};
 use syncro_store::{TicketDetail, TicketRow};
 
 use crate::args::CommentCount;
@@ -148,7 +148,7 @@ pub fn detail(d: &TicketDetail, view: Shown<'_>, comments: CommentCount, style: 
         ));
     }
     for item in pending {
-        if place(&item.command) == Place::Fields {
+        if item.command.section() == ViewSection::Fields {
             fields.push((
                 "change",
                 format!(
@@ -188,12 +188,12 @@ pub fn detail(d: &TicketDetail, view: Shown<'_>, comments: CommentCount, style: 
     section(&mut out, &title, style);
     let mut any = false;
     for item in pending.iter().rev() {
-        if let Place::Comment {
+        if let ViewSection::Comment {
             subject,
             body,
             hidden,
             tech,
-        } = place(&item.command)
+        } = item.command.section()
         {
             any = true;
             out.push_str(&format!(
@@ -309,7 +309,7 @@ pub fn detail(d: &TicketDetail, view: Shown<'_>, comments: CommentCount, style: 
             render::money(open)
         ));
     }
-    pending_lines(&mut out, pending, style, Place::LineItems);
+    pending_lines(&mut out, pending, style, ViewSection::LineItems);
 
     // Timers.
     section(&mut out, "Timers", style);
@@ -356,7 +356,7 @@ pub fn detail(d: &TicketDetail, view: Shown<'_>, comments: CommentCount, style: 
         ));
         out.push('\n');
     }
-    pending_lines(&mut out, pending, style, Place::Timers);
+    pending_lines(&mut out, pending, style, ViewSection::Timers);
 
     // Invoices.
     section(&mut out, "Invoices", style);
@@ -385,7 +385,7 @@ pub fn detail(d: &TicketDetail, view: Shown<'_>, comments: CommentCount, style: 
         ));
         out.push('\n');
     }
-    pending_lines(&mut out, pending, style, Place::Invoices);
+    pending_lines(&mut out, pending, style, ViewSection::Invoices);
     out
 }
 
@@ -393,63 +393,9 @@ fn yes_no(b: bool) -> String {
     if b { "yes" } else { "no" }.to_string()
 }
 
-/// Where a pending write shows in the ticket view.
-#[derive(Debug, PartialEq)]
-enum Place<'a> {
-    /// Next to the fields it changes.
-    Fields,
-    /// On top of the comments, as it will read.
-    Comment {
-        subject: &'a str,
-        body: &'a str,
-        hidden: bool,
-        tech: Option<&'a str>,
-    },
-    /// Under the line items.
-    LineItems,
-    /// Under the timers.
-    Timers,
-    /// Under the invoices.
-    Invoices,
-    /// Not on the ticket's view.
-    Nowhere,
-}
-
-/// The place of a pending write in the ticket view. Lists every kind, so a
-/// new one does not compile until it has a place: a write queued on a
-/// ticket must show on it.
-fn place(c: &Command) -> Place<'_> {
-    match c {
-        Command::UpdateTicket { .. } => Place::Fields,
-        Command::AddComment {
-            subject,
-            body,
-            hidden,
-            tech,
-            do_not_email: _,
-        } => Place::Comment {
-            subject,
-            body,
-            hidden: *hidden,
-            tech: tech.as_deref(),
-        },
-        Command::AddLineItem { .. }
-        | Command::UpdateLineItem { .. }
-        | Command::RemoveLineItem { .. } => Place::LineItems,
-        Command::AddTimer { .. }
-        | Command::UpdateTimer { .. }
-        | Command::DeleteTimer { .. }
-        | Command::ChargeTimer { .. } => Place::Timers,
-        Command::CreateInvoice {} => Place::Invoices,
-        // It makes the ticket rather than changing one; the writes queued
-        // on the new ticket (`@ID`) show on it once it is cached.
-        Command::CreateTicket { .. } => Place::Nowhere,
-    }
-}
-
 /// The pending writes that go in `wanted`, one line each.
-fn pending_lines(out: &mut String, pending: &[OutboxItem], style: Style, wanted: Place<'_>) {
-    for item in pending.iter().filter(|i| place(&i.command) == wanted) {
+fn pending_lines(out: &mut String, pending: &[OutboxItem], style: Style, wanted: ViewSection<'_>) {
+    for item in pending.iter().filter(|i| i.command.section() == wanted) {
         out.push_str(&format!(
             "  {}  {}\n",
             render::outbox_marker(item, style),

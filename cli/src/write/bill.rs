@@ -6,7 +6,9 @@ use anyhow::{bail, Result};
 use clap::Args;
 use schemars::JsonSchema;
 use serde::Deserialize;
-use syncro_store::outbox::{Command, TicketFields};
+use syncro_store::outbox::{
+    Command, CommentWrite, InvoiceWrite, LineItemWrite, TicketFields, TicketWrite,
+};
 
 use super::comment;
 use super::input::{cents, hours, labor, nonempty};
@@ -86,13 +88,13 @@ pub fn plan(ctx: &Ctx, cache: &impl Cache, input: BillInput) -> Result<Plan> {
             None => "Update".to_string(),
         };
         steps.push(Step::new(
-            target.item(Command::AddComment {
+            target.item(Command::Comment(CommentWrite::Add {
                 subject: subject.clone(),
                 body: body.clone(),
                 hidden: input.hidden,
                 do_not_email: input.do_not_email,
                 tech: tech.clone(),
-            }),
+            })),
             comment::preview(
                 &subject,
                 &body,
@@ -112,26 +114,26 @@ pub fn plan(ctx: &Ctx, cache: &impl Cache, input: BillInput) -> Result<Plan> {
         labor.product_id
     );
     steps.push(Step::new(
-        target.item(Command::AddLineItem {
+        target.item(Command::LineItem(LineItemWrite::Add {
             product_id: Some(labor.product_id),
             name,
             description,
             quantity,
             price_retail: rate,
-        }),
+        })),
         line_preview,
     ));
     steps.push(Step::new(
-        target.item(Command::CreateInvoice {}),
+        target.item(Command::Invoice(InvoiceWrite::Create {})),
         "create an invoice from the ticket's uninvoiced line items, then check they arrived".into(),
     ));
     steps.push(Step::new(
-        target.item(Command::UpdateTicket {
+        target.item(Command::Ticket(TicketWrite::Update {
             fields: TicketFields {
                 status: Some("Invoiced".into()),
                 ..Default::default()
             },
-        }),
+        })),
         format!(
             "set status {} -> Invoiced",
             target

@@ -4,7 +4,7 @@ use anyhow::{bail, Result};
 use clap::Args;
 use schemars::JsonSchema;
 use serde::Deserialize;
-use syncro_store::outbox::Command;
+use syncro_store::outbox::{Command, CommentWrite};
 
 use super::input::{indent, nonempty, optional_nonempty};
 use super::plan::Plan;
@@ -75,13 +75,13 @@ pub fn build(
         input.do_not_email,
         tech.as_deref(),
     );
-    let item = target.item(Command::AddComment {
+    let item = target.item(Command::Comment(CommentWrite::Add {
         subject,
         body,
         hidden: input.hidden,
         do_not_email: input.do_not_email,
         tech,
-    });
+    }));
     Ok(Plan::single(
         format!("Comment on {}", target.label),
         &target,

@@ -5,7 +5,7 @@ use anyhow::Result;
 use clap::Args;
 use schemars::JsonSchema;
 use serde::Deserialize;
-use syncro_store::outbox::Command;
+use syncro_store::outbox::{Command, InvoiceWrite};
 
 use super::plan::Plan;
 use crate::context::{resolve_target, Cache, Ctx};
@@ -47,7 +47,7 @@ pub fn plan(_ctx: &Ctx, cache: &impl Cache, input: InvoiceCreateInput) -> Result
         let queued = store
             .outbox_for_ticket(row.id)?
             .iter()
-            .any(|i| adds_line_item(&i.command));
+            .any(|i| i.command.adds_line_item());
         if open.is_empty() && !queued {
             warnings.push(format!(
                 "#{} has no uninvoiced line items in the cache; the invoice may be empty",
@@ -61,27 +61,9 @@ pub fn plan(_ctx: &Ctx, cache: &impl Cache, input: InvoiceCreateInput) -> Result
             ));
         }
     }
-    let item = target.item(Command::CreateInvoice {});
+    let item = target.item(Command::Invoice(InvoiceWrite::Create {}));
     let mut plan = Plan::single(format!("Invoice {}", target.label), &target, item, preview);
     plan.warnings = warnings;
     plan.footer = footer;
     Ok(plan)
-}
-
-/// Whether a queued write puts a line item on the ticket for the invoice
-/// to take. Lists every kind, so a new one does not compile until it is
-/// decided.
-fn adds_line_item(command: &Command) -> bool {
-    match command {
-        Command::AddLineItem { .. } | Command::ChargeTimer { .. } => true,
-        Command::AddComment { .. }
-        | Command::UpdateTicket { .. }
-        | Command::CreateTicket { .. }
-        | Command::UpdateLineItem { .. }
-        | Command::RemoveLineItem { .. }
-        | Command::AddTimer { .. }
-        | Command::UpdateTimer { .. }
-        | Command::DeleteTimer { .. }
-        | Command::CreateInvoice {} => false,
-    }
 }

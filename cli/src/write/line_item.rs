@@ -4,7 +4,7 @@ use anyhow::{bail, Result};
 use clap::{ArgGroup, Args, Subcommand};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use syncro_store::outbox::Command;
+use syncro_store::outbox::{Command, LineItemWrite};
 use syncro_store::Store;
 
 use super::input::{cents, check_price, check_quantity, nonempty};
@@ -112,13 +112,13 @@ pub fn plan_add(_ctx: &Ctx, cache: &impl Cache, input: LineItemAddInput) -> Resu
             .map(|p| format!(" (product {p})"))
             .unwrap_or_default()
     );
-    let item = target.item(Command::AddLineItem {
+    let item = target.item(Command::LineItem(LineItemWrite::Add {
         product_id: input.product,
         name,
         description,
         quantity,
         price_retail: price,
-    });
+    }));
     Ok(Plan::single(
         format!("Add to {}", target.label),
         &target,
@@ -167,13 +167,13 @@ pub fn plan_update(_ctx: &Ctx, cache: &impl Cache, input: LineItemUpdateInput) -
     if let Some(d) = &description {
         preview.push(format!("description -> {d}"));
     }
-    let item = target.item(Command::UpdateLineItem {
+    let item = target.item(Command::LineItem(LineItemWrite::Update {
         line_item_id: input.line_id,
         quantity,
         price_retail: price,
         name,
         description,
-    });
+    }));
     let mut plan = Plan::single(
         format!("Change {}", target.label),
         &target,
@@ -194,9 +194,9 @@ pub fn plan_remove(_ctx: &Ctx, cache: &impl Cache, input: LineItemRemoveInput) -
     let store = cache.store()?;
     let target = resolve_target(store, input.ticket)?;
     let converted = cached_line(store, &target, input.line_id)?;
-    let item = target.item(Command::RemoveLineItem {
+    let item = target.item(Command::LineItem(LineItemWrite::Remove {
         line_item_id: input.line_id,
-    });
+    }));
     let mut plan = Plan::single(
         format!("Change {}", target.label),
         &target,

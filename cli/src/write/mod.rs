@@ -36,7 +36,7 @@ mod tests {
 
     use syncro_store::config::{Config, Env};
     use syncro_store::model::Customer;
-    use syncro_store::outbox::Command;
+    use syncro_store::outbox::{Command, CommentWrite, InvoiceWrite, LineItemWrite, TicketWrite};
     use syncro_store::Store;
 
     use super::bill::BillInput;
@@ -114,10 +114,10 @@ mod tests {
             .steps()
             .iter()
             .map(|s| match s.command() {
-                Command::AddComment { .. } => "comment",
-                Command::AddLineItem { .. } => "line item",
-                Command::CreateInvoice { .. } => "invoice",
-                Command::UpdateTicket { .. } => "status",
+                Command::Comment(CommentWrite::Add { .. }) => "comment",
+                Command::LineItem(LineItemWrite::Add { .. }) => "line item",
+                Command::Invoice(InvoiceWrite::Create { .. }) => "invoice",
+                Command::Ticket(TicketWrite::Update { .. }) => "status",
                 _ => "other",
             })
             .collect();

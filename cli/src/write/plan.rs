@@ -172,7 +172,7 @@ impl Plan {
     /// Whether the plan reaches the customer (a comment not marked hidden,
     /// which Syncro emails): such a write waits out the undo window.
     pub fn customer_visible(&self) -> bool {
-        self.steps.iter().any(|s| reaches_customer(s.command()))
+        self.steps.iter().any(|s| s.command().reaches_customer())
     }
 
     /// When the write may be sent: after `undo_secs` for a
@@ -219,24 +219,5 @@ impl Plan {
             group,
             send_after,
         })
-    }
-}
-
-/// Whether Syncro shows or emails this write to the customer when it
-/// lands, so that it waits out the undo window. Lists every kind, so a new
-/// one does not compile until it is decided.
-fn reaches_customer(command: &Command) -> bool {
-    match command {
-        Command::AddComment { hidden, .. } => !hidden,
-        Command::UpdateTicket { .. }
-        | Command::CreateTicket { .. }
-        | Command::AddLineItem { .. }
-        | Command::UpdateLineItem { .. }
-        | Command::RemoveLineItem { .. }
-        | Command::AddTimer { .. }
-        | Command::UpdateTimer { .. }
-        | Command::DeleteTimer { .. }
-        | Command::ChargeTimer { .. }
-        | Command::CreateInvoice {} => false,
     }
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use clap::{ArgGroup, Args};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use syncro_store::outbox::{Command, NewItem, TicketFields};
+use syncro_store::outbox::{Command, NewItem, TicketFields, TicketWrite};
 use syncro_store::Store;
 
 use super::input::{indent, nonempty, optional_nonempty, parse_day_or_when};
@@ -184,7 +184,7 @@ fn fields_plan(target: &Target, fields: TicketFields, assignee: Option<String>) 
             render::time(Some(d))
         ));
     }
-    let mut item = target.item(Command::UpdateTicket { fields });
+    let mut item = target.item(Command::Ticket(TicketWrite::Update { fields }));
     // The daemon holds the update if the ticket changed since this view.
     item.base_updated_at = row.and_then(|r| r.updated_at.clone());
     Plan::single(
@@ -269,14 +269,14 @@ pub fn plan_create(_ctx: &Ctx, cache: &impl Cache, input: CreateInput) -> Result
         preview.push_str(&format!("\ninitial comment:\n{}", indent(b)));
     }
     let item = NewItem {
-        command: Command::CreateTicket {
+        command: Command::Ticket(TicketWrite::Create {
             customer_id: customer.id,
             subject,
             problem_type,
             priority,
             status: None,
             body,
-        },
+        }),
         ticket_id: None,
         ticket_number: None,
         depends_on: None,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use clap::{ArgGroup, Args, Subcommand};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use syncro_store::outbox::Command;
+use syncro_store::outbox::{Command, TimerWrite};
 use syncro_store::{Store, TimerRow};
 
 use super::input::{labor, optional_nonempty, when};
@@ -164,13 +164,13 @@ pub fn plan_add(ctx: &Ctx, cache: &impl Cache, input: TimerAddInput) -> Result<P
     if let Some(n) = &notes {
         preview.push_str(&format!("\nnotes: {n}"));
     }
-    let item = target.item(Command::AddTimer {
+    let item = target.item(Command::Timer(TimerWrite::Add {
         start_at,
         end_at,
         notes,
         billable: input.billable,
         product_id,
-    });
+    }));
     let mut plan = Plan::single(format!("Add to {}", target.label), &target, item, preview);
     if let Some(step) = plan.steps.first_mut() {
         step.summary = Some(summary);
@@ -252,14 +252,14 @@ pub fn plan_update(ctx: &Ctx, cache: &impl Cache, input: TimerUpdateInput) -> Re
             "not billable".into()
         });
     }
-    let item = target.item(Command::UpdateTimer {
+    let item = target.item(Command::Timer(TimerWrite::Update {
         timer_id: input.timer_id,
         start_at: start.map(syncro_store::time::format),
         end_at: end.map(syncro_store::time::format),
         notes,
         billable: input.billable,
         product_id: None,
-    });
+    }));
     Ok(Plan::single(
         format!("Change {}", target.label),
         &target,
@@ -280,9 +280,9 @@ pub fn plan_charge(_ctx: &Ctx, cache: &impl Cache, input: TimerIdInput) -> Resul
             target.short()
         );
     }
-    let item = target.item(Command::ChargeTimer {
+    let item = target.item(Command::Timer(TimerWrite::Charge {
         timer_id: input.timer_id,
-    });
+    }));
     Ok(Plan::single(
         format!("Change {}", target.label),
         &target,
@@ -296,9 +296,9 @@ pub fn plan_delete(_ctx: &Ctx, cache: &impl Cache, input: TimerIdInput) -> Resul
     let store = cache.store()?;
     let target = resolve_target(store, input.ticket)?;
     let charged = cached_timer(store, &target, input.timer_id)?;
-    let item = target.item(Command::DeleteTimer {
+    let item = target.item(Command::Timer(TimerWrite::Delete {
         timer_id: input.timer_id,
-    });
+    }));
     let mut plan = Plan::single(
         format!("Change {}", target.label),
         &target,

@@ -1,7 +1,9 @@
 //! The outbox: what waits and why, cancel/release/retry, --force, dry runs.
 
 use serde_json::json;
-use syncro_store::outbox::{Change, Command, NewItem, State, TicketFields};
+use syncro_store::outbox::{
+    Change, Command, InvoiceWrite, NewItem, State, TicketFields, TicketWrite,
+};
 
 use crate::fixture::*;
 
@@ -16,12 +18,12 @@ fn outbox_fixture(fx: &Fx) -> (i64, i64, i64, i64) {
         .unwrap();
     let held = store
         .enqueue(NewItem::on_ticket(
-            Command::UpdateTicket {
+            Command::Ticket(TicketWrite::Update {
                 fields: TicketFields {
                     status: Some("Resolved".into()),
                     ..Default::default()
                 },
-            },
+            }),
             1002,
             32170,
         ))
@@ -40,7 +42,11 @@ fn outbox_fixture(fx: &Fx) -> (i64, i64, i64, i64) {
         )
         .unwrap();
     let failed = store
-        .enqueue(NewItem::on_ticket(Command::CreateInvoice {}, 1003, 32150))
+        .enqueue(NewItem::on_ticket(
+            Command::Invoice(InvoiceWrite::Create {}),
+            1003,
+            32150,
+        ))
         .unwrap();
     store
         .outbox_transition(

@@ -1,7 +1,10 @@
 //! Reads: tickets, ticket, search, customers, invoices, status; a missing
 //! cache or config.
 
-use syncro_store::outbox::{Change, Command, NewItem, State, TicketFields};
+use syncro_store::outbox::{
+    Change, Command, InvoiceWrite, LineItemWrite, NewItem, State, TicketFields, TicketWrite,
+    TimerWrite,
+};
 
 use crate::fixture::*;
 
@@ -158,12 +161,12 @@ fn ticket_shows_queued_writes_inline() {
         .unwrap();
     let held = store
         .enqueue(NewItem::on_ticket(
-            Command::UpdateTicket {
+            Command::Ticket(TicketWrite::Update {
                 fields: TicketFields {
                     status: Some("Resolved".into()),
                     ..Default::default()
                 },
-            },
+            }),
             1001,
             32164,
         ))
@@ -183,13 +186,13 @@ fn ticket_shows_queued_writes_inline() {
         .unwrap();
     let failed = store
         .enqueue(NewItem::on_ticket(
-            Command::AddLineItem {
+            Command::LineItem(LineItemWrite::Add {
                 product_id: Some(9001),
                 name: "Labor - Remote".into(),
                 description: "Follow-up".into(),
                 quantity: 0.25,
                 price_retail: 125.0,
-            },
+            }),
             1001,
             32164,
         ))
@@ -207,13 +210,17 @@ fn ticket_shows_queued_writes_inline() {
         .unwrap();
     store
         .enqueue(NewItem::on_ticket(
-            Command::ChargeTimer { timer_id: 7001 },
+            Command::Timer(TimerWrite::Charge { timer_id: 7001 }),
             1001,
             32164,
         ))
         .unwrap();
     store
-        .enqueue(NewItem::on_ticket(Command::CreateInvoice {}, 1001, 32164))
+        .enqueue(NewItem::on_ticket(
+            Command::Invoice(InvoiceWrite::Create {}),
+            1001,
+            32164,
+        ))
         .unwrap();
     // Done and cancelled writes are not pending.
     let done = store

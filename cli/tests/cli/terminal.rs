@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::{Output, Stdio};
 
 #[cfg(target_os = "linux")]
-use syncro_store::outbox::Command;
+use syncro_store::outbox::{Command, CommentWrite};
 
 use crate::fixture::*;
 
@@ -125,7 +125,7 @@ fn on_a_terminal_an_omitted_comment_opens_the_editor() {
         return;
     };
     assert_eq!(code(&out), 0, "{}", stdout(&out));
-    let Command::AddComment { body, .. } = &fx.outbox()[0].command else {
+    let Command::Comment(CommentWrite::Add { body, .. }) = &fx.outbox()[0].command else {
         panic!("not a comment: {:?}", fx.outbox());
     };
     assert_eq!(body, "Written in the editor.");

@@ -2,7 +2,7 @@
 //! what is queued, the previews, and every validation error queueing nothing.
 
 use serde_json::json;
-use syncro_store::outbox::Command;
+use syncro_store::outbox::{Command, CommentWrite, TicketWrite, TimerWrite};
 
 use crate::fixture::*;
 
@@ -58,13 +58,13 @@ fn comment_text_from_stdin() {
     assert_eq!(code(&out), 0, "{}", fx.show(&out));
     assert_eq!(
         fx.outbox()[0].command,
-        Command::AddComment {
+        Command::Comment(CommentWrite::Add {
             subject: "Update".into(),
             body: "First line\nsecond line".into(),
             hidden: false,
             do_not_email: false,
             tech: Some("Jane Tech".into()),
-        }
+        })
     );
 }
 
@@ -703,7 +703,7 @@ fn assignee_by_name_from_the_cache_and_a_due_day() {
     ]);
     assert_eq!(code(&out), 0, "{}", fx.show(&out));
     let items = fx.outbox();
-    let Command::UpdateTicket { fields } = &items[0].command else {
+    let Command::Ticket(TicketWrite::Update { fields }) = &items[0].command else {
         panic!("{:?}", items[0].command);
     };
     assert_eq!(fields.user_id, Some(8));
@@ -729,14 +729,14 @@ fn timer_update_changes_only_what_is_given() {
     assert_eq!(code(&out), 0, "{}", fx.show(&out));
     assert_eq!(
         fx.outbox()[0].command,
-        Command::UpdateTimer {
+        Command::Timer(TimerWrite::Update {
             timer_id: 7001,
             start_at: None,
             end_at: Some("2026-03-09T15:45:00.000Z".into()),
             notes: Some("Longer".into()),
             billable: None,
             product_id: None,
-        }
+        })
     );
     // The write options may come before the action too.
     let out = fx.run(&[

@@ -3,13 +3,16 @@
 //! The driver (`super::driver`) handles the outcomes a retry can change; this
 //! file owns the ones it cannot, and how they are told to the technician:
 //! - **a bound on requests** ([`MAX_REQUESTS`], more for creates whose
-//!   looks read lists): every request the server answered for a write counts
+//!   looks read lists: each family says which, `Family::max_requests`):
+//!   every request the server answered for a write counts
 //!   (the sends and the reads around them), so a write it keeps failing
 //!   stops after a handful, with the server's own words, instead of taking
 //!   the office's budget from the mirror;
 //! - **a target that is gone**: a 404 on the write's ticket or invoice means
 //!   it was deleted or merged in Syncro, for good: the write fails naming it
-//!   and the writes queued behind it on that ticket are held;
+//!   (the record a send changes, when its family says one,
+//!   `Family::not_found`) and the writes queued behind it on that ticket are
+//!   held;
 //! - **a refusal**: a 401/403 names the key or permission problem; any
 //!   other 4xx quotes the server.
 //!
@@ -19,9 +22,10 @@ use std::time::Duration;
 
 #[cfg(test)]
 use syncro_store::outbox::is_access_problem;
-use syncro_store::outbox::{Change, Command, ItemResult, OutboxItem, State};
+use syncro_store::outbox::{Change, ItemResult, OutboxItem, State};
 
 use super::driver::{settle, ACTIVE};
+use super::kinds::{family, NotFound};
 use super::reads;
 use super::Outbox;
 use crate::client::ApiError;
@@ -45,20 +49,7 @@ const VERIFY_ALLOWANCE: i64 = 6;
 
 /// The request bound for `item` in its current state.
 pub(super) fn limit(item: &OutboxItem) -> i64 {
-    // Every kind listed: a new one does not compile until its bound is
-    // decided.
-    let base = match item.command {
-        Command::CreateTicket { .. } | Command::CreateInvoice {} => MAX_LIST_REQUESTS,
-        Command::AddComment { .. }
-        | Command::UpdateTicket { .. }
-        | Command::AddLineItem { .. }
-        | Command::UpdateLineItem { .. }
-        | Command::RemoveLineItem { .. }
-        | Command::AddTimer { .. }
-        | Command::UpdateTimer { .. }
-        | Command::DeleteTimer { .. }
-        | Command::ChargeTimer { .. } => MAX_REQUESTS,
-    };
+    let base = family(&item.command).max_requests();
     if item.state == State::Verifying {
         base + VERIFY_ALLOWANCE
     } else {
@@ -110,29 +101,17 @@ pub(super) fn refusal(item: &OutboxItem, e: &ApiError) -> String {
 
 /// What a 404 to the write itself means: its ticket went away between the
 /// read before it and the send, or the record it changes (line item,
-/// timer) is no longer on the ticket. Every kind listed: a new one does
-/// not compile until it says which.
+/// timer) is no longer on the ticket, as its family says.
 pub(super) fn gone_on_send(item: &OutboxItem) -> String {
-    let on = ticket(item);
-    match &item.command {
-        Command::UpdateLineItem { line_item_id, .. } => format!(
-            "line item {line_item_id} is no longer on {on} (removed in Syncro); {}",
-            next_step(item)
-        ),
-        Command::UpdateTimer { timer_id, .. } | Command::ChargeTimer { timer_id } => format!(
-            "timer {timer_id} is no longer on {on} (removed in Syncro); {}",
+    match family(&item.command).not_found() {
+        NotFound::Record(what) => format!(
+            "{what} is no longer on {} (removed in Syncro); {}",
+            ticket(item),
             next_step(item)
         ),
         // Removing a record already gone is not an error (the driver
         // verifies it), so a 404 here is the ticket's.
-        Command::AddComment { .. }
-        | Command::UpdateTicket { .. }
-        | Command::CreateTicket { .. }
-        | Command::AddLineItem { .. }
-        | Command::RemoveLineItem { .. }
-        | Command::AddTimer { .. }
-        | Command::DeleteTimer { .. }
-        | Command::CreateInvoice {} => ticket_gone(item),
+        NotFound::AlreadyGone | NotFound::Ticket => ticket_gone(item),
     }
 }
 
@@ -299,6 +278,7 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use syncro_store::outbox::{CommentWrite, TicketWrite, TimerWrite};
 
     #[test]
     fn resends_wait_longer_each_time_within_the_backoff_cap() {
@@ -310,7 +290,7 @@ mod tests {
 
     #[test]
     fn refusals_name_the_key_or_the_permission() {
-        let item = super::super::kinds::testing::item(Command::UpdateTicket {
+        let item = super::super::kinds::testing::item(TicketWrite::Update {
             fields: Default::default(),
         });
         let key = refusal(&item, &ApiError::Unauthorized);
@@ -338,7 +318,7 @@ mod tests {
 
     #[test]
     fn a_404_names_what_is_gone() {
-        let mut item = super::super::kinds::testing::item(Command::AddComment {
+        let mut item = super::super::kinds::testing::item(CommentWrite::Add {
             subject: "Update".into(),
             body: "x".into(),
             hidden: false,
@@ -348,7 +328,7 @@ mod tests {
         assert!(
             gone_on_read(&item, "/tickets/1000").starts_with("ticket #5000 is no longer in Syncro")
         );
-        item.command = Command::ChargeTimer { timer_id: 77 };
+        item.command = TimerWrite::Charge { timer_id: 77 }.into();
         assert!(gone_on_send(&item).starts_with("timer 77 is no longer on ticket #5000"));
     }
 }

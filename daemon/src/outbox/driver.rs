@@ -25,11 +25,11 @@
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
-use syncro_store::outbox::{Change, Command, ItemResult, OutboxItem, State};
+use syncro_store::outbox::{Change, ItemResult, OutboxItem, State};
 use syncro_store::time;
 
 use super::bounds;
-use super::kinds::{family, Probe, Read, ReadBack, Snapshot};
+use super::kinds::{family, NotFound, Probe, Read, ReadBack, Snapshot};
 use super::reads::{reached_server, Reader};
 use super::Outbox;
 use crate::client::ApiError;
@@ -71,7 +71,7 @@ pub(super) const ACTIVE: &[State] = &State::ACTIVE;
 /// How to settle an item parked as uncertain, in the technician's words.
 pub(super) fn settle(item: &OutboxItem) -> String {
     let where_ = match (&item.command, item.ticket_number) {
-        (Command::CreateTicket { .. }, _) => "the customer's tickets".to_string(),
+        (c, _) if c.creates_ticket() => "the customer's tickets".to_string(),
         (_, Some(n)) => format!("ticket #{n}"),
         (_, None) => "the ticket".to_string(),
     };
@@ -137,17 +137,17 @@ impl Outbox {
 
     /// A first send, or a resend of a write proven not to have landed.
     async fn send(&self, mut item: OutboxItem) -> Result<(), DbError> {
-        let fam = family(&item.command);
         let resend = item.attempts > 0;
         // A resend costs at least the read before it and the write itself.
         if resend && item.requests + 2 > bounds::limit(&item) {
             return self.give_up(item).await;
         }
-        let reads = fam.reads_before(&item);
+        let reads = family(&item.command).reads_before(&item);
         let snap = match self.read(&mut item, &reads, resend).await? {
             Ok(s) => s,
             Err(e) => return self.read_failed(&item, e).await,
         };
+        let fam = family(&item.command);
         if resend {
             // Look once more, on the read just made: a request that
             // committed after the last look is ours, not to be sent again
@@ -202,7 +202,7 @@ impl Outbox {
             .await;
         match answer {
             Ok(resp) => {
-                let remote_id = fam.created_id(&item.command, &resp);
+                let remote_id = fam.created_id(&resp);
                 let item = self
                     .set_state(
                         item.id,
@@ -217,12 +217,7 @@ impl Outbox {
                 self.verify(item).await
             }
             // Removing what is already gone: the read-back confirms it.
-            Err(ApiError::NotFound(_))
-                if matches!(
-                    item.command,
-                    Command::RemoveLineItem { .. } | Command::DeleteTimer { .. }
-                ) =>
-            {
+            Err(ApiError::NotFound(_)) if fam.not_found() == NotFound::AlreadyGone => {
                 let item = self
                     .set_state(
                         item.id,
@@ -340,7 +335,7 @@ impl Outbox {
             .and_then(time::parse)
             .or_else(|| time::parse(&item.updated_at))
             .unwrap_or_else(chrono::Utc::now);
-        let first_look = if fam.idempotent(&item.command) {
+        let first_look = if fam.idempotent() {
             chrono::Utc::now()
         } else {
             sent + chrono::Duration::from_std(self.policy.grace).unwrap_or_default()
@@ -384,14 +379,13 @@ impl Outbox {
                 .await?;
             return self.verify(item).await;
         }
-        let fam = family(&item.command);
-        let reads = fam.reads_before(&item);
+        let reads = family(&item.command).reads_before(&item);
         let snap = match self.read(&mut item, &reads, true).await? {
             Ok(s) => s,
             Err(e) => return self.read_failed(&item, e).await,
         };
         let claimed = self.claimed(&item).await?;
-        match fam.probe(&item, &snap, &claimed) {
+        match family(&item.command).probe(&item, &snap, &claimed) {
             Probe::Landed(remote_id) => self.found(item, remote_id).await,
             Probe::Ambiguous(reason) => {
                 let why = format!("cannot tell whether it landed: {reason}; {}", settle(&item));
@@ -423,7 +417,7 @@ impl Outbox {
     async fn absent(&self, item: OutboxItem) -> Result<(), DbError> {
         let mut result = item.result.clone();
         result.probes += 1;
-        let idempotent = family(&item.command).idempotent(&item.command);
+        let idempotent = family(&item.command).idempotent();
         if result.probes < self.policy.probes && !idempotent {
             let next = later(self.policy.spacing());
             tracing::info!(item = item.id, probes = result.probes, next = %next, "not on the server yet; looking again later");
@@ -508,14 +502,13 @@ impl Outbox {
         if item.requests >= bounds::limit(&item) {
             return self.give_up(item).await;
         }
-        let fam = family(&item.command);
-        let reads = fam.reads_after(&item);
+        let reads = family(&item.command).reads_after(&item);
         let snap = match self.read(&mut item, &reads, false).await? {
             Ok(s) => s,
             Err(e) => return self.read_failed(&item, e).await,
         };
         let claimed = self.claimed(&item).await?;
-        match fam.read_back(&item, &snap, &claimed) {
+        match family(&item.command).read_back(&item, &snap, &claimed) {
             ReadBack::Landed {
                 remote_id,
                 differences,

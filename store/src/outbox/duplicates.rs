@@ -19,7 +19,7 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::params;
 use serde::Serialize;
 
-use super::{Command, ItemResult};
+use super::{Command, CommentWrite, ItemResult};
 use crate::matching::same_text;
 use crate::{time, Store, StoreResult};
 
@@ -129,7 +129,8 @@ impl Store {
         let mut by_ticket: BTreeMap<i64, Vec<Posted>> = BTreeMap::new();
         for row in rows {
             let (item_id, ticket_id, ticket_number, payload, remote_id, result) = row?;
-            let Ok(Command::AddComment { subject, body, .. }) = serde_json::from_str(&payload)
+            let Ok(Command::Comment(CommentWrite::Add { subject, body, .. })) =
+                serde_json::from_str(&payload)
             else {
                 continue;
             };

@@ -37,7 +37,10 @@ use crate::error::{StoreError, StoreResult};
 use crate::{time, Store};
 
 pub use actions::RetryPlan;
-pub use command::{Command, TicketFields};
+pub use command::{
+    Command, CommentWrite, InvoiceWrite, LineItemWrite, TicketFields, TicketWrite, TimerWrite,
+    ViewSection, WriteKind,
+};
 pub use duplicates::PossibleDuplicate;
 pub use record::{Difference, ExpectedLine, ItemResult};
 pub use state::State;

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use syncro_e2e::TestEnv;
 use syncro_sim::SimConfig;
-use syncro_store::outbox::Command;
+use syncro_store::outbox::{Command, CommentWrite};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_cli_processes_and_a_backfilling_daemon_never_see_a_locked_database() {
@@ -194,7 +194,7 @@ async fn ten_cli_processes_and_a_backfilling_daemon_never_see_a_locked_database(
     let store = env.store();
     let mut bodies: HashMap<String, usize> = HashMap::new();
     for item in store.outbox_items(&[]).unwrap() {
-        if let Command::AddComment { body, .. } = item.command {
+        if let Command::Comment(CommentWrite::Add { body, .. }) = item.command {
             *bodies.entry(body).or_default() += 1;
         }
     }

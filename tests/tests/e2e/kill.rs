@@ -6,7 +6,9 @@ use std::time::Duration;
 use serde_json::Value;
 use syncro_e2e::{ticket_of, wait_for, TestEnv};
 use syncro_sim::{FaultConfig, FaultKind, QueuedFault, SimConfig, SimHandle};
-use syncro_store::outbox::{Command, NewItem, State, TicketFields};
+use syncro_store::outbox::{
+    Command, CommentWrite, InvoiceWrite, LineItemWrite, NewItem, State, TicketFields, TicketWrite,
+};
 
 const KEY: &str = "test-key";
 
@@ -49,13 +51,13 @@ async fn a_daemon_killed_while_sending_resumes_without_a_duplicate() {
     let mut store = env.store();
     let item = store
         .enqueue(NewItem::on_ticket(
-            Command::AddComment {
+            Command::Comment(CommentWrite::Add {
                 subject: "Update".into(),
                 body: "Swapped the PSU".into(),
                 hidden: false,
                 do_not_email: false,
                 tech: None,
-            },
+            }),
             id,
             number,
         ))
@@ -104,35 +106,35 @@ async fn a_bill_group_survives_a_kill_between_every_pair_of_steps() {
             "bill",
             vec![
                 NewItem::on_ticket(
-                    Command::AddComment {
+                    Command::Comment(CommentWrite::Add {
                         subject: "Labor".into(),
                         body: "Cleaned up the mail flow rules".into(),
                         hidden: false,
                         do_not_email: false,
                         tech: None,
-                    },
+                    }),
                     id,
                     number,
                 ),
                 NewItem::on_ticket(
-                    Command::AddLineItem {
+                    Command::LineItem(LineItemWrite::Add {
                         product_id: Some(9001),
                         name: "Labor - Remote".into(),
                         description: "Cleaned up the mail flow rules".into(),
                         quantity: 0.75,
                         price_retail: 125.0,
-                    },
+                    }),
                     id,
                     number,
                 ),
-                NewItem::on_ticket(Command::CreateInvoice {}, id, number),
+                NewItem::on_ticket(Command::Invoice(InvoiceWrite::Create {}), id, number),
                 NewItem::on_ticket(
-                    Command::UpdateTicket {
+                    Command::Ticket(TicketWrite::Update {
                         fields: TicketFields {
                             status: Some("Invoiced".into()),
                             ..Default::default()
                         },
-                    },
+                    }),
                     id,
                     number,
                 ),

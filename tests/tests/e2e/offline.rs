@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use syncro_e2e::{drain_until_settled, TestEnv};
 use syncro_sim::{SimConfig, FIRST_TICKET_ID};
-use syncro_store::outbox::{Command, NewItem, State};
+use syncro_store::outbox::{Command, CommentWrite, NewItem, State};
 use syncrod::Daemon;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -27,13 +27,13 @@ async fn writes_queued_offline_wait_then_go_out_in_order() {
         .map(|n| {
             store
                 .enqueue(NewItem::on_ticket(
-                    Command::AddComment {
+                    Command::Comment(CommentWrite::Add {
                         subject: "Update".into(),
                         body: format!("offline note {n}"),
                         hidden: false,
                         do_not_email: false,
                         tech: None,
-                    },
+                    }),
                     ticket,
                     30000,
                 ))

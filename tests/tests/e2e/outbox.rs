@@ -7,7 +7,10 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use syncro_e2e::{api, drain_until_settled, mutate, ticket_of, TestEnv};
 use syncro_sim::{FaultKind, QueuedFault, SimConfig, SimHandle};
-use syncro_store::outbox::{Command, NewItem, State, TicketFields};
+use syncro_store::outbox::{
+    Command, CommentWrite, InvoiceWrite, LineItemWrite, NewItem, State, TicketFields, TicketWrite,
+    TimerWrite,
+};
 use syncrod::Daemon;
 
 const KEY: &str = "test-key";
@@ -126,99 +129,103 @@ fn command(
 ) -> (Command, &'static str, &'static str) {
     match kind {
         Kind::Comment => (
-            Command::AddComment {
+            Command::Comment(CommentWrite::Add {
                 subject: "Update".into(),
                 body: "Replaced the toner".into(),
                 hidden: false,
                 do_not_email: true,
                 tech: Some("Tess".into()),
-            },
+            }),
             "POST",
             "/comment",
         ),
         Kind::Update => (
-            Command::UpdateTicket {
+            Command::Ticket(TicketWrite::Update {
                 fields: TicketFields {
                     status: Some("Waiting for Parts".into()),
                     ..Default::default()
                 },
-            },
+            }),
             "PUT",
             "/tickets/",
         ),
         Kind::CreateTicket => (
-            Command::CreateTicket {
+            Command::Ticket(TicketWrite::Create {
                 customer_id: customer,
                 subject: "Queued offline".into(),
                 problem_type: Some("Network".into()),
                 priority: None,
                 status: None,
                 body: Some("Switch is dead".into()),
-            },
+            }),
             "POST",
             "/tickets",
         ),
         Kind::AddLine => (
-            Command::AddLineItem {
+            Command::LineItem(LineItemWrite::Add {
                 product_id: Some(9001),
                 name: "Labor - Remote".into(),
                 description: "Remote labor, 30 min".into(),
                 quantity: 0.5,
                 price_retail: 125.0,
-            },
+            }),
             "POST",
             "/add_line_item",
         ),
         Kind::UpdateLine => (
-            Command::UpdateLineItem {
+            Command::LineItem(LineItemWrite::Update {
                 line_item_id: line,
                 quantity: Some(3.0),
                 price_retail: None,
                 name: None,
                 description: None,
-            },
+            }),
             "PUT",
             "/update_line_item",
         ),
         Kind::RemoveLine => (
-            Command::RemoveLineItem { line_item_id: line },
+            Command::LineItem(LineItemWrite::Remove { line_item_id: line }),
             "POST",
             "/remove_line_item",
         ),
         Kind::AddTimer => (
-            Command::AddTimer {
+            Command::Timer(TimerWrite::Add {
                 start_at: "2026-11-02T09:00:00Z".into(),
                 end_at: "2026-11-02T09:45:00Z".into(),
                 notes: Some("remote session".into()),
                 billable: true,
                 product_id: Some(9001),
-            },
+            }),
             "POST",
             "/timer_entry",
         ),
         Kind::UpdateTimer => (
-            Command::UpdateTimer {
+            Command::Timer(TimerWrite::Update {
                 timer_id: timer,
                 start_at: None,
                 end_at: Some("2026-11-01T11:00:00Z".into()),
                 notes: Some("longer".into()),
                 billable: None,
                 product_id: None,
-            },
+            }),
             "PUT",
             "/update_timer_entry",
         ),
         Kind::DeleteTimer => (
-            Command::DeleteTimer { timer_id: timer },
+            Command::Timer(TimerWrite::Delete { timer_id: timer }),
             "POST",
             "/delete_timer_entry",
         ),
         Kind::ChargeTimer => (
-            Command::ChargeTimer { timer_id: timer },
+            Command::Timer(TimerWrite::Charge { timer_id: timer }),
             "POST",
             "/charge_timer_entry",
         ),
-        Kind::Invoice => (Command::CreateInvoice {}, "POST", "/invoices"),
+        Kind::Invoice => (
+            Command::Invoice(InvoiceWrite::Create {}),
+            "POST",
+            "/invoices",
+        ),
     }
 }
 
@@ -394,13 +401,13 @@ async fn two_identical_comments_queued_on_purpose_both_land_once() {
     ]);
     let daemon = Daemon::open(env.config()).unwrap();
     let mut store = env.store();
-    let cmd = Command::AddComment {
+    let cmd = Command::Comment(CommentWrite::Add {
         subject: "Update".into(),
         body: "Rebooted the NAS".into(),
         hidden: true,
         do_not_email: true,
         tech: None,
-    };
+    });
     let a = store
         .enqueue(NewItem::on_ticket(cmd.clone(), ticket, number))
         .unwrap();
@@ -438,13 +445,13 @@ async fn a_422_fails_with_the_servers_message_verbatim() {
     let mut store = env.store();
     let id = store
         .enqueue(NewItem::on_ticket(
-            Command::AddLineItem {
+            Command::LineItem(LineItemWrite::Add {
                 product_id: None,
                 name: String::new(),
                 description: String::new(),
                 quantity: 1.0,
                 price_retail: 5.0,
-            },
+            }),
             ticket,
             number,
         ))
@@ -475,12 +482,12 @@ async fn a_conflicting_update_is_held_until_released() {
         .enqueue(NewItem {
             base_updated_at: seen,
             ..NewItem::on_ticket(
-                Command::UpdateTicket {
+                Command::Ticket(TicketWrite::Update {
                     fields: TicketFields {
                         status: Some("Resolved".into()),
                         ..Default::default()
                     },
-                },
+                }),
                 ticket,
                 number,
             )
@@ -521,14 +528,14 @@ async fn a_comment_on_a_ticket_created_offline_waits_for_it_and_uses_its_id() {
     let mut store = env.store();
     let create = store
         .enqueue(NewItem {
-            command: Command::CreateTicket {
+            command: Command::Ticket(TicketWrite::Create {
                 customer_id: customer,
                 subject: "Made offline".into(),
                 problem_type: None,
                 priority: None,
                 status: None,
                 body: None,
-            },
+            }),
             ticket_id: None,
             ticket_number: None,
             depends_on: None,
@@ -537,13 +544,13 @@ async fn a_comment_on_a_ticket_created_offline_waits_for_it_and_uses_its_id() {
         .unwrap();
     let comment = store
         .enqueue(NewItem {
-            command: Command::AddComment {
+            command: Command::Comment(CommentWrite::Add {
                 subject: "Update".into(),
                 body: "On my way".into(),
                 hidden: false,
                 do_not_email: false,
                 tech: None,
-            },
+            }),
             ticket_id: None,
             ticket_number: None,
             depends_on: Some(create),
@@ -585,13 +592,13 @@ async fn a_price_the_server_ignored_is_a_blocking_difference() {
     let mut store = env.store();
     let id = store
         .enqueue(NewItem::on_ticket(
-            Command::AddLineItem {
+            Command::LineItem(LineItemWrite::Add {
                 product_id: Some(9001),
                 name: "Labor - Remote".into(),
                 description: "VPN fix".into(),
                 quantity: 0.5,
                 price_retail: 125.0,
-            },
+            }),
             ticket,
             number,
         ))
@@ -627,27 +634,27 @@ async fn a_failed_bill_step_holds_the_later_ones_and_says_what_landed() {
         .enqueue_group(
             "bill",
             vec![
-                on_ticket(Command::AddComment {
+                on_ticket(Command::Comment(CommentWrite::Add {
                     subject: "Labor".into(),
                     body: "Rebuilt the VPN profile".into(),
                     hidden: false,
                     do_not_email: false,
                     tech: None,
-                }),
-                on_ticket(Command::AddLineItem {
+                })),
+                on_ticket(Command::LineItem(LineItemWrite::Add {
                     product_id: Some(9001),
                     name: "Labor - Remote".into(),
                     description: "Rebuilt the VPN profile".into(),
                     quantity: 0.5,
                     price_retail: 125.0,
-                }),
-                on_ticket(Command::CreateInvoice {}),
-                on_ticket(Command::UpdateTicket {
+                })),
+                on_ticket(Command::Invoice(InvoiceWrite::Create {})),
+                on_ticket(Command::Ticket(TicketWrite::Update {
                     fields: TicketFields {
                         status: Some("Invoiced".into()),
                         ..Default::default()
                     },
-                }),
+                })),
             ],
         )
         .unwrap();

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use syncro_e2e::{compare, ticket_of, wait_for, TestEnv};
 use syncro_sim::{FaultConfig, FaultKind, QueuedFault, SimConfig};
-use syncro_store::outbox::{Command, NewItem, State};
+use syncro_store::outbox::{Command, CommentWrite, NewItem, State};
 
 const KEY: &str = "test-key";
 
@@ -118,13 +118,13 @@ async fn sigterm_during_an_outbox_send_exits_cleanly_and_nothing_is_lost_or_sent
     let mut store = env.store();
     let comment = |body: &str| {
         NewItem::on_ticket(
-            Command::AddComment {
+            Command::Comment(CommentWrite::Add {
                 subject: "Update".into(),
                 body: body.into(),
                 hidden: false,
                 do_not_email: false,
                 tech: None,
-            },
+            }),
             id,
             number,
         )

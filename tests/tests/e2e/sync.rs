@@ -271,13 +271,13 @@ async fn the_api_key_never_appears_in_trace_logs_or_the_cache() {
     let t = &sim.dump()["tickets"][0];
     store
         .enqueue(syncro_store::outbox::NewItem::on_ticket(
-            syncro_store::outbox::Command::AddComment {
+            syncro_store::outbox::Command::Comment(syncro_store::outbox::CommentWrite::Add {
                 subject: "Update".into(),
                 body: "key leak check".into(),
                 hidden: false,
                 do_not_email: false,
                 tech: None,
-            },
+            }),
             t["id"].as_i64().unwrap(),
             t["number"].as_i64().unwrap(),
         ))

@@ -22,11 +22,12 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use syncro_store::matching::{normalize_text, same_text};
 use syncro_store::model::Comment;
-use syncro_store::outbox::{Command, Difference, ItemResult, OutboxItem};
+use syncro_store::outbox::{CommentWrite, Difference, ItemResult, OutboxItem};
 
-use super::{before, landed, max_id, nested_id, Family, Probe, ReadBack, Request, Snapshot};
-
-pub struct Comments;
+use super::{
+    before, landed, max_id, nested_id, the_ticket, Family, NotFound, Probe, Read, ReadBack,
+    Request, Snapshot, MAX_REQUESTS,
+};
 
 struct Asked<'a> {
     subject: &'a str,
@@ -35,32 +36,20 @@ struct Asked<'a> {
     tech: Option<&'a str>,
 }
 
-fn asked(cmd: &Command) -> Option<Asked<'_>> {
-    match cmd {
-        Command::AddComment {
+fn asked(w: &CommentWrite) -> Asked<'_> {
+    match w {
+        CommentWrite::Add {
             subject,
             body,
             hidden,
             tech,
-            ..
-        } => Some(Asked {
+            do_not_email: _,
+        } => Asked {
             subject,
             body,
             hidden: *hidden,
             tech: tech.as_deref(),
-        }),
-        // Other families' kinds (`super::family` never routes them here),
-        // listed so that a new kind is a compile error until it is placed.
-        Command::UpdateTicket { .. }
-        | Command::CreateTicket { .. }
-        | Command::AddLineItem { .. }
-        | Command::UpdateLineItem { .. }
-        | Command::RemoveLineItem { .. }
-        | Command::AddTimer { .. }
-        | Command::UpdateTimer { .. }
-        | Command::DeleteTimer { .. }
-        | Command::ChargeTimer { .. }
-        | Command::CreateInvoice {} => None,
+        },
     }
 }
 
@@ -124,14 +113,14 @@ fn candidates<'a>(
 }
 
 /// The one comment that is this item's landing, or why none can be named.
-fn identify(item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> Probe {
-    let (Some(asked), Some(t)) = (asked(&item.command), snap.ticket(item.ticket_id)) else {
+fn identify(item: &OutboxItem, asked: &Asked<'_>, snap: &Snapshot, claimed: &[i64]) -> Probe {
+    let Some(t) = snap.ticket(item.ticket_id) else {
         return Probe::Absent;
     };
     let Some(after) = item.result.before_max_id else {
         // No baseline (a row from an older version): an identical
         // older comment cannot be told from our landing.
-        return match candidates(&t.comments, &asked, snap, 0, claimed).first() {
+        return match candidates(&t.comments, asked, snap, 0, claimed).first() {
             Some(c) => Probe::Ambiguous(format!(
                 "comment {} on the ticket has the same text, but there is no record of what the ticket held before the send",
                 c.id
@@ -139,7 +128,7 @@ fn identify(item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> Probe {
             None => Probe::Absent,
         };
     };
-    match candidates(&t.comments, &asked, snap, after, claimed).as_slice() {
+    match candidates(&t.comments, asked, snap, after, claimed).as_slice() {
         [] => Probe::Absent,
         [c] => Probe::Landed(Some(c.id)),
         many => Probe::Ambiguous(format!(
@@ -152,73 +141,125 @@ fn identify(item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> Probe {
     }
 }
 
-impl Family for Comments {
+impl Family for CommentWrite {
+    fn reads_before(&self, item: &OutboxItem) -> Vec<Read> {
+        match self {
+            CommentWrite::Add { .. } => the_ticket(item),
+        }
+    }
+
     fn baseline(&self, item: &OutboxItem, snap: &Snapshot) -> Result<ItemResult, String> {
-        let t = snap.ticket(item.ticket_id);
-        Ok(before(max_id(
-            t.iter().flat_map(|t| t.comments.iter().map(|c| c.id)),
-        )))
+        match self {
+            CommentWrite::Add { .. } => {
+                let t = snap.ticket(item.ticket_id);
+                Ok(before(max_id(
+                    t.iter().flat_map(|t| t.comments.iter().map(|c| c.id)),
+                )))
+            }
+        }
     }
 
     fn request(&self, item: &OutboxItem, _snap: &Snapshot) -> Request {
         let t = item.ticket_id.unwrap_or_default();
-        let mut body = Value::Null;
-        if let Command::AddComment {
-            subject,
-            body: text,
-            hidden,
-            do_not_email,
-            tech,
-        } = &item.command
-        {
-            // Flat: Syncro refuses a wrapped comment with "Body can't be blank".
-            body = json!({"subject": subject, "body": text, "hidden": hidden, "do_not_email": do_not_email});
-            if let Some(tech) = tech {
-                body["tech"] = json!(tech);
+        match self {
+            CommentWrite::Add {
+                subject,
+                body: text,
+                hidden,
+                do_not_email,
+                tech,
+            } => {
+                // Flat: Syncro refuses a wrapped comment with "Body can't be blank".
+                let mut body = json!({"subject": subject, "body": text, "hidden": hidden, "do_not_email": do_not_email});
+                if let Some(tech) = tech {
+                    body["tech"] = json!(tech);
+                }
+                Request::new(Method::POST, format!("/tickets/{t}/comment"), body)
             }
         }
-        Request::new(Method::POST, format!("/tickets/{t}/comment"), body)
     }
 
-    fn created_id(&self, _cmd: &Command, resp: &Value) -> Option<i64> {
-        nested_id(resp, &["comment"])
+    fn created_id(&self, resp: &Value) -> Option<i64> {
+        match self {
+            CommentWrite::Add { .. } => nested_id(resp, &["comment"]),
+        }
+    }
+
+    fn idempotent(&self) -> bool {
+        match self {
+            CommentWrite::Add { .. } => false,
+        }
+    }
+
+    fn follow_up_reads(&self, _item: &OutboxItem, _snap: &Snapshot) -> Vec<Read> {
+        match self {
+            CommentWrite::Add { .. } => Vec::new(),
+        }
     }
 
     fn probe(&self, item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> Probe {
-        identify(item, snap, claimed)
+        match self {
+            CommentWrite::Add { .. } => identify(item, &asked(self), snap, claimed),
+        }
+    }
+
+    fn reads_after(&self, item: &OutboxItem) -> Vec<Read> {
+        match self {
+            CommentWrite::Add { .. } => the_ticket(item),
+        }
     }
 
     fn read_back(&self, item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> ReadBack {
-        let (Some(asked), Some(t)) = (asked(&item.command), snap.ticket(item.ticket_id)) else {
-            return ReadBack::Missing("the ticket could not be read".into());
-        };
-        let found = match item.remote_id {
-            Some(id) => t.comments.iter().find(|c| c.id == id),
-            None => match identify(item, snap, claimed) {
-                Probe::Landed(Some(id)) => t.comments.iter().find(|c| c.id == id),
-                Probe::Ambiguous(why) => {
-                    return ReadBack::Missing(format!("the comment cannot be told apart: {why}"))
+        match self {
+            CommentWrite::Add { .. } => {
+                let asked = asked(self);
+                let Some(t) = snap.ticket(item.ticket_id) else {
+                    return ReadBack::Missing("the ticket could not be read".into());
+                };
+                let found = match item.remote_id {
+                    Some(id) => t.comments.iter().find(|c| c.id == id),
+                    None => match identify(item, &asked, snap, claimed) {
+                        Probe::Landed(Some(id)) => t.comments.iter().find(|c| c.id == id),
+                        Probe::Ambiguous(why) => {
+                            return ReadBack::Missing(format!(
+                                "the comment cannot be told apart: {why}"
+                            ))
+                        }
+                        _ => None,
+                    },
+                };
+                match found {
+                    Some(c) => landed(Some(c.id), asked.differences(c), Some(t)),
+                    None => ReadBack::Missing(match item.remote_id {
+                        Some(id) => format!("comment {id} is not on the ticket"),
+                        None => "the comment is not on the ticket".into(),
+                    }),
                 }
-                _ => None,
-            },
-        };
-        match found {
-            Some(c) => landed(Some(c.id), asked.differences(c), Some(t)),
-            None => ReadBack::Missing(match item.remote_id {
-                Some(id) => format!("comment {id} is not on the ticket"),
-                None => "the comment is not on the ticket".into(),
-            }),
+            }
+        }
+    }
+
+    fn max_requests(&self) -> i64 {
+        match self {
+            CommentWrite::Add { .. } => MAX_REQUESTS,
+        }
+    }
+
+    fn not_found(&self) -> NotFound {
+        match self {
+            CommentWrite::Add { .. } => NotFound::Ticket,
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::family;
     use super::super::testing::{item, snapshot, ticket};
     use super::*;
 
-    fn cmd(body: &str) -> Command {
-        Command::AddComment {
+    fn cmd(body: &str) -> CommentWrite {
+        CommentWrite::Add {
             subject: "Update".into(),
             body: body.into(),
             hidden: false,
@@ -230,7 +271,7 @@ mod tests {
     #[test]
     fn the_request_is_flat_and_the_id_comes_from_the_right_path() {
         let it = item(cmd("Fixed"));
-        let r = Comments.request(&it, &Snapshot::default());
+        let r = family(&it.command).request(&it, &Snapshot::default());
         assert_eq!(
             (r.method, r.path.as_str()),
             (Method::POST, "/tickets/1000/comment")
@@ -238,11 +279,11 @@ mod tests {
         assert!(r.body.get("comment").is_none());
         assert_eq!(r.body["body"], "Fixed");
         assert_eq!(
-            Comments.created_id(&it.command, &json!({"comment": {"id": 42}})),
+            family(&it.command).created_id(&json!({"comment": {"id": 42}})),
             Some(42)
         );
         assert_eq!(
-            Comments.created_id(&it.command, &json!({"success": true})),
+            family(&it.command).created_id(&json!({"success": true})),
             None
         );
     }
@@ -254,8 +295,11 @@ mod tests {
             {"id": 9, "subject": "Update", "body": "Line one\nLine two"},
             {"id": 11, "subject": "Update ", "body": "<p>Line one<br>\r\nLine two</p>"}
         ]})));
-        assert_eq!(Comments.probe(&it, &snap, &[]), Probe::Landed(Some(11)));
-        match Comments.read_back(&it, &snap, &[]) {
+        assert_eq!(
+            family(&it.command).probe(&it, &snap, &[]),
+            Probe::Landed(Some(11))
+        );
+        match family(&it.command).read_back(&it, &snap, &[]) {
             ReadBack::Landed {
                 remote_id,
                 differences,
@@ -276,8 +320,11 @@ mod tests {
             {"id": 12, "subject": "Update", "body": "same"},
             {"id": 13, "subject": "Update", "body": "other"}
         ]})));
-        assert_eq!(Comments.probe(&it, &snap, &[12]), Probe::Absent);
-        assert_eq!(Comments.probe(&it, &snap, &[]), Probe::Landed(Some(12)));
+        assert_eq!(family(&it.command).probe(&it, &snap, &[12]), Probe::Absent);
+        assert_eq!(
+            family(&it.command).probe(&it, &snap, &[]),
+            Probe::Landed(Some(12))
+        );
     }
 
     #[test]
@@ -288,7 +335,7 @@ mod tests {
             json!({"comments": [{"id": 5, "subject": "Update", "body": "same"}]}),
         ));
         assert!(matches!(
-            Comments.probe(&it, &snap, &[]),
+            family(&it.command).probe(&it, &snap, &[]),
             Probe::Ambiguous(_)
         ));
     }
@@ -300,7 +347,8 @@ mod tests {
         let snap = snapshot(ticket(json!({"comments": [
             {"id": 11, "subject": "Update", "body": "Replaced the drum", "hidden": true}
         ]})));
-        let ReadBack::Landed { differences, .. } = Comments.read_back(&it, &snap, &[]) else {
+        let ReadBack::Landed { differences, .. } = family(&it.command).read_back(&it, &snap, &[])
+        else {
             panic!("should have landed");
         };
         assert_eq!(differences.len(), 2, "{differences:?}");
@@ -318,24 +366,27 @@ mod tests {
         let mut snap = snapshot(ticket(json!({"comments": [comment(12, 2, "Tess", false)]})));
         snap.api_user = Some(1);
         // Same words, another user: a colleague's.
-        assert_eq!(Comments.probe(&it, &snap, &[]), Probe::Absent);
+        assert_eq!(family(&it.command).probe(&it, &snap, &[]), Probe::Absent);
         // Same user (a shared key), another display name: not ours either.
         let mut snap = snapshot(ticket(
             json!({"comments": [comment(12, 1, "Marcus", false)]}),
         ));
         snap.api_user = Some(1);
-        assert_eq!(Comments.probe(&it, &snap, &[]), Probe::Absent);
+        assert_eq!(family(&it.command).probe(&it, &snap, &[]), Probe::Absent);
         // Ours with visibility flipped by the server: still ours.
         let mut snap = snapshot(ticket(json!({"comments": [comment(12, 1, "Tess", true)]})));
         snap.api_user = Some(1);
-        assert_eq!(Comments.probe(&it, &snap, &[]), Probe::Landed(Some(12)));
+        assert_eq!(
+            family(&it.command).probe(&it, &snap, &[]),
+            Probe::Landed(Some(12))
+        );
         // Two that are equally ours: a human looks.
         let mut snap = snapshot(ticket(
             json!({"comments": [comment(12, 1, "Tess", false), comment(13, 1, "Tess", false)]}),
         ));
         snap.api_user = Some(1);
         assert!(matches!(
-            Comments.probe(&it, &snap, &[]),
+            family(&it.command).probe(&it, &snap, &[]),
             Probe::Ambiguous(_)
         ));
     }

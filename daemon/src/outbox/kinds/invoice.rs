@@ -14,14 +14,12 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use syncro_store::matching::same_decimal;
 use syncro_store::model::{Invoice, InvoiceLine};
-use syncro_store::outbox::{Command, Difference, ExpectedLine, ItemResult, OutboxItem};
+use syncro_store::outbox::{Difference, ExpectedLine, InvoiceWrite, ItemResult, OutboxItem};
 
 use super::{
-    before, max_id, money, nested_id, ticket_label, Facts, Family, Probe, Read, ReadBack, Request,
-    Snapshot,
+    before, max_id, money, nested_id, ticket_label, Facts, Family, NotFound, Probe, Read, ReadBack,
+    Request, Snapshot, MAX_LIST_REQUESTS,
 };
-
-pub struct Invoices;
 
 /// This ticket's invoices among what the list returned.
 fn of_ticket(snap: &Snapshot, ticket_id: i64) -> impl Iterator<Item = &Invoice> {
@@ -62,144 +60,197 @@ fn describe(e: &ExpectedLine) -> String {
     )
 }
 
-impl Family for Invoices {
+impl Family for InvoiceWrite {
     fn reads_before(&self, item: &OutboxItem) -> Vec<Read> {
-        item.ticket_id
-            .map(|t| vec![Read::Ticket(t), Read::TicketInvoices(t)])
-            .unwrap_or_default()
+        match self {
+            InvoiceWrite::Create {} => item
+                .ticket_id
+                .map(|t| vec![Read::Ticket(t), Read::TicketInvoices(t)])
+                .unwrap_or_default(),
+        }
     }
 
     fn baseline(&self, item: &OutboxItem, snap: &Snapshot) -> Result<ItemResult, String> {
-        let tid = item.ticket_id.unwrap_or_default();
-        let mut out = before(max_id(
-            snap.ticket_invoices
-                .get(&tid)
-                .into_iter()
-                .flatten()
-                .map(|i| i.id),
-        ));
-        if let Some(t) = snap.ticket(item.ticket_id) {
-            out.expected_lines = t
-                .line_items
-                .iter()
-                .filter(|l| !l.converted)
-                .map(|l| ExpectedLine {
-                    product_id: l.product_id,
-                    name: l.name.clone(),
-                    quantity: l.quantity,
-                    price_cents: l.retail_cents,
-                })
-                .collect();
-            if out.expected_lines.is_empty() {
-                return Err(format!(
-                    "{} has no uninvoiced line items: nothing to invoice",
-                    ticket_label(item)
+        match self {
+            InvoiceWrite::Create {} => {
+                let tid = item.ticket_id.unwrap_or_default();
+                let mut out = before(max_id(
+                    snap.ticket_invoices
+                        .get(&tid)
+                        .into_iter()
+                        .flatten()
+                        .map(|i| i.id),
                 ));
+                if let Some(t) = snap.ticket(item.ticket_id) {
+                    out.expected_lines = t
+                        .line_items
+                        .iter()
+                        .filter(|l| !l.converted)
+                        .map(|l| ExpectedLine {
+                            product_id: l.product_id,
+                            name: l.name.clone(),
+                            quantity: l.quantity,
+                            price_cents: l.retail_cents,
+                        })
+                        .collect();
+                    if out.expected_lines.is_empty() {
+                        return Err(format!(
+                            "{} has no uninvoiced line items: nothing to invoice",
+                            ticket_label(item)
+                        ));
+                    }
+                }
+                Ok(out)
             }
         }
-        Ok(out)
     }
 
     fn request(&self, item: &OutboxItem, snap: &Snapshot) -> Request {
-        let customer = snap
-            .ticket(item.ticket_id)
-            .and_then(|t| t.ticket.customer_id);
-        Request::new(
-            Method::POST,
-            "/invoices".into(),
-            json!({"ticket_id": item.ticket_id, "customer_id": customer, "category": "Standard"}),
-        )
+        match self {
+            InvoiceWrite::Create {} => {
+                let customer = snap
+                    .ticket(item.ticket_id)
+                    .and_then(|t| t.ticket.customer_id);
+                Request::new(
+                    Method::POST,
+                    "/invoices".into(),
+                    json!({"ticket_id": item.ticket_id, "customer_id": customer, "category": "Standard"}),
+                )
+            }
+        }
     }
 
-    fn created_id(&self, _cmd: &Command, resp: &Value) -> Option<i64> {
-        nested_id(resp, &["invoice"])
+    fn created_id(&self, resp: &Value) -> Option<i64> {
+        match self {
+            InvoiceWrite::Create {} => nested_id(resp, &["invoice"]),
+        }
     }
 
     fn probe(&self, item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> Probe {
-        let tid = item.ticket_id.unwrap_or_default();
-        let mut mine = of_ticket(snap, tid).filter(|i| !claimed.contains(&i.id));
-        match item.result.before_max_id {
-            Some(after) => mine
-                .find(|i| i.id > after)
-                .map_or(Probe::Absent, |i| Probe::Landed(Some(i.id))),
-            None => match mine.next() {
-                Some(i) => Probe::Ambiguous(format!(
-                    "invoice {} is on the ticket, but there is no record of its invoices before the send",
-                    i.number
-                )),
-                None => Probe::Absent,
-            },
+        match self {
+            InvoiceWrite::Create {} => {
+                let tid = item.ticket_id.unwrap_or_default();
+                let mut mine = of_ticket(snap, tid).filter(|i| !claimed.contains(&i.id));
+                match item.result.before_max_id {
+                    Some(after) => mine
+                        .find(|i| i.id > after)
+                        .map_or(Probe::Absent, |i| Probe::Landed(Some(i.id))),
+                    None => match mine.next() {
+                        Some(i) => Probe::Ambiguous(format!(
+                            "invoice {} is on the ticket, but there is no record of its invoices before the send",
+                            i.number
+                        )),
+                        None => Probe::Absent,
+                    },
+                }
+            }
         }
     }
 
     fn reads_after(&self, item: &OutboxItem) -> Vec<Read> {
-        let tid = item.ticket_id.unwrap_or_default();
-        match item.remote_id {
-            // The ticket too: its lines are now invoiced.
-            Some(id) => vec![Read::Invoice(id), Read::Ticket(tid)],
-            None => vec![Read::TicketInvoices(tid)],
+        match self {
+            InvoiceWrite::Create {} => {
+                let tid = item.ticket_id.unwrap_or_default();
+                match item.remote_id {
+                    // The ticket too: its lines are now invoiced.
+                    Some(id) => vec![Read::Invoice(id), Read::Ticket(tid)],
+                    None => vec![Read::TicketInvoices(tid)],
+                }
+            }
         }
     }
 
     fn read_back(&self, item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> ReadBack {
-        let tid = item.ticket_id.unwrap_or_default();
-        let Some(id) = item.remote_id else {
-            // Found by the list; the driver reads it by id next time round.
-            let after = item.result.before_max_id.unwrap_or(0);
-            return match of_ticket(snap, tid).find(|i| i.id > after && !claimed.contains(&i.id)) {
-                Some(i) => ReadBack::Landed {
-                    remote_id: Some(i.id),
-                    differences: Vec::new(),
-                    facts: Facts::default(),
-                },
-                None => ReadBack::Missing("the invoice is not on the server".into()),
-            };
-        };
-        let Some(inv) = snap.invoices.get(&id) else {
-            return ReadBack::Missing(format!("invoice id {id} is not on the server"));
-        };
-        let mut differences = Vec::new();
-        let number = &inv.invoice.number;
-        if inv.invoice.ticket_id != Some(tid) {
-            differences.push(Difference::new(
-                format!("invoice {number}: ticket"),
-                tid,
-                inv.invoice
-                    .ticket_id
-                    .map(|t| t.to_string())
-                    .unwrap_or_default(),
-                true,
-            ));
+        match self {
+            InvoiceWrite::Create {} => {
+                let tid = item.ticket_id.unwrap_or_default();
+                let Some(id) = item.remote_id else {
+                    // Found by the list; the driver reads it by id next time round.
+                    let after = item.result.before_max_id.unwrap_or(0);
+                    return match of_ticket(snap, tid)
+                        .find(|i| i.id > after && !claimed.contains(&i.id))
+                    {
+                        Some(i) => ReadBack::Landed {
+                            remote_id: Some(i.id),
+                            differences: Vec::new(),
+                            facts: Facts::default(),
+                        },
+                        None => ReadBack::Missing("the invoice is not on the server".into()),
+                    };
+                };
+                let Some(inv) = snap.invoices.get(&id) else {
+                    return ReadBack::Missing(format!("invoice id {id} is not on the server"));
+                };
+                let mut differences = Vec::new();
+                let number = &inv.invoice.number;
+                if inv.invoice.ticket_id != Some(tid) {
+                    differences.push(Difference::new(
+                        format!("invoice {number}: ticket"),
+                        tid,
+                        inv.invoice
+                            .ticket_id
+                            .map(|t| t.to_string())
+                            .unwrap_or_default(),
+                        true,
+                    ));
+                }
+                let missing = missing_lines(&item.result.expected_lines, &inv.lines);
+                if !missing.is_empty() {
+                    differences.push(Difference::new(
+                        format!("invoice {number}: line items"),
+                        format!("the ticket's {} line(s)", item.result.expected_lines.len()),
+                        format!(
+                            "{} missing: {}",
+                            missing.len(),
+                            missing.iter().map(describe).collect::<Vec<_>>().join(", ")
+                        ),
+                        true,
+                    ));
+                }
+                ReadBack::Landed {
+                    remote_id: Some(id),
+                    differences,
+                    facts: Facts {
+                        ticket_updated_at: snap
+                            .ticket(item.ticket_id)
+                            .and_then(|t| t.ticket.updated_at.clone()),
+                        invoice: Some((id, number.clone())),
+                        ..Facts::default()
+                    },
+                }
+            }
         }
-        let missing = missing_lines(&item.result.expected_lines, &inv.lines);
-        if !missing.is_empty() {
-            differences.push(Difference::new(
-                format!("invoice {number}: line items"),
-                format!("the ticket's {} line(s)", item.result.expected_lines.len()),
-                format!(
-                    "{} missing: {}",
-                    missing.len(),
-                    missing.iter().map(describe).collect::<Vec<_>>().join(", ")
-                ),
-                true,
-            ));
+    }
+
+    fn idempotent(&self) -> bool {
+        match self {
+            InvoiceWrite::Create {} => false,
         }
-        ReadBack::Landed {
-            remote_id: Some(id),
-            differences,
-            facts: Facts {
-                ticket_updated_at: snap
-                    .ticket(item.ticket_id)
-                    .and_then(|t| t.ticket.updated_at.clone()),
-                invoice: Some((id, number.clone())),
-                ..Facts::default()
-            },
+    }
+
+    fn follow_up_reads(&self, _item: &OutboxItem, _snap: &Snapshot) -> Vec<Read> {
+        match self {
+            InvoiceWrite::Create {} => Vec::new(),
+        }
+    }
+
+    fn max_requests(&self) -> i64 {
+        match self {
+            // Its looks read the ticket and its invoices.
+            InvoiceWrite::Create {} => MAX_LIST_REQUESTS,
+        }
+    }
+
+    fn not_found(&self) -> NotFound {
+        match self {
+            InvoiceWrite::Create {} => NotFound::Ticket,
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::family;
     use super::super::testing::item;
     use super::*;
     use syncro_store::model::InvoiceWithLines;
@@ -230,7 +281,7 @@ mod tests {
 
     #[test]
     fn an_invoice_of_another_ticket_is_not_ours() {
-        let it = item(Command::CreateInvoice {});
+        let it = item(InvoiceWrite::Create {});
         let mut snap = Snapshot::default();
         let inv = |id: i64, ticket: i64| {
             Invoice::from_json(&json!({"id": id, "number": format!("{id}"), "ticket_id": ticket, "customer_id": 7}))
@@ -239,13 +290,16 @@ mod tests {
         // The server ignored the ticket_id filter and listed everything.
         snap.ticket_invoices
             .insert(1000, vec![inv(20, 999), inv(21, 1000)]);
-        assert_eq!(Invoices.probe(&it, &snap, &[]), Probe::Landed(Some(21)));
-        assert_eq!(Invoices.probe(&it, &snap, &[21]), Probe::Absent);
+        assert_eq!(
+            family(&it.command).probe(&it, &snap, &[]),
+            Probe::Landed(Some(21))
+        );
+        assert_eq!(family(&it.command).probe(&it, &snap, &[21]), Probe::Absent);
     }
 
     #[test]
     fn missing_lines_block() {
-        let mut it = item(Command::CreateInvoice {});
+        let mut it = item(InvoiceWrite::Create {});
         it.remote_id = Some(21);
         it.result.expected_lines = vec![expected(), expected()];
         let mut snap = Snapshot::default();
@@ -254,7 +308,8 @@ mod tests {
             "line_items": [{"id": 1, "product_id": 9001, "quantity": 0.5, "price": 125}]}))
             .expect("valid invoice");
         snap.invoices.insert(21, inv);
-        let ReadBack::Landed { differences, .. } = Invoices.read_back(&it, &snap, &[]) else {
+        let ReadBack::Landed { differences, .. } = family(&it.command).read_back(&it, &snap, &[])
+        else {
             panic!("the invoice is there");
         };
         assert_eq!(differences.len(), 1, "{differences:?}");

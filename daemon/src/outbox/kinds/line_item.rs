@@ -15,31 +15,12 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use syncro_store::matching::{same_decimal, same_text};
 use syncro_store::model::LineItem;
-use syncro_store::outbox::{Command, Difference, ItemResult, OutboxItem};
+use syncro_store::outbox::{Difference, ItemResult, LineItemWrite, OutboxItem};
 
 use super::{
-    before, cents, landed, max_id, money, nested_id, ticket_label, Family, Probe, ReadBack,
-    Request, Snapshot,
+    before, cents, landed, max_id, money, nested_id, the_ticket, ticket_label, Family, NotFound,
+    Probe, Read, ReadBack, Request, Snapshot, MAX_REQUESTS,
 };
-
-pub struct LineItems;
-
-/// The other families' kinds, which `super::family` never routes here.
-/// Listed rather than `_`, so that a kind added to [`Command`] is a compile
-/// error in every `match` below until it is handled (a forgotten line item
-/// kind must not fall into another kind's request, such as a removal).
-macro_rules! not_a_line_item {
-    () => {
-        Command::AddComment { .. }
-            | Command::UpdateTicket { .. }
-            | Command::CreateTicket { .. }
-            | Command::AddTimer { .. }
-            | Command::UpdateTimer { .. }
-            | Command::DeleteTimer { .. }
-            | Command::ChargeTimer { .. }
-            | Command::CreateInvoice {}
-    };
-}
 
 /// The one line above `after`, unclaimed, by our API user where the server
 /// says, that is this add's landing; two identical lines (a colleague
@@ -80,9 +61,9 @@ struct Asked<'a> {
     description: Option<&'a str>,
 }
 
-fn asked(cmd: &Command) -> Asked<'_> {
-    match cmd {
-        Command::AddLineItem {
+fn asked(w: &LineItemWrite) -> Asked<'_> {
+    match w {
+        LineItemWrite::Add {
             quantity,
             price_retail,
             product_id,
@@ -95,12 +76,12 @@ fn asked(cmd: &Command) -> Asked<'_> {
             name: Some(name),
             description: Some(description),
         },
-        Command::UpdateLineItem {
+        LineItemWrite::Update {
             quantity,
             price_retail,
             name,
             description,
-            ..
+            line_item_id: _,
         } => Asked {
             quantity: *quantity,
             price: *price_retail,
@@ -108,7 +89,7 @@ fn asked(cmd: &Command) -> Asked<'_> {
             name: name.as_deref(),
             description: description.as_deref(),
         },
-        Command::RemoveLineItem { .. } | not_a_line_item!() => Asked {
+        LineItemWrite::Remove { .. } => Asked {
             quantity: None,
             price: None,
             product: None,
@@ -181,19 +162,27 @@ impl Asked<'_> {
     }
 }
 
-fn target(cmd: &Command) -> Option<i64> {
-    match cmd {
-        Command::UpdateLineItem { line_item_id, .. } | Command::RemoveLineItem { line_item_id } => {
+fn target(w: &LineItemWrite) -> Option<i64> {
+    match w {
+        LineItemWrite::Update { line_item_id, .. } | LineItemWrite::Remove { line_item_id } => {
             Some(*line_item_id)
         }
-        Command::AddLineItem { .. } | not_a_line_item!() => None,
+        LineItemWrite::Add { .. } => None,
     }
 }
 
-impl Family for LineItems {
+impl Family for LineItemWrite {
+    fn reads_before(&self, item: &OutboxItem) -> Vec<Read> {
+        match self {
+            LineItemWrite::Add { .. }
+            | LineItemWrite::Update { .. }
+            | LineItemWrite::Remove { .. } => the_ticket(item),
+        }
+    }
+
     fn baseline(&self, item: &OutboxItem, snap: &Snapshot) -> Result<ItemResult, String> {
         let t = snap.ticket(item.ticket_id);
-        if let (Some(id), Some(t)) = (target(&item.command), t) {
+        if let (Some(id), Some(t)) = (target(self), t) {
             if !t.line_items.iter().any(|l| l.id == id) {
                 return Err(format!("line item {id} is not on {}", ticket_label(item)));
             }
@@ -205,8 +194,8 @@ impl Family for LineItems {
 
     fn request(&self, item: &OutboxItem, _snap: &Snapshot) -> Request {
         let t = item.ticket_id.unwrap_or_default();
-        match &item.command {
-            Command::AddLineItem {
+        match self {
+            LineItemWrite::Add {
                 product_id,
                 name,
                 description,
@@ -222,7 +211,7 @@ impl Family for LineItems {
                 }
                 Request::new(Method::POST, format!("/tickets/{t}/add_line_item"), b)
             }
-            Command::UpdateLineItem {
+            LineItemWrite::Update {
                 line_item_id,
                 quantity,
                 price_retail,
@@ -244,41 +233,43 @@ impl Family for LineItems {
                 }
                 Request::new(Method::PUT, format!("/tickets/{t}/update_line_item"), b)
             }
-            Command::RemoveLineItem { line_item_id } => Request::new(
+            LineItemWrite::Remove { line_item_id } => Request::new(
                 Method::POST,
                 format!("/tickets/{t}/remove_line_item"),
                 json!({"ticket_line_item_id": line_item_id}),
             ),
-            // Never routed here; what the old catch-all built for them (a
-            // removal naming no line), kept so nothing changes.
-            not_a_line_item!() => Request::new(
-                Method::POST,
-                format!("/tickets/{t}/remove_line_item"),
-                json!({"ticket_line_item_id": null}),
-            ),
         }
     }
 
-    fn created_id(&self, cmd: &Command, resp: &Value) -> Option<i64> {
-        match cmd {
-            Command::AddLineItem { .. } => nested_id(resp, &["line_item", "ticket_line_item"]),
-            Command::UpdateLineItem { .. }
-            | Command::RemoveLineItem { .. }
-            | not_a_line_item!() => None,
+    fn created_id(&self, resp: &Value) -> Option<i64> {
+        match self {
+            LineItemWrite::Add { .. } => nested_id(resp, &["line_item", "ticket_line_item"]),
+            LineItemWrite::Update { .. } | LineItemWrite::Remove { .. } => None,
         }
     }
 
-    fn idempotent(&self, cmd: &Command) -> bool {
-        !matches!(cmd, Command::AddLineItem { .. })
+    fn idempotent(&self) -> bool {
+        match self {
+            LineItemWrite::Add { .. } => false,
+            LineItemWrite::Update { .. } | LineItemWrite::Remove { .. } => true,
+        }
+    }
+
+    fn follow_up_reads(&self, _item: &OutboxItem, _snap: &Snapshot) -> Vec<Read> {
+        match self {
+            LineItemWrite::Add { .. }
+            | LineItemWrite::Update { .. }
+            | LineItemWrite::Remove { .. } => Vec::new(),
+        }
     }
 
     fn probe(&self, item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> Probe {
         let Some(t) = snap.ticket(item.ticket_id) else {
             return Probe::Absent;
         };
-        let asked = asked(&item.command);
-        match &item.command {
-            Command::AddLineItem { .. } => {
+        let asked = asked(self);
+        match self {
+            LineItemWrite::Add { .. } => {
                 let Some(after) = item.result.before_max_id else {
                     return match t.line_items.iter().find(|l| asked.could_be(l)) {
                         Some(l) => Probe::Ambiguous(format!(
@@ -290,20 +281,27 @@ impl Family for LineItems {
                 };
                 new_line(&t.line_items, &asked, snap, after, claimed)
             }
-            Command::UpdateLineItem { line_item_id, .. } => {
+            LineItemWrite::Update { line_item_id, .. } => {
                 match t.line_items.iter().find(|l| l.id == *line_item_id) {
                     Some(l) if asked.differences(l).is_empty() => Probe::Landed(None),
                     _ => Probe::Absent,
                 }
             }
-            Command::RemoveLineItem { line_item_id } => {
+            LineItemWrite::Remove { line_item_id } => {
                 if t.line_items.iter().any(|l| l.id == *line_item_id) {
                     Probe::Absent
                 } else {
                     Probe::Landed(None)
                 }
             }
-            not_a_line_item!() => Probe::Absent,
+        }
+    }
+
+    fn reads_after(&self, item: &OutboxItem) -> Vec<Read> {
+        match self {
+            LineItemWrite::Add { .. }
+            | LineItemWrite::Update { .. }
+            | LineItemWrite::Remove { .. } => the_ticket(item),
         }
     }
 
@@ -311,52 +309,69 @@ impl Family for LineItems {
         let Some(t) = snap.ticket(item.ticket_id) else {
             return ReadBack::Missing("the ticket could not be read".into());
         };
-        let asked = asked(&item.command);
+        let asked = asked(self);
         let find = |id: i64| t.line_items.iter().find(|l| l.id == id);
-        let found = match &item.command {
-            Command::RemoveLineItem { line_item_id } => {
+        let (found, new) = match self {
+            LineItemWrite::Remove { line_item_id } => {
                 return if find(*line_item_id).is_some() {
                     ReadBack::Missing(format!("line item {line_item_id} is still on the ticket"))
                 } else {
                     landed(None, Vec::new(), Some(t))
                 };
             }
-            Command::UpdateLineItem { line_item_id, .. } => find(*line_item_id),
-            // Other families' kinds never come here; they take the add's
-            // path, as they did before.
-            Command::AddLineItem { .. } | not_a_line_item!() => match item.remote_id {
-                Some(id) => find(id),
-                None => {
-                    let after = item.result.before_max_id.unwrap_or(0);
-                    match new_line(&t.line_items, &asked, snap, after, claimed) {
-                        Probe::Landed(Some(id)) => find(id),
-                        Probe::Ambiguous(why) => {
-                            return ReadBack::Missing(format!(
-                                "the line item cannot be told apart: {why}"
-                            ))
+            LineItemWrite::Update { line_item_id, .. } => (find(*line_item_id), false),
+            LineItemWrite::Add { .. } => {
+                let found = match item.remote_id {
+                    Some(id) => find(id),
+                    None => {
+                        let after = item.result.before_max_id.unwrap_or(0);
+                        match new_line(&t.line_items, &asked, snap, after, claimed) {
+                            Probe::Landed(Some(id)) => find(id),
+                            Probe::Ambiguous(why) => {
+                                return ReadBack::Missing(format!(
+                                    "the line item cannot be told apart: {why}"
+                                ))
+                            }
+                            _ => None,
                         }
-                        _ => None,
                     }
-                }
-            },
+                };
+                (found, true)
+            }
         };
         match found {
-            Some(l) => {
-                let id = matches!(item.command, Command::AddLineItem { .. }).then_some(l.id);
-                landed(id, asked.differences(l), Some(t))
-            }
+            Some(l) => landed(new.then_some(l.id), asked.differences(l), Some(t)),
             None => ReadBack::Missing("the line item is not on the ticket".into()),
+        }
+    }
+
+    fn max_requests(&self) -> i64 {
+        match self {
+            LineItemWrite::Add { .. }
+            | LineItemWrite::Update { .. }
+            | LineItemWrite::Remove { .. } => MAX_REQUESTS,
+        }
+    }
+
+    fn not_found(&self) -> NotFound {
+        match self {
+            LineItemWrite::Update { line_item_id, .. } => {
+                NotFound::Record(format!("line item {line_item_id}"))
+            }
+            LineItemWrite::Remove { .. } => NotFound::AlreadyGone,
+            LineItemWrite::Add { .. } => NotFound::Ticket,
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::family;
     use super::super::testing::{item, snapshot, ticket};
     use super::*;
 
-    fn labor() -> Command {
-        Command::AddLineItem {
+    fn labor() -> LineItemWrite {
+        LineItemWrite::Add {
             product_id: Some(9001),
             name: "Labor - Remote".into(),
             description: "Remote labor, 30 min".into(),
@@ -373,7 +388,8 @@ mod tests {
             {"id": 11, "product_id": 9001, "name": "Labor - Remote", "description": "Remote labor, 30 min",
              "quantity": "0.5", "price_retail": "0.0"}
         ]})));
-        let ReadBack::Landed { differences, .. } = LineItems.read_back(&it, &snap, &[]) else {
+        let ReadBack::Landed { differences, .. } = family(&it.command).read_back(&it, &snap, &[])
+        else {
             panic!("the line is there");
         };
         assert_eq!(differences.len(), 1, "{differences:?}");
@@ -392,8 +408,14 @@ mod tests {
         let it = item(labor());
         let line = |id| json!({"id": id, "product_id": 9001, "name": "Labor -  Remote ", "quantity": 0.5, "price_retail": 125});
         let snap = snapshot(ticket(json!({"line_items": [line(9), line(12), line(13)]})));
-        assert_eq!(LineItems.probe(&it, &snap, &[12]), Probe::Landed(Some(13)));
-        assert_eq!(LineItems.probe(&it, &snap, &[12, 13]), Probe::Absent);
+        assert_eq!(
+            family(&it.command).probe(&it, &snap, &[12]),
+            Probe::Landed(Some(13))
+        );
+        assert_eq!(
+            family(&it.command).probe(&it, &snap, &[12, 13]),
+            Probe::Absent
+        );
     }
 
     #[test]
@@ -404,25 +426,31 @@ mod tests {
             "description": "Remote labor, 30 min", "quantity": 0.5, "price_retail": price})
         };
         let snap = snapshot(ticket(json!({"line_items": [line(12, "95.0")]})));
-        assert_eq!(LineItems.probe(&it, &snap, &[]), Probe::Absent);
+        assert_eq!(family(&it.command).probe(&it, &snap, &[]), Probe::Absent);
         // The server dropped the price: ours, flagged by the read-back.
         let snap = snapshot(ticket(json!({"line_items": [line(12, "0.0")]})));
-        assert_eq!(LineItems.probe(&it, &snap, &[]), Probe::Landed(Some(12)));
+        assert_eq!(
+            family(&it.command).probe(&it, &snap, &[]),
+            Probe::Landed(Some(12))
+        );
         let snap = snapshot(ticket(
             json!({"line_items": [line(12, "125.0"), line(13, "125.0")]}),
         ));
         assert!(matches!(
-            LineItems.probe(&it, &snap, &[]),
+            family(&it.command).probe(&it, &snap, &[]),
             Probe::Ambiguous(_)
         ));
     }
 
     #[test]
     fn a_removal_that_finds_the_line_gone_has_landed() {
-        let it = item(Command::RemoveLineItem { line_item_id: 4 });
+        let it = item(LineItemWrite::Remove { line_item_id: 4 });
         let snap = snapshot(ticket(json!({"line_items": []})));
-        assert_eq!(LineItems.probe(&it, &snap, &[]), Probe::Landed(None));
-        assert!(LineItems.idempotent(&it.command));
-        assert!(LineItems.baseline(&it, &snap).is_err());
+        assert_eq!(
+            family(&it.command).probe(&it, &snap, &[]),
+            Probe::Landed(None)
+        );
+        assert!(family(&it.command).idempotent());
+        assert!(family(&it.command).baseline(&it, &snap).is_err());
     }
 }

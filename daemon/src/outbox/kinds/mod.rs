@@ -1,13 +1,19 @@
 //! What each kind of write means: the request it becomes, where the
 //! answer keeps the new record's id, what must be read before sending, how
-//! an earlier landing is recognised (probe), and how the landed record is
-//! judged against what was asked (read-back).
+//! an earlier landing is recognised (probe), how the landed record is
+//! judged against what was asked (read-back), how many requests it may
+//! cost and what a 404 to it means.
 //!
-//! One file per family of writes, each owning all of that for its kinds,
-//! so a new kind touches its family, the one `match` in [`family`], and the
-//! other families' lists of kinds that are not theirs (a local
-//! `not_a_…!()` pattern). No `match` on a [`Command`] here has a `_` arm:
-//! a kind left out is a compile error, not a request for another kind.
+//! One file per family of writes, each implementing [`Family`] for that
+//! family's enum of kinds in the store (`syncro_store::outbox::TimerWrite`
+//! and the like): every method gets the write's own kind as `self` and
+//! answers with a `match` naming every kind of the family, never a `_`
+//! arm, so a kind left out is a compile error in its family's file, not a
+//! request for another kind. [`family`] is the one `match` over the
+//! families. A new kind in an existing family touches its family's file
+//! here, the family's file in the store (`store/src/outbox/command/`) and
+//! the CLI's (`cli/src/write/`); a new family adds a file to each and an
+//! arm to [`family`].
 //! Everything here is pure: the driver (`super::driver`) does the I/O the
 //! families ask for through [`Read`], and hands them a [`Snapshot`].
 
@@ -24,6 +30,8 @@ use serde_json::Value;
 use syncro_store::json::int;
 use syncro_store::model::{Invoice, InvoiceWithLines, Ticket, TicketWithChildren};
 use syncro_store::outbox::{Command, Difference, ItemResult, OutboxItem};
+
+use super::bounds::{MAX_LIST_REQUESTS, MAX_REQUESTS};
 
 /// One request to send.
 #[derive(Debug, Clone, PartialEq)]
@@ -133,14 +141,27 @@ pub enum ReadBack {
     Missing(String),
 }
 
-/// One family of writes. Every method gets the whole item (its command,
-/// ticket and recorded result) and only the reads it asked for.
+/// What a 404 to the send itself means.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NotFound {
+    /// The record the write removes is gone already: the read-back
+    /// confirms it, as for any landing.
+    AlreadyGone,
+    /// The record the write changes, named ("timer 7"), is no longer on
+    /// the ticket.
+    Record(String),
+    /// The ticket the write acts on is no longer in Syncro.
+    Ticket,
+}
+
+/// One family of writes, implemented by the family's enum of kinds: every
+/// method gets the write's kind as `self`, the whole item (its ticket and
+/// recorded result) and only the reads it asked for, and answers through
+/// `match`es that name every kind of the family.
 pub trait Family: Sync {
     /// Reads needed before a send: the baseline, the conflict check and
     /// the probe all work on them.
-    fn reads_before(&self, item: &OutboxItem) -> Vec<Read> {
-        item.ticket_id.map(Read::Ticket).into_iter().collect()
-    }
+    fn reads_before(&self, item: &OutboxItem) -> Vec<Read>;
 
     /// What must be recorded before the first send (newest existing id,
     /// lines an invoice must hold), or why the write cannot go at all.
@@ -149,22 +170,16 @@ pub trait Family: Sync {
     fn request(&self, item: &OutboxItem, snap: &Snapshot) -> Request;
 
     /// The new record's id in a success answer, where the endpoint puts it.
-    fn created_id(&self, _cmd: &Command, _resp: &Value) -> Option<i64> {
-        None
-    }
+    fn created_id(&self, resp: &Value) -> Option<i64>;
 
     /// Whether sending it twice leaves the server as sending it once did
     /// (absolute field values, removals): then an unknown outcome needs no
     /// grace before looking, and a miss may be resent at once.
-    fn idempotent(&self, _cmd: &Command) -> bool {
-        false
-    }
+    fn idempotent(&self) -> bool;
 
     /// Reads that depend on what the first ones found (the details of a
     /// probe's candidates): asked once, after `reads_before`.
-    fn follow_up_reads(&self, _item: &OutboxItem, _snap: &Snapshot) -> Vec<Read> {
-        Vec::new()
-    }
+    fn follow_up_reads(&self, item: &OutboxItem, snap: &Snapshot) -> Vec<Read>;
 
     /// Looks for an earlier attempt's effect. `claimed` are records other
     /// items of the same kind already landed as. A record is ours only
@@ -174,27 +189,33 @@ pub trait Family: Sync {
     fn probe(&self, item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> Probe;
 
     /// Reads needed to judge the landed write.
-    fn reads_after(&self, item: &OutboxItem) -> Vec<Read> {
-        item.ticket_id.map(Read::Ticket).into_iter().collect()
-    }
+    fn reads_after(&self, item: &OutboxItem) -> Vec<Read>;
 
     fn read_back(&self, item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> ReadBack;
+
+    /// Requests the server may answer for it before syncrod gives up
+    /// (`super::bounds`): [`MAX_REQUESTS`], or [`MAX_LIST_REQUESTS`] when
+    /// its looks read lists.
+    fn max_requests(&self) -> i64;
+
+    /// What a 404 to the send means (a 404 to a read is the record read).
+    fn not_found(&self) -> NotFound;
 }
 
-/// The family that owns a command.
-pub fn family(cmd: &Command) -> &'static dyn Family {
+/// The family of a command, holding its kind.
+pub fn family(cmd: &Command) -> &dyn Family {
     match cmd {
-        Command::AddComment { .. } => &comment::Comments,
-        Command::UpdateTicket { .. } | Command::CreateTicket { .. } => &ticket::Tickets,
-        Command::AddLineItem { .. }
-        | Command::UpdateLineItem { .. }
-        | Command::RemoveLineItem { .. } => &line_item::LineItems,
-        Command::AddTimer { .. }
-        | Command::UpdateTimer { .. }
-        | Command::DeleteTimer { .. }
-        | Command::ChargeTimer { .. } => &timer::Timers,
-        Command::CreateInvoice {} => &invoice::Invoices,
+        Command::Comment(w) => w,
+        Command::Ticket(w) => w,
+        Command::LineItem(w) => w,
+        Command::Timer(w) => w,
+        Command::Invoice(w) => w,
     }
+}
+
+/// The read most writes need around a send: the ticket they act on.
+fn the_ticket(item: &OutboxItem) -> Vec<Read> {
+    item.ticket_id.map(Read::Ticket).into_iter().collect()
 }
 
 /// The id of a created record: nested under one of `keys` or at the top.
@@ -271,7 +292,8 @@ pub(crate) mod testing {
     use syncro_store::model::TicketWithChildren;
     use syncro_store::outbox::{Command, ItemResult, OutboxItem, State};
 
-    pub fn item(command: Command) -> OutboxItem {
+    pub fn item(command: impl Into<Command>) -> OutboxItem {
+        let command = command.into();
         OutboxItem {
             id: 1,
             kind: command.kind().to_string(),

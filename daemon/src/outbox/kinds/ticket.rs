@@ -27,30 +27,21 @@ use reqwest::Method;
 use serde_json::{json, Map, Value};
 use syncro_store::matching::{normalize_text, same_text};
 use syncro_store::model::{Ticket, TicketWithChildren};
-use syncro_store::outbox::{Command, Difference, ItemResult, OutboxItem, TicketFields};
+use syncro_store::outbox::{Difference, ItemResult, OutboxItem, TicketFields, TicketWrite};
 
 use super::{
-    before, landed, max_id, nested_id, Facts, Family, Probe, Read, ReadBack, Request, Snapshot,
+    before, landed, max_id, nested_id, the_ticket, Facts, Family, NotFound, Probe, Read, ReadBack,
+    Request, Snapshot, MAX_LIST_REQUESTS, MAX_REQUESTS,
 };
 
-pub struct Tickets;
-
-/// The other families' kinds, which `super::family` never routes here.
-/// Listed rather than `_`, so that a kind added to [`Command`] is a compile
-/// error in every `match` below until it is handled (a forgotten ticket
-/// kind must not fall into another kind's request, such as a create).
-macro_rules! not_a_ticket {
-    () => {
-        Command::AddComment { .. }
-            | Command::AddLineItem { .. }
-            | Command::UpdateLineItem { .. }
-            | Command::RemoveLineItem { .. }
-            | Command::AddTimer { .. }
-            | Command::UpdateTimer { .. }
-            | Command::DeleteTimer { .. }
-            | Command::ChargeTimer { .. }
-            | Command::CreateInvoice {}
-    };
+/// What a create asks, borrowed from its [`TicketWrite::Create`].
+struct Create<'a> {
+    customer_id: &'a i64,
+    subject: &'a String,
+    problem_type: &'a Option<String>,
+    priority: &'a Option<String>,
+    status: &'a Option<String>,
+    body: &'a Option<String>,
 }
 
 /// Fields of `t` not as `f` asks.
@@ -112,18 +103,15 @@ fn field_differences(t: &Ticket, f: &TicketFields) -> Vec<Difference> {
     out
 }
 
-fn create_body(cmd: &Command) -> Value {
-    let Command::CreateTicket {
+fn create_body(c: &Create<'_>) -> Value {
+    let Create {
         customer_id,
         subject,
         problem_type,
         priority,
         status,
         body,
-    } = cmd
-    else {
-        return Value::Null;
-    };
+    } = c;
     let mut b = Map::new();
     b.insert("customer_id".into(), json!(customer_id));
     b.insert("subject".into(), json!(subject));
@@ -154,21 +142,18 @@ const MAX_CANDIDATES: usize = 4;
 /// fields are all as we sent them: the ones that could be this create's
 /// landing, oldest first.
 fn candidates<'a>(
-    cmd: &Command,
+    c: &Create<'_>,
     tickets: &'a [Ticket],
     after: i64,
     claimed: &[i64],
 ) -> Vec<&'a Ticket> {
-    let Command::CreateTicket {
+    let Create {
         customer_id,
         subject,
         problem_type,
         priority,
         ..
-    } = cmd
-    else {
-        return Vec::new();
-    };
+    } = c;
     // A field we set must read back the same where the server returns it.
     let same = |want: &Option<String>, got: &Option<String>| match (want, got) {
         (Some(w), Some(g)) => normalize_text(w).eq_ignore_ascii_case(&normalize_text(g)),
@@ -179,7 +164,7 @@ fn candidates<'a>(
         .filter(|t| {
             t.id > after
                 && !claimed.contains(&t.id)
-                && t.customer_id == Some(*customer_id)
+                && t.customer_id == Some(**customer_id)
                 && same_text(&t.subject, subject)
                 && same(problem_type, &t.problem_type)
                 && same(priority, &t.priority)
@@ -191,16 +176,13 @@ fn candidates<'a>(
 
 /// Which of the customer's tickets is this create's landing, from the
 /// list and the candidates' threads (see the module doc).
-fn identify(item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> Probe {
-    let Command::CreateTicket {
+fn identify(item: &OutboxItem, c: &Create<'_>, snap: &Snapshot, claimed: &[i64]) -> Probe {
+    let Create {
         customer_id, body, ..
-    } = &item.command
-    else {
-        return Probe::Absent;
-    };
+    } = c;
     if snap
         .incomplete
-        .contains(&Read::CustomerTickets(*customer_id))
+        .contains(&Read::CustomerTickets(**customer_id))
     {
         return Probe::Ambiguous(
             "the customer has too many tickets to read them all, so a look cannot rule anything out".into(),
@@ -212,7 +194,7 @@ fn identify(item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> Probe {
         .map(Vec::as_slice)
         .unwrap_or_default();
     let Some(after) = item.result.before_max_id else {
-        return match candidates(&item.command, tickets, 0, claimed).first() {
+        return match candidates(c, tickets, 0, claimed).first() {
             Some(t) => Probe::Ambiguous(format!(
                 "ticket #{} has the same subject, but there is no record of the customer's tickets before the send",
                 t.number
@@ -220,7 +202,7 @@ fn identify(item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> Probe {
             None => Probe::Absent,
         };
     };
-    let listed = candidates(&item.command, tickets, after, claimed);
+    let listed = candidates(c, tickets, after, claimed);
     if listed.len() > MAX_CANDIDATES {
         return Probe::Ambiguous(format!(
             "{} tickets with the same subject appeared for the customer since it was sent",
@@ -271,46 +253,38 @@ fn identify(item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> Probe {
 /// Judges a created ticket: from its detail when the id is known, else
 /// from its list entry.
 fn judge_create(
-    cmd: &Command,
+    c: &Create<'_>,
     t: &Ticket,
     detail: Option<&TicketWithChildren>,
 ) -> (Vec<Difference>, Facts) {
     let mut diffs = Vec::new();
-    if let Command::CreateTicket {
-        customer_id,
-        subject,
-        body,
-        ..
-    } = cmd
-    {
-        if !same_text(&t.subject, subject) {
+    if !same_text(&t.subject, c.subject) {
+        diffs.push(Difference::new(
+            format!("ticket #{}: subject", t.number),
+            c.subject,
+            &t.subject,
+            false,
+        ));
+    }
+    if t.customer_id != Some(*c.customer_id) {
+        diffs.push(Difference::new(
+            format!("ticket #{}: customer", t.number),
+            c.customer_id,
+            t.customer_id.map(|c| c.to_string()).unwrap_or_default(),
+            true,
+        ));
+    }
+    if let (Some(body), Some(d)) = (c.body, detail) {
+        if !d.comments.iter().any(|c| same_text(&c.body, body)) {
             diffs.push(Difference::new(
-                format!("ticket #{}: subject", t.number),
-                subject,
-                &t.subject,
+                format!("ticket #{}: initial comment", t.number),
+                normalize_text(body),
+                d.comments
+                    .first()
+                    .map(|c| normalize_text(&c.body))
+                    .unwrap_or_default(),
                 false,
             ));
-        }
-        if t.customer_id != Some(*customer_id) {
-            diffs.push(Difference::new(
-                format!("ticket #{}: customer", t.number),
-                customer_id,
-                t.customer_id.map(|c| c.to_string()).unwrap_or_default(),
-                true,
-            ));
-        }
-        if let (Some(body), Some(d)) = (body, detail) {
-            if !d.comments.iter().any(|c| same_text(&c.body, body)) {
-                diffs.push(Difference::new(
-                    format!("ticket #{}: initial comment", t.number),
-                    normalize_text(body),
-                    d.comments
-                        .first()
-                        .map(|c| normalize_text(&c.body))
-                        .unwrap_or_default(),
-                    false,
-                ));
-            }
         }
     }
     let facts = Facts {
@@ -321,104 +295,166 @@ fn judge_create(
     (diffs, facts)
 }
 
-impl Family for Tickets {
+impl Family for TicketWrite {
     fn reads_before(&self, item: &OutboxItem) -> Vec<Read> {
-        match &item.command {
-            Command::CreateTicket { customer_id, .. } => vec![Read::CustomerTickets(*customer_id)],
-            Command::UpdateTicket { .. } | not_a_ticket!() => {
-                item.ticket_id.map(Read::Ticket).into_iter().collect()
-            }
+        match self {
+            TicketWrite::Create { customer_id, .. } => vec![Read::CustomerTickets(*customer_id)],
+            TicketWrite::Update { .. } => the_ticket(item),
         }
     }
 
-    fn baseline(&self, item: &OutboxItem, snap: &Snapshot) -> Result<ItemResult, String> {
-        Ok(match &item.command {
-            Command::CreateTicket { customer_id, .. } => before(max_id(
+    fn baseline(&self, _item: &OutboxItem, snap: &Snapshot) -> Result<ItemResult, String> {
+        Ok(match self {
+            TicketWrite::Create { customer_id, .. } => before(max_id(
                 snap.customer_tickets
                     .get(customer_id)
                     .into_iter()
                     .flatten()
                     .map(|t| t.id),
             )),
-            Command::UpdateTicket { .. } | not_a_ticket!() => ItemResult::default(),
+            TicketWrite::Update { .. } => ItemResult::default(),
         })
     }
 
     fn request(&self, item: &OutboxItem, _snap: &Snapshot) -> Request {
-        match &item.command {
-            Command::UpdateTicket { fields } => Request::new(
+        match self {
+            TicketWrite::Update { fields } => Request::new(
                 Method::PUT,
                 format!("/tickets/{}", item.ticket_id.unwrap_or_default()),
                 serde_json::to_value(fields).unwrap_or_else(|_| json!({})),
             ),
-            cmd @ Command::CreateTicket { .. } => {
-                Request::new(Method::POST, "/tickets".into(), create_body(cmd))
+            TicketWrite::Create {
+                customer_id,
+                subject,
+                problem_type,
+                priority,
+                status,
+                body,
+            } => {
+                let c = Create {
+                    customer_id,
+                    subject,
+                    problem_type,
+                    priority,
+                    status,
+                    body,
+                };
+                Request::new(Method::POST, "/tickets".into(), create_body(&c))
             }
-            // Never routed here; what the old catch-all built for them (a
-            // create with no body), kept so nothing changes.
-            not_a_ticket!() => Request::new(Method::POST, "/tickets".into(), Value::Null),
         }
     }
 
-    fn created_id(&self, cmd: &Command, resp: &Value) -> Option<i64> {
-        match cmd {
-            Command::CreateTicket { .. } => nested_id(resp, &["ticket"]),
-            Command::UpdateTicket { .. } | not_a_ticket!() => None,
+    fn created_id(&self, resp: &Value) -> Option<i64> {
+        match self {
+            TicketWrite::Create { .. } => nested_id(resp, &["ticket"]),
+            TicketWrite::Update { .. } => None,
         }
     }
 
-    fn idempotent(&self, cmd: &Command) -> bool {
-        matches!(cmd, Command::UpdateTicket { .. })
+    fn idempotent(&self) -> bool {
+        match self {
+            TicketWrite::Update { .. } => true,
+            TicketWrite::Create { .. } => false,
+        }
     }
 
     fn probe(&self, item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> Probe {
-        match &item.command {
-            Command::UpdateTicket { fields } => match snap.ticket(item.ticket_id) {
+        match self {
+            TicketWrite::Update { fields } => match snap.ticket(item.ticket_id) {
                 Some(t) if field_differences(&t.ticket, fields).is_empty() => Probe::Landed(None),
                 _ => Probe::Absent,
             },
-            Command::CreateTicket { .. } => identify(item, snap, claimed),
-            not_a_ticket!() => Probe::Absent,
+            TicketWrite::Create {
+                customer_id,
+                subject,
+                problem_type,
+                priority,
+                status,
+                body,
+            } => {
+                let c = Create {
+                    customer_id,
+                    subject,
+                    problem_type,
+                    priority,
+                    status,
+                    body,
+                };
+                identify(item, &c, snap, claimed)
+            }
         }
     }
 
     fn follow_up_reads(&self, item: &OutboxItem, snap: &Snapshot) -> Vec<Read> {
-        let (Command::CreateTicket { customer_id, .. }, None) = (&item.command, item.remote_id)
-        else {
-            return Vec::new();
-        };
-        let tickets = snap
-            .customer_tickets
-            .get(customer_id)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let after = item.result.before_max_id.unwrap_or(i64::MAX);
-        let listed = candidates(&item.command, tickets, after, &[]);
-        if listed.len() > MAX_CANDIDATES {
-            return Vec::new();
-        }
-        listed.iter().map(|t| Read::Ticket(t.id)).collect()
-    }
-
-    fn reads_after(&self, item: &OutboxItem) -> Vec<Read> {
-        match &item.command {
-            Command::CreateTicket { customer_id, .. } => match item.remote_id {
-                Some(id) => vec![Read::Ticket(id)],
-                None => vec![Read::CustomerTickets(*customer_id)],
-            },
-            Command::UpdateTicket { .. } | not_a_ticket!() => {
-                item.ticket_id.map(Read::Ticket).into_iter().collect()
+        match self {
+            TicketWrite::Update { .. } => Vec::new(),
+            TicketWrite::Create {
+                customer_id,
+                subject,
+                problem_type,
+                priority,
+                status,
+                body,
+            } => {
+                if item.remote_id.is_some() {
+                    // Known by its id: nothing to tell apart.
+                    return Vec::new();
+                }
+                let c = Create {
+                    customer_id,
+                    subject,
+                    problem_type,
+                    priority,
+                    status,
+                    body,
+                };
+                let tickets = snap
+                    .customer_tickets
+                    .get(customer_id)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                let after = item.result.before_max_id.unwrap_or(i64::MAX);
+                let listed = candidates(&c, tickets, after, &[]);
+                if listed.len() > MAX_CANDIDATES {
+                    return Vec::new();
+                }
+                listed.iter().map(|t| Read::Ticket(t.id)).collect()
             }
         }
     }
 
+    fn reads_after(&self, item: &OutboxItem) -> Vec<Read> {
+        match self {
+            TicketWrite::Create { customer_id, .. } => match item.remote_id {
+                Some(id) => vec![Read::Ticket(id)],
+                None => vec![Read::CustomerTickets(*customer_id)],
+            },
+            TicketWrite::Update { .. } => the_ticket(item),
+        }
+    }
+
     fn read_back(&self, item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> ReadBack {
-        match &item.command {
-            Command::UpdateTicket { fields } => match snap.ticket(item.ticket_id) {
+        match self {
+            TicketWrite::Update { fields } => match snap.ticket(item.ticket_id) {
                 Some(t) => landed(None, field_differences(&t.ticket, fields), Some(t)),
                 None => ReadBack::Missing("the ticket could not be read".into()),
             },
-            Command::CreateTicket { .. } => {
+            TicketWrite::Create {
+                customer_id,
+                subject,
+                problem_type,
+                priority,
+                status,
+                body,
+            } => {
+                let c = Create {
+                    customer_id,
+                    subject,
+                    problem_type,
+                    priority,
+                    status,
+                    body,
+                };
                 let (t, detail) = match item.remote_id {
                     Some(id) => match snap.tickets.get(&id) {
                         Some(d) => (&d.ticket, Some(d)),
@@ -428,7 +464,7 @@ impl Family for Tickets {
                             ))
                         }
                     },
-                    None => match identify(item, snap, claimed) {
+                    None => match identify(item, &c, snap, claimed) {
                         Probe::Landed(Some(id)) => match snap.tickets.get(&id) {
                             Some(d) => (&d.ticket, Some(d)),
                             None => {
@@ -449,25 +485,40 @@ impl Family for Tickets {
                         }
                     },
                 };
-                let (differences, facts) = judge_create(&item.command, t, detail);
+                let (differences, facts) = judge_create(&c, t, detail);
                 ReadBack::Landed {
                     remote_id: Some(t.id),
                     differences,
                     facts,
                 }
             }
-            not_a_ticket!() => ReadBack::Missing("not a ticket write".into()),
+        }
+    }
+
+    fn max_requests(&self) -> i64 {
+        match self {
+            // Its looks read the customer's tickets and the candidates'.
+            TicketWrite::Create { .. } => MAX_LIST_REQUESTS,
+            TicketWrite::Update { .. } => MAX_REQUESTS,
+        }
+    }
+
+    fn not_found(&self) -> NotFound {
+        match self {
+            TicketWrite::Update { .. } | TicketWrite::Create { .. } => NotFound::Ticket,
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::family;
     use super::super::testing::{item, snapshot, ticket};
     use super::*;
+    use syncro_store::outbox::Command;
 
-    fn status(s: &str) -> Command {
-        Command::UpdateTicket {
+    fn status(s: &str) -> TicketWrite {
+        TicketWrite::Update {
             fields: TicketFields {
                 status: Some(s.into()),
                 ..TicketFields::default()
@@ -479,17 +530,21 @@ mod tests {
     fn an_update_already_applied_is_found_by_its_values() {
         let it = item(status("Waiting on Customer"));
         let snap = snapshot(ticket(json!({"status": "waiting on customer "})));
-        assert_eq!(Tickets.probe(&it, &snap, &[]), Probe::Landed(None));
+        assert_eq!(
+            family(&it.command).probe(&it, &snap, &[]),
+            Probe::Landed(None)
+        );
         let snap = snapshot(ticket(json!({"status": "New"})));
-        assert_eq!(Tickets.probe(&it, &snap, &[]), Probe::Absent);
-        assert!(Tickets.idempotent(&it.command));
+        assert_eq!(family(&it.command).probe(&it, &snap, &[]), Probe::Absent);
+        assert!(family(&it.command).idempotent());
     }
 
     #[test]
     fn a_status_that_did_not_take_blocks() {
         let it = item(status("Invoiced"));
         let snap = snapshot(ticket(json!({"status": "Resolved"})));
-        let ReadBack::Landed { differences, .. } = Tickets.read_back(&it, &snap, &[]) else {
+        let ReadBack::Landed { differences, .. } = family(&it.command).read_back(&it, &snap, &[])
+        else {
             panic!("the ticket was readable");
         };
         assert_eq!(differences.len(), 1);
@@ -497,8 +552,8 @@ mod tests {
         assert_eq!(differences[0].actual, "Resolved");
     }
 
-    fn create() -> Command {
-        Command::CreateTicket {
+    fn create() -> TicketWrite {
+        TicketWrite::Create {
             customer_id: 7,
             subject: "Printer  offline".into(),
             problem_type: None,
@@ -550,12 +605,18 @@ mod tests {
             (14, " Printer offline", 1),
         ]);
         assert_eq!(
-            Tickets.follow_up_reads(&it, &snap),
+            family(&it.command).follow_up_reads(&it, &snap),
             vec![Read::Ticket(12), Read::Ticket(14)]
         );
-        assert_eq!(Tickets.probe(&it, &snap, &[12]), Probe::Landed(Some(14)));
-        assert_eq!(Tickets.probe(&it, &snap, &[12, 14]), Probe::Absent);
-        match Tickets.read_back(&it, &snap, &[12]) {
+        assert_eq!(
+            family(&it.command).probe(&it, &snap, &[12]),
+            Probe::Landed(Some(14))
+        );
+        assert_eq!(
+            family(&it.command).probe(&it, &snap, &[12, 14]),
+            Probe::Absent
+        );
+        match family(&it.command).read_back(&it, &snap, &[12]) {
             ReadBack::Landed { facts, .. } => assert_eq!(facts.created_ticket, Some((14, 4014))),
             other => panic!("{other:?}"),
         }
@@ -567,15 +628,15 @@ mod tests {
         it.ticket_id = None;
         // Same customer, subject and first comment, written by user 2.
         let snap = create_snapshot(&[(12, "Printer offline", 2)]);
-        assert_eq!(Tickets.probe(&it, &snap, &[]), Probe::Absent);
+        assert_eq!(family(&it.command).probe(&it, &snap, &[]), Probe::Absent);
         // Another first comment, by us: not what we sent.
         let mut snap = create_snapshot(&[(12, "Printer offline", 1)]);
         snap.tickets
             .insert(12, detail(12, "Printer offline", "Low disk space", 1));
-        assert_eq!(Tickets.probe(&it, &snap, &[]), Probe::Absent);
+        assert_eq!(family(&it.command).probe(&it, &snap, &[]), Probe::Absent);
         // A different problem type than the one we set.
         let mut it2 = item(create());
-        if let Command::CreateTicket { problem_type, .. } = &mut it2.command {
+        if let Command::Ticket(TicketWrite::Create { problem_type, .. }) = &mut it2.command {
             *problem_type = Some("Network".into());
         }
         it2.ticket_id = None;
@@ -588,7 +649,7 @@ mod tests {
             )
             .expect("valid ticket")],
         );
-        assert_eq!(Tickets.probe(&it2, &snap, &[]), Probe::Absent);
+        assert_eq!(family(&it2.command).probe(&it2, &snap, &[]), Probe::Absent);
     }
 
     #[test]
@@ -598,25 +659,25 @@ mod tests {
         // Two equally good candidates.
         let snap = create_snapshot(&[(12, "Printer offline", 1), (13, "Printer offline", 1)]);
         assert!(matches!(
-            Tickets.probe(&it, &snap, &[]),
+            family(&it.command).probe(&it, &snap, &[]),
             Probe::Ambiguous(_)
         ));
         // No first comment sent: subject and customer alone prove nothing.
-        if let Command::CreateTicket { body, .. } = &mut it.command {
+        if let Command::Ticket(TicketWrite::Create { body, .. }) = &mut it.command {
             *body = None;
         }
         let mut snap = create_snapshot(&[(12, "Printer offline", 1)]);
         snap.tickets.get_mut(&12).expect("detail").comments.clear();
         assert!(matches!(
-            Tickets.probe(&it, &snap, &[]),
+            family(&it.command).probe(&it, &snap, &[]),
             Probe::Ambiguous(_)
         ));
         // A list cut short rules nothing out.
-        it.command = create();
+        it.command = create().into();
         let mut snap = create_snapshot(&[]);
         snap.incomplete.push(Read::CustomerTickets(7));
         assert!(matches!(
-            Tickets.probe(&it, &snap, &[]),
+            family(&it.command).probe(&it, &snap, &[]),
             Probe::Ambiguous(_)
         ));
     }

@@ -14,30 +14,12 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use syncro_store::matching::same_text;
 use syncro_store::model::Timer;
-use syncro_store::outbox::{Command, Difference, ItemResult, OutboxItem};
+use syncro_store::outbox::{Difference, ItemResult, OutboxItem, TimerWrite};
 
 use super::{
-    before, landed, max_id, nested_id, same_time, ticket_label, Family, Probe, ReadBack, Request,
-    Snapshot,
+    before, landed, max_id, nested_id, same_time, the_ticket, ticket_label, Family, NotFound,
+    Probe, Read, ReadBack, Request, Snapshot, MAX_REQUESTS,
 };
-
-pub struct Timers;
-
-/// The other families' kinds, which `super::family` never routes here.
-/// Listed rather than `_`, so that a kind added to [`Command`] is a compile
-/// error in every `match` below until it is handled (a forgotten timer kind
-/// must not fall into another kind's request, such as a charge).
-macro_rules! not_a_timer {
-    () => {
-        Command::AddComment { .. }
-            | Command::UpdateTicket { .. }
-            | Command::CreateTicket { .. }
-            | Command::AddLineItem { .. }
-            | Command::UpdateLineItem { .. }
-            | Command::RemoveLineItem { .. }
-            | Command::CreateInvoice {}
-    };
-}
 
 struct Asked<'a> {
     start: Option<&'a str>,
@@ -47,9 +29,9 @@ struct Asked<'a> {
     product: Option<i64>,
 }
 
-fn asked(cmd: &Command) -> Asked<'_> {
-    match cmd {
-        Command::AddTimer {
+fn asked(w: &TimerWrite) -> Asked<'_> {
+    match w {
+        TimerWrite::Add {
             start_at,
             end_at,
             notes,
@@ -62,13 +44,13 @@ fn asked(cmd: &Command) -> Asked<'_> {
             billable: Some(*billable),
             product: *product_id,
         },
-        Command::UpdateTimer {
+        TimerWrite::Update {
             start_at,
             end_at,
             notes,
             billable,
             product_id,
-            ..
+            timer_id: _,
         } => Asked {
             start: start_at.as_deref(),
             end: end_at.as_deref(),
@@ -76,7 +58,7 @@ fn asked(cmd: &Command) -> Asked<'_> {
             billable: *billable,
             product: *product_id,
         },
-        Command::DeleteTimer { .. } | Command::ChargeTimer { .. } | not_a_timer!() => Asked {
+        TimerWrite::Delete { .. } | TimerWrite::Charge { .. } => Asked {
             start: None,
             end: None,
             notes: None,
@@ -120,12 +102,12 @@ impl Asked<'_> {
     }
 }
 
-fn target(cmd: &Command) -> Option<i64> {
-    match cmd {
-        Command::UpdateTimer { timer_id, .. }
-        | Command::DeleteTimer { timer_id }
-        | Command::ChargeTimer { timer_id } => Some(*timer_id),
-        Command::AddTimer { .. } | not_a_timer!() => None,
+fn target(w: &TimerWrite) -> Option<i64> {
+    match w {
+        TimerWrite::Update { timer_id, .. }
+        | TimerWrite::Delete { timer_id }
+        | TimerWrite::Charge { timer_id } => Some(*timer_id),
+        TimerWrite::Add { .. } => None,
     }
 }
 
@@ -135,13 +117,12 @@ fn target(cmd: &Command) -> Option<i64> {
 /// for the same visit starts at the same minute; two that match are not
 /// told apart by a guess.
 fn new_timer(
-    item: &OutboxItem,
+    asked: &Asked<'_>,
     timers: &[Timer],
     snap: &Snapshot,
     after: i64,
     claimed: &[i64],
 ) -> Probe {
-    let asked = asked(&item.command);
     let found: Vec<&Timer> = timers
         .iter()
         .filter(|t| {
@@ -164,10 +145,19 @@ fn new_timer(
     }
 }
 
-impl Family for Timers {
+impl Family for TimerWrite {
+    fn reads_before(&self, item: &OutboxItem) -> Vec<Read> {
+        match self {
+            TimerWrite::Add { .. }
+            | TimerWrite::Update { .. }
+            | TimerWrite::Delete { .. }
+            | TimerWrite::Charge { .. } => the_ticket(item),
+        }
+    }
+
     fn baseline(&self, item: &OutboxItem, snap: &Snapshot) -> Result<ItemResult, String> {
         let t = snap.ticket(item.ticket_id);
-        if let (Some(id), Some(t)) = (target(&item.command), t) {
+        if let (Some(id), Some(t)) = (target(self), t) {
             if !t.timers.iter().any(|x| x.id == id) {
                 return Err(format!("timer {id} is not on {}", ticket_label(item)));
             }
@@ -184,8 +174,8 @@ impl Family for Timers {
                 b[k] = v;
             }
         };
-        match &item.command {
-            Command::AddTimer {
+        match self {
+            TimerWrite::Add {
                 start_at,
                 end_at,
                 notes,
@@ -197,7 +187,7 @@ impl Family for Timers {
                 set(&mut b, "product_id", product_id.map(|p| json!(p)));
                 Request::new(Method::POST, format!("/tickets/{t}/timer_entry"), b)
             }
-            Command::UpdateTimer {
+            TimerWrite::Update {
                 timer_id,
                 start_at,
                 end_at,
@@ -214,41 +204,42 @@ impl Family for Timers {
                 set(&mut b, "product_id", product_id.map(|p| json!(p)));
                 Request::new(Method::PUT, format!("/tickets/{t}/update_timer_entry"), b)
             }
-            Command::DeleteTimer { timer_id } => Request::new(
+            TimerWrite::Delete { timer_id } => Request::new(
                 Method::POST,
                 format!("/tickets/{t}/delete_timer_entry"),
                 json!({"timer_entry_id": timer_id}),
             ),
-            Command::ChargeTimer { timer_id } => Request::new(
+            TimerWrite::Charge { timer_id } => Request::new(
                 Method::POST,
                 format!("/tickets/{t}/charge_timer_entry"),
                 json!({"timer_entry_id": timer_id}),
             ),
-            // Never routed here; what the old catch-all built for them (a
-            // charge naming no timer), kept so nothing changes.
-            not_a_timer!() => Request::new(
-                Method::POST,
-                format!("/tickets/{t}/charge_timer_entry"),
-                json!({"timer_entry_id": null}),
-            ),
         }
     }
 
-    fn created_id(&self, cmd: &Command, resp: &Value) -> Option<i64> {
-        match cmd {
-            Command::AddTimer { .. } => nested_id(resp, &["timer_entry", "ticket_timer"]),
-            Command::UpdateTimer { .. }
-            | Command::DeleteTimer { .. }
-            | Command::ChargeTimer { .. }
-            | not_a_timer!() => None,
+    fn created_id(&self, resp: &Value) -> Option<i64> {
+        match self {
+            TimerWrite::Add { .. } => nested_id(resp, &["timer_entry", "ticket_timer"]),
+            TimerWrite::Update { .. } | TimerWrite::Delete { .. } | TimerWrite::Charge { .. } => {
+                None
+            }
         }
     }
 
-    fn idempotent(&self, cmd: &Command) -> bool {
-        matches!(
-            cmd,
-            Command::UpdateTimer { .. } | Command::DeleteTimer { .. }
-        )
+    fn idempotent(&self) -> bool {
+        match self {
+            TimerWrite::Update { .. } | TimerWrite::Delete { .. } => true,
+            TimerWrite::Add { .. } | TimerWrite::Charge { .. } => false,
+        }
+    }
+
+    fn follow_up_reads(&self, _item: &OutboxItem, _snap: &Snapshot) -> Vec<Read> {
+        match self {
+            TimerWrite::Add { .. }
+            | TimerWrite::Update { .. }
+            | TimerWrite::Delete { .. }
+            | TimerWrite::Charge { .. } => Vec::new(),
+        }
     }
 
     fn probe(&self, item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> Probe {
@@ -256,10 +247,11 @@ impl Family for Timers {
             return Probe::Absent;
         };
         let find = |id: i64| t.timers.iter().find(|x| x.id == id);
-        match &item.command {
-            Command::AddTimer { .. } => match item.result.before_max_id {
-                Some(after) => new_timer(item, &t.timers, snap, after, claimed),
-                None => match new_timer(item, &t.timers, snap, 0, claimed) {
+        let asked = asked(self);
+        match self {
+            TimerWrite::Add { .. } => match item.result.before_max_id {
+                Some(after) => new_timer(&asked, &t.timers, snap, after, claimed),
+                None => match new_timer(&asked, &t.timers, snap, 0, claimed) {
                     Probe::Absent => Probe::Absent,
                     _ => Probe::Ambiguous(
                         "a timer on the ticket matches, but there is no record of the ticket's timers before the send"
@@ -267,19 +259,27 @@ impl Family for Timers {
                     ),
                 },
             },
-            Command::UpdateTimer { timer_id, .. } => match find(*timer_id) {
-                Some(x) if asked(&item.command).differences(x).is_empty() => Probe::Landed(None),
+            TimerWrite::Update { timer_id, .. } => match find(*timer_id) {
+                Some(x) if asked.differences(x).is_empty() => Probe::Landed(None),
                 _ => Probe::Absent,
             },
-            Command::DeleteTimer { timer_id } => match find(*timer_id) {
+            TimerWrite::Delete { timer_id } => match find(*timer_id) {
                 Some(_) => Probe::Absent,
                 None => Probe::Landed(None),
             },
-            Command::ChargeTimer { timer_id } => match find(*timer_id) {
+            TimerWrite::Charge { timer_id } => match find(*timer_id) {
                 Some(x) if x.recorded => Probe::Landed(None),
                 _ => Probe::Absent,
             },
-            not_a_timer!() => Probe::Absent,
+        }
+    }
+
+    fn reads_after(&self, item: &OutboxItem) -> Vec<Read> {
+        match self {
+            TimerWrite::Add { .. }
+            | TimerWrite::Update { .. }
+            | TimerWrite::Delete { .. }
+            | TimerWrite::Charge { .. } => the_ticket(item),
         }
     }
 
@@ -289,13 +289,14 @@ impl Family for Timers {
         };
         let find = |id: i64| t.timers.iter().find(|x| x.id == id);
         let missing = |id: i64| ReadBack::Missing(format!("timer {id} is not on the ticket"));
-        match &item.command {
-            Command::AddTimer { .. } => {
+        let asked = asked(self);
+        match self {
+            TimerWrite::Add { .. } => {
                 let found = match item.remote_id {
                     Some(id) => find(id),
                     None => {
                         let after = item.result.before_max_id.unwrap_or(0);
-                        match new_timer(item, &t.timers, snap, after, claimed) {
+                        match new_timer(&asked, &t.timers, snap, after, claimed) {
                             Probe::Landed(Some(id)) => find(id),
                             Probe::Ambiguous(why) => {
                                 return ReadBack::Missing(format!(
@@ -307,19 +308,19 @@ impl Family for Timers {
                     }
                 };
                 match found {
-                    Some(x) => landed(Some(x.id), asked(&item.command).differences(x), Some(t)),
+                    Some(x) => landed(Some(x.id), asked.differences(x), Some(t)),
                     None => ReadBack::Missing("the timer is not on the ticket".into()),
                 }
             }
-            Command::UpdateTimer { timer_id, .. } => match find(*timer_id) {
-                Some(x) => landed(None, asked(&item.command).differences(x), Some(t)),
+            TimerWrite::Update { timer_id, .. } => match find(*timer_id) {
+                Some(x) => landed(None, asked.differences(x), Some(t)),
                 None => missing(*timer_id),
             },
-            Command::DeleteTimer { timer_id } => match find(*timer_id) {
+            TimerWrite::Delete { timer_id } => match find(*timer_id) {
                 Some(_) => ReadBack::Missing(format!("timer {timer_id} is still on the ticket")),
                 None => landed(None, Vec::new(), Some(t)),
             },
-            Command::ChargeTimer { timer_id } => match find(*timer_id) {
+            TimerWrite::Charge { timer_id } => match find(*timer_id) {
                 None => missing(*timer_id),
                 Some(x) if !x.recorded => {
                     ReadBack::Missing(format!("timer {timer_id} is not charged"))
@@ -339,19 +340,38 @@ impl Family for Timers {
                     landed(None, diffs, Some(t))
                 }
             },
-            not_a_timer!() => ReadBack::Missing("not a timer write".into()),
+        }
+    }
+
+    fn max_requests(&self) -> i64 {
+        match self {
+            TimerWrite::Add { .. }
+            | TimerWrite::Update { .. }
+            | TimerWrite::Delete { .. }
+            | TimerWrite::Charge { .. } => MAX_REQUESTS,
+        }
+    }
+
+    fn not_found(&self) -> NotFound {
+        match self {
+            TimerWrite::Update { timer_id, .. } | TimerWrite::Charge { timer_id } => {
+                NotFound::Record(format!("timer {timer_id}"))
+            }
+            TimerWrite::Delete { .. } => NotFound::AlreadyGone,
+            TimerWrite::Add { .. } => NotFound::Ticket,
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::family;
     use super::super::testing::{item, snapshot, ticket};
     use super::*;
 
     #[test]
     fn a_timer_is_found_by_its_start_in_any_offset() {
-        let it = item(Command::AddTimer {
+        let it = item(TimerWrite::Add {
             start_at: "2026-11-02T09:00:00Z".into(),
             end_at: "2026-11-02T09:45:00Z".into(),
             notes: Some("remote session".into()),
@@ -362,8 +382,12 @@ mod tests {
             {"id": 12, "start_time": "2026-11-02T10:00:00.000+01:00", "end_time": "2026-11-02T10:45:00.000+01:00",
              "billable": true, "product_id": 9001, "notes": "remote  session"}
         ]})));
-        assert_eq!(Timers.probe(&it, &snap, &[]), Probe::Landed(Some(12)));
-        let ReadBack::Landed { differences, .. } = Timers.read_back(&it, &snap, &[]) else {
+        assert_eq!(
+            family(&it.command).probe(&it, &snap, &[]),
+            Probe::Landed(Some(12))
+        );
+        let ReadBack::Landed { differences, .. } = family(&it.command).read_back(&it, &snap, &[])
+        else {
             panic!("the timer is there");
         };
         assert!(differences.is_empty(), "{differences:?}");
@@ -371,7 +395,7 @@ mod tests {
 
     #[test]
     fn a_colleagues_timer_for_the_same_visit_is_not_ours() {
-        let it = item(Command::AddTimer {
+        let it = item(TimerWrite::Add {
             start_at: "2026-11-02T09:00:00Z".into(),
             end_at: "2026-11-02T09:45:00Z".into(),
             notes: Some("onsite".into()),
@@ -386,32 +410,38 @@ mod tests {
             json!({"ticket_timers": [timer(12, 2, "2026-11-02T09:45:00Z")]}),
         ));
         snap.api_user = Some(1);
-        assert_eq!(Timers.probe(&it, &snap, &[]), Probe::Absent);
+        assert_eq!(family(&it.command).probe(&it, &snap, &[]), Probe::Absent);
         // Same start, another end: another timer.
         let mut snap = snapshot(ticket(
             json!({"ticket_timers": [timer(12, 1, "2026-11-02T10:30:00Z")]}),
         ));
         snap.api_user = Some(1);
-        assert_eq!(Timers.probe(&it, &snap, &[]), Probe::Absent);
+        assert_eq!(family(&it.command).probe(&it, &snap, &[]), Probe::Absent);
         let mut snap = snapshot(ticket(json!({"ticket_timers": [
             timer(12, 1, "2026-11-02T09:45:00Z"), timer(13, 1, "2026-11-02T09:45:00Z")
         ]})));
         snap.api_user = Some(1);
-        assert!(matches!(Timers.probe(&it, &snap, &[]), Probe::Ambiguous(_)));
+        assert!(matches!(
+            family(&it.command).probe(&it, &snap, &[]),
+            Probe::Ambiguous(_)
+        ));
     }
 
     #[test]
     fn a_charge_is_recognised_by_its_effect() {
-        let it = item(Command::ChargeTimer { timer_id: 12 });
+        let it = item(TimerWrite::Charge { timer_id: 12 });
         let snap = snapshot(ticket(json!({
             "ticket_timers": [{"id": 12, "recorded": true, "ticket_line_item_id": 40}],
             "line_items": [{"id": 40, "quantity": 1}]
         })));
-        assert_eq!(Timers.probe(&it, &snap, &[]), Probe::Landed(None));
+        assert_eq!(
+            family(&it.command).probe(&it, &snap, &[]),
+            Probe::Landed(None)
+        );
         assert!(matches!(
-            Timers.read_back(&it, &snap, &[]),
+            family(&it.command).read_back(&it, &snap, &[]),
             ReadBack::Landed { ref differences, .. } if differences.is_empty()
         ));
-        assert!(!Timers.idempotent(&it.command));
+        assert!(!family(&it.command).idempotent());
     }
 }
