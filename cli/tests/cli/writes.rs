@@ -1,5 +1,10 @@
 //! Writes: comment, update, create, bill, line items, timers, invoices;
 //! what is queued, the previews, and every validation error queueing nothing.
+//!
+//! Long (about 780 lines) because each write's rules (what it queues,
+//! what it previews, which inputs it refuses) are read side by side here;
+//! split by kind, the shared "refused means nothing queued" checks would
+//! be repeated in every file.
 
 use serde_json::json;
 use syncro_store::outbox::{Command, CommentWrite, TicketWrite, TimerWrite};
