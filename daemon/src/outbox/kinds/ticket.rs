@@ -44,6 +44,34 @@ struct Create<'a> {
     body: &'a Option<String>,
 }
 
+/// What a write asks, borrowed from its [`TicketWrite`]: the create's
+/// fields taken apart once, here, for the methods that work on all of them.
+enum Asked<'a> {
+    Update(&'a TicketFields),
+    Create(Create<'a>),
+}
+
+fn asked(w: &TicketWrite) -> Asked<'_> {
+    match w {
+        TicketWrite::Update { fields } => Asked::Update(fields),
+        TicketWrite::Create {
+            customer_id,
+            subject,
+            problem_type,
+            priority,
+            status,
+            body,
+        } => Asked::Create(Create {
+            customer_id,
+            subject,
+            problem_type,
+            priority,
+            status,
+            body,
+        }),
+    }
+}
+
 /// Fields of `t` not as `f` asks.
 fn field_differences(t: &Ticket, f: &TicketFields) -> Vec<Difference> {
     let mut out = Vec::new();
@@ -317,30 +345,13 @@ impl Family for TicketWrite {
     }
 
     fn request(&self, item: &OutboxItem, _snap: &Snapshot) -> Request {
-        match self {
-            TicketWrite::Update { fields } => Request::new(
+        match asked(self) {
+            Asked::Update(fields) => Request::new(
                 Method::PUT,
                 format!("/tickets/{}", item.ticket_id.unwrap_or_default()),
                 serde_json::to_value(fields).unwrap_or_else(|_| json!({})),
             ),
-            TicketWrite::Create {
-                customer_id,
-                subject,
-                problem_type,
-                priority,
-                status,
-                body,
-            } => {
-                let c = Create {
-                    customer_id,
-                    subject,
-                    problem_type,
-                    priority,
-                    status,
-                    body,
-                };
-                Request::new(Method::POST, "/tickets".into(), create_body(&c))
-            }
+            Asked::Create(c) => Request::new(Method::POST, "/tickets".into(), create_body(&c)),
         }
     }
 
@@ -359,58 +370,26 @@ impl Family for TicketWrite {
     }
 
     fn probe(&self, item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> Probe {
-        match self {
-            TicketWrite::Update { fields } => match snap.ticket(item.ticket_id) {
+        match asked(self) {
+            Asked::Update(fields) => match snap.ticket(item.ticket_id) {
                 Some(t) if field_differences(&t.ticket, fields).is_empty() => Probe::Landed(None),
                 _ => Probe::Absent,
             },
-            TicketWrite::Create {
-                customer_id,
-                subject,
-                problem_type,
-                priority,
-                status,
-                body,
-            } => {
-                let c = Create {
-                    customer_id,
-                    subject,
-                    problem_type,
-                    priority,
-                    status,
-                    body,
-                };
-                identify(item, &c, snap, claimed)
-            }
+            Asked::Create(c) => identify(item, &c, snap, claimed),
         }
     }
 
     fn follow_up_reads(&self, item: &OutboxItem, snap: &Snapshot) -> Vec<Read> {
-        match self {
-            TicketWrite::Update { .. } => Vec::new(),
-            TicketWrite::Create {
-                customer_id,
-                subject,
-                problem_type,
-                priority,
-                status,
-                body,
-            } => {
+        match asked(self) {
+            Asked::Update(_) => Vec::new(),
+            Asked::Create(c) => {
                 if item.remote_id.is_some() {
                     // Known by its id: nothing to tell apart.
                     return Vec::new();
                 }
-                let c = Create {
-                    customer_id,
-                    subject,
-                    problem_type,
-                    priority,
-                    status,
-                    body,
-                };
                 let tickets = snap
                     .customer_tickets
-                    .get(customer_id)
+                    .get(c.customer_id)
                     .map(Vec::as_slice)
                     .unwrap_or_default();
                 let after = item.result.before_max_id.unwrap_or(i64::MAX);
@@ -434,27 +413,12 @@ impl Family for TicketWrite {
     }
 
     fn read_back(&self, item: &OutboxItem, snap: &Snapshot, claimed: &[i64]) -> ReadBack {
-        match self {
-            TicketWrite::Update { fields } => match snap.ticket(item.ticket_id) {
+        match asked(self) {
+            Asked::Update(fields) => match snap.ticket(item.ticket_id) {
                 Some(t) => landed(None, field_differences(&t.ticket, fields), Some(t)),
                 None => ReadBack::Missing("the ticket could not be read".into()),
             },
-            TicketWrite::Create {
-                customer_id,
-                subject,
-                problem_type,
-                priority,
-                status,
-                body,
-            } => {
-                let c = Create {
-                    customer_id,
-                    subject,
-                    problem_type,
-                    priority,
-                    status,
-                    body,
-                };
+            Asked::Create(c) => {
                 let (t, detail) = match item.remote_id {
                     Some(id) => match snap.tickets.get(&id) {
                         Some(d) => (&d.ticket, Some(d)),
