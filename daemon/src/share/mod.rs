@@ -19,6 +19,9 @@ use std::time::Duration;
 use rand::Rng;
 use tokio::time::Instant;
 
+#[cfg(test)]
+mod office;
+
 /// Clean time between two additive steps.
 const INCREASE_EVERY: Duration = Duration::from_secs(10);
 /// The additive steps (requests a minute per clean interval), shaped like
@@ -36,6 +39,15 @@ const PLATEAU: (f64, f64) = (0.85, 0.93);
 const PLATEAU_STEP: f64 = 0.05;
 const PROBE_STEP: f64 = 0.25;
 const PROBE_MAX: f64 = 6.0;
+/// ...and never more than this fraction of the share itself per clean
+/// interval. Ten daemons probing together overshoot by ten probes: at
+/// 15/min each, steps of up to 6/min took the office 30-60 requests a
+/// minute over its limit before the first 429 could tell anyone. Relative
+/// steps keep the office's total growth near its limit at about 5% per
+/// 10 s whatever the number of daemons (the office model in
+/// `office.rs`: ten daemons' 429s 2.8% -> 1.8%); a lone daemon cut by a
+/// passing burst, probing from 100/min, is still at 150 within two minutes.
+const PROBE_FRACTION: f64 = 0.05;
 /// Range of the multiplicative decrease (jittered per 429).
 const DECREASE: (f64, f64) = (0.65, 0.8);
 /// 429s within this long of a decrease are the same congestion: one cut.
@@ -53,6 +65,17 @@ const DECREASE_COOLDOWN: Duration = Duration::from_secs(60);
 /// daemons already there give way faster than the newcomer's probing takes
 /// (CUBIC's "fast convergence", RFC 9438 4.7).
 const FAST_CONVERGENCE: f64 = 0.85;
+/// A daemon that joins an office already at its limit meets a 429 with
+/// almost nothing of its own in the window (fewer than this). Cutting from
+/// that put it at the floor with its limit "met" there, and it stayed a
+/// fraction of the others' share for minutes (Jain 0.75 after three
+/// minutes in the office model). It restarts from this fraction of its
+/// ceiling instead, the limit left unknown (30/min at the default 150:
+/// between a fair part of 3 and of 10 daemons), and climbs additively until
+/// a 429 that says where its part is, while its requests' 429s fall on
+/// the others too and they give way.
+const STARTED_INTO_A_FULL_WINDOW: f64 = 8.0;
+const START_IN_A_FULL_OFFICE: f64 = 0.2;
 /// The lowest share. Low enough that ten daemons at the floor fit in one
 /// office's 180 with its browsers (at 20/min they alone asked for 200, and
 /// met 429s for ever); writes do not wait on it, since a write may go a few
@@ -94,6 +117,9 @@ pub struct Share {
     episode_until: Option<Instant>,
     /// Clean steps taken beyond the plateau since the last cut.
     probes: i32,
+    /// When this share began: a 429 in its first window may say nothing
+    /// about its part of the office (see [`START_IN_A_FULL_OFFICE`]).
+    born: Instant,
 }
 
 impl Share {
@@ -109,6 +135,7 @@ impl Share {
             last_step: now,
             episode_until: None,
             probes: 0,
+            born: now,
         }
     }
 
@@ -134,7 +161,9 @@ impl Share {
             Some(w) if self.rate < PLATEAU.1 * w => PLATEAU_STEP,
             Some(_) => {
                 self.probes = (self.probes + 1).min(16);
-                (PROBE_STEP * 2f64.powi(self.probes - 1)).min(PROBE_MAX)
+                (PROBE_STEP * 2f64.powi(self.probes - 1))
+                    .min(PROBE_MAX)
+                    .min(PROBE_FRACTION * self.rate)
             }
         };
         self.rate = (self.rate + step).min(self.ceiling);
@@ -180,7 +209,15 @@ impl Share {
         rng: &mut impl Rng,
     ) -> Duration {
         let fresh = self.episode_until.is_none_or(|e| now >= e);
-        if fresh {
+        let young = now.duration_since(self.born) < DECREASE_COOLDOWN;
+        if fresh && young && in_window < STARTED_INTO_A_FULL_WINDOW {
+            // Our first requests met a window full of others': nothing
+            // here says what our part is. Start from a guess, limit
+            // unknown, and climb by additive steps until a 429 that does.
+            self.w_max = None;
+            self.rate = (self.ceiling * START_IN_A_FULL_OFFICE).max(self.floor);
+            self.probes = 0;
+        } else if fresh {
             let met_at = self.rate.min(in_window).max(self.floor);
             self.w_max = Some(match self.w_max {
                 Some(last) if met_at < last => (met_at * FAST_CONVERGENCE).max(self.floor),
@@ -246,22 +283,28 @@ mod tests {
         tokio::time::advance(INCREASE_EVERY).await;
         s.clean(Instant::now(), FULL);
         // (The last cut came at the floor, so it is already past the
-        // plateau: probing, twice as far each clean interval.)
-        assert_eq!(s.rate(), FLOOR_PER_MINUTE + PROBE_STEP);
-        tokio::time::advance(INCREASE_EVERY).await;
-        s.clean(Instant::now(), FULL);
-        assert_eq!(s.rate(), FLOOR_PER_MINUTE + 3.0 * PROBE_STEP);
-        // Back at the ceiling within minutes, and no further.
-        let mut intervals = 2;
+        // plateau: probing, twice as far each clean interval, but never
+        // more than a twentieth of the share a step.)
+        let floor = FLOOR_PER_MINUTE;
+        assert_eq!(s.rate(), floor + PROBE_FRACTION * floor);
+        // Back at the ceiling, and no further: from the floor in a quarter
+        // of an hour, from 100/min within two minutes.
+        let mut intervals = 1;
+        let mut from_100 = None;
         while s.rate() < 150.0 && intervals < 1000 {
             tokio::time::advance(INCREASE_EVERY).await;
             s.clean(Instant::now(), FULL);
             intervals += 1;
+            if s.rate() >= 100.0 && from_100.is_none() {
+                from_100 = Some(intervals);
+            }
         }
         assert!(
-            intervals * 10 <= 300,
+            intervals * 10 <= 900,
             "{intervals} intervals from the floor to 150"
         );
+        let from_100 = intervals - from_100.unwrap_or(0);
+        assert!(from_100 * 10 <= 120, "{from_100} intervals from 100 to 150");
         s.clean(Instant::now() + INCREASE_EVERY, FULL);
         assert_eq!(s.rate(), 150.0);
     }
@@ -424,6 +467,23 @@ mod tests {
         s.limited_with(Instant::now(), None, 60.0, None, &mut rng);
         let w_max = s.w_max.unwrap_or_default();
         assert!((w_max - 60.0 * FAST_CONVERGENCE).abs() < 1e-9, "{w_max}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_daemon_started_into_a_full_office_starts_from_a_guess_not_the_floor() {
+        let mut rng = StdRng::seed_from_u64(13);
+        let mut s = Share::new(150.0, Instant::now());
+        tokio::time::advance(Duration::from_secs(1)).await;
+        // Its first request met a window full of others': one of ours in it.
+        s.limited_with(Instant::now(), None, 1.0, None, &mut rng);
+        assert_eq!(s.rate(), 150.0 * START_IN_A_FULL_OFFICE);
+        assert_eq!(s.w_max, None, "a limit 'met' with nothing of ours");
+        tokio::time::advance(DECREASE_COOLDOWN).await;
+        s.clean(Instant::now(), FULL);
+        assert_eq!(s.rate(), 150.0 * START_IN_A_FULL_OFFICE + RECOVER_STEP);
+        // A minute in, the window holds our part: as little is news.
+        s.limited_with(Instant::now(), None, 1.0, None, &mut rng);
+        assert_eq!(s.rate(), FLOOR_PER_MINUTE);
     }
 
     #[test]
