@@ -11,6 +11,7 @@ use std::str::FromStr;
 use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
 
+use crate::render::ticket::CommentCount;
 use crate::ticket_ref::TicketRef;
 use crate::write::bill::BillInput;
 use crate::write::comment::CommentInput;
@@ -352,25 +353,6 @@ impl FromStr for TicketNumber {
     }
 }
 
-/// How many comments `syncro ticket` shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CommentCount {
-    Last(usize),
-    All,
-}
-
-impl FromStr for CommentCount {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        if s.eq_ignore_ascii_case("all") {
-            return Ok(CommentCount::All);
-        }
-        s.parse()
-            .map(CommentCount::Last)
-            .map_err(|_| format!("{s:?} is neither a number nor `all`"))
-    }
-}
-
 /// A `--since` bound in the cache's canonical timestamp shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Since(pub String);
@@ -398,13 +380,6 @@ mod tests {
     fn a_ticket_number_is_not_a_pending_ticket() {
         assert_eq!("#32164".parse(), Ok(TicketNumber(32164)));
         assert!("@7".parse::<TicketNumber>().is_err());
-    }
-
-    #[test]
-    fn comment_counts_parse() {
-        assert_eq!("ALL".parse(), Ok(CommentCount::All));
-        assert_eq!("3".parse(), Ok(CommentCount::Last(3)));
-        assert!("x".parse::<CommentCount>().is_err());
     }
 }
 

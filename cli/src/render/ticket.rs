@@ -1,11 +1,31 @@
 //! A ticket as text: its label in previews and errors, its line in lists,
 //! and the detail view of `syncro ticket`.
 
+use std::str::FromStr;
+
 use syncro_store::outbox::{OutboxItem, PossibleDuplicate, ViewSection};
 use syncro_store::{TicketDetail, TicketRow};
 
-use crate::args::CommentCount;
 use crate::render::{self, Style};
+
+/// How many comments `syncro ticket` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentCount {
+    Last(usize),
+    All,
+}
+
+impl FromStr for CommentCount {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.eq_ignore_ascii_case("all") {
+            return Ok(CommentCount::All);
+        }
+        s.parse()
+            .map(CommentCount::Last)
+            .map_err(|_| format!("{s:?} is neither a number nor `all`"))
+    }
+}
 
 /// How previews and errors name a ticket:
 /// `#32164 Own cloud thing again (Jerry Burger)`.
@@ -401,5 +421,17 @@ fn pending_lines(out: &mut String, pending: &[OutboxItem], style: Style, wanted:
             render::outbox_marker(item, style),
             item.command.describe()
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comment_counts_parse() {
+        assert_eq!("ALL".parse(), Ok(CommentCount::All));
+        assert_eq!("3".parse(), Ok(CommentCount::Last(3)));
+        assert!("x".parse::<CommentCount>().is_err());
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! The driver (`super::driver`) handles the outcomes a retry can change; this
 //! file owns the ones it cannot, and how they are told to the technician:
-//! - **a bound on requests** ([`MAX_REQUESTS`], more for creates whose
+//! - **a bound on requests** ([`MAX_REQUESTS`](super::kinds::MAX_REQUESTS), more for creates whose
 //!   looks read lists: each family says which, `Family::max_requests`):
 //!   every request the server answered for a write counts
 //!   (the sends and the reads around them), so a write it keeps failing
@@ -18,29 +18,15 @@
 //!
 //! Every message ends with what the technician can do next.
 
-use std::time::Duration;
-
 #[cfg(test)]
 use syncro_store::outbox::is_access_problem;
 use syncro_store::outbox::{Change, ItemResult, OutboxItem, State};
 
-use super::driver::{settle, ACTIVE};
 use super::kinds::{family, NotFound};
 use super::reads;
 use super::Outbox;
 use crate::client::ApiError;
 use crate::db::DbError;
-
-/// Requests the server may answer for one write before syncrod stops and
-/// asks a human. Enough for a comment to be sent twice with three looks
-/// for it after each, or an update three times; a write that needs more is
-/// one the server will not take as it is.
-pub const MAX_REQUESTS: i64 = 10;
-
-/// The bound for a ticket or invoice create, whose every look reads lists
-/// (the customer's tickets and the candidates' threads; the ticket and
-/// its invoices): the same two sends with three looks each cost more.
-pub const MAX_LIST_REQUESTS: i64 = 24;
 
 /// Reads a landed write may still spend on its read-back past the bound
 /// (the read-back itself gives up after a few misses): a write the server
@@ -57,12 +43,18 @@ pub(super) fn limit(item: &OutboxItem) -> i64 {
     }
 }
 
-/// Wait before sending again a write proven not to have landed after its
-/// `n`-th unanswered or failed send: the server failed it, so give it
-/// time, and leave the budget to the mirror meanwhile.
-pub(super) fn resend_wait(n: u32) -> Duration {
-    let secs = 4u64.saturating_mul(3u64.saturating_pow(n.saturating_sub(1)));
-    Duration::from_secs(secs).min(super::driver::MAX_BACKOFF)
+/// How to settle an item parked as uncertain, in the technician's words.
+pub(super) fn settle(item: &OutboxItem) -> String {
+    let where_ = match (&item.command, item.ticket_number) {
+        (c, _) if c.creates_ticket() => "the customer's tickets".to_string(),
+        (_, Some(n)) => format!("ticket #{n}"),
+        (_, None) => "the ticket".to_string(),
+    };
+    format!(
+        "look at {where_} in the Syncro web UI: if it is there, `syncro outbox retry {id}` finds and verifies it; \
+         if it is not, `syncro outbox release --force {id}` sends it; `syncro outbox cancel --force {id}` drops it",
+        id = item.id
+    )
 }
 
 fn ticket(item: &OutboxItem) -> String {
@@ -217,7 +209,7 @@ impl Outbox {
         tracing::warn!(item = item.id, %reason, "the write's target is gone");
         self.set_state(
             item.id,
-            ACTIVE,
+            &State::ACTIVE,
             State::Failed,
             Change {
                 last_error: Some(Some(reason.clone())),
@@ -279,14 +271,6 @@ impl Outbox {
 mod tests {
     use super::*;
     use syncro_store::outbox::{CommentWrite, TicketWrite, TimerWrite};
-
-    #[test]
-    fn resends_wait_longer_each_time_within_the_backoff_cap() {
-        assert_eq!(resend_wait(1), Duration::from_secs(4));
-        assert_eq!(resend_wait(2), Duration::from_secs(12));
-        assert_eq!(resend_wait(3), Duration::from_secs(36));
-        assert_eq!(resend_wait(30), super::super::driver::MAX_BACKOFF);
-    }
 
     #[test]
     fn refusals_name_the_key_or_the_permission() {

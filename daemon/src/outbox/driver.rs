@@ -24,19 +24,17 @@
 
 use std::time::Duration;
 
-use backon::{BackoffBuilder, ExponentialBuilder};
 use syncro_store::outbox::{Change, ItemResult, OutboxItem, State};
 use syncro_store::time;
 
-use super::bounds;
+use super::backoff::{at, backoff, later};
+use super::bounds::{self, settle};
 use super::kinds::{family, NotFound, Probe, Read, ReadBack, Snapshot};
 use super::reads::{reached_server, Reader};
 use super::Outbox;
 use crate::client::ApiError;
 use crate::db::DbError;
 
-/// Longest wait between tries of one item (also while offline).
-pub(super) const MAX_BACKOFF: Duration = Duration::from_secs(120);
 /// Rounds of "sent, outcome unknown, then not found" before a human is
 /// asked: a server that keeps losing answers to one write is not one to
 /// keep sending it to.
@@ -47,40 +45,7 @@ const MAX_FAILURE_BACKOFF_STEP: i64 = 4;
 /// is parked (a replica may lag behind the primary for a moment).
 const MAX_VERIFY_MISSES: u32 = 3;
 
-pub(super) fn backoff(attempts: i64) -> Duration {
-    ExponentialBuilder::default()
-        .with_jitter()
-        .with_min_delay(Duration::from_secs(1))
-        .with_max_delay(MAX_BACKOFF)
-        .without_max_times()
-        .build()
-        .nth(attempts.clamp(0, 30) as usize)
-        .unwrap_or(MAX_BACKOFF)
-}
-
-fn at(t: chrono::DateTime<chrono::Utc>) -> String {
-    time::format(t)
-}
-
-pub(super) fn later(d: Duration) -> String {
-    at(chrono::Utc::now() + chrono::Duration::milliseconds(d.as_millis() as i64))
-}
-
 pub(super) const ACTIVE: &[State] = &State::ACTIVE;
-
-/// How to settle an item parked as uncertain, in the technician's words.
-pub(super) fn settle(item: &OutboxItem) -> String {
-    let where_ = match (&item.command, item.ticket_number) {
-        (c, _) if c.creates_ticket() => "the customer's tickets".to_string(),
-        (_, Some(n)) => format!("ticket #{n}"),
-        (_, None) => "the ticket".to_string(),
-    };
-    format!(
-        "look at {where_} in the Syncro web UI: if it is there, `syncro outbox retry {id}` finds and verifies it; \
-         if it is not, `syncro outbox release --force {id}` sends it; `syncro outbox cancel --force {id}` drops it",
-        id = item.id
-    )
-}
 
 impl Outbox {
     pub(super) async fn process(&self, item: OutboxItem) -> Result<(), DbError> {
@@ -474,7 +439,7 @@ impl Outbox {
                 .await
                 .map(drop);
         }
-        let wait = bounds::resend_wait(result.unknown_sends);
+        let wait = super::backoff::resend_wait(result.unknown_sends);
         tracing::info!(
             item = item.id,
             looks = result.probes,

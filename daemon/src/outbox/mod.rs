@@ -8,6 +8,7 @@
 //! - [`bounds`]: where a write ends when the server will never take it;
 //! - this file: which items go when, and waking up for them.
 
+mod backoff;
 pub mod bounds;
 mod driver;
 pub mod kinds;
@@ -27,7 +28,7 @@ use crate::client::Client;
 use crate::db::{Db, DbError};
 use kinds::Snapshot;
 
-pub use bounds::MAX_REQUESTS;
+pub use kinds::MAX_REQUESTS;
 pub use driver::MAX_UNKNOWN_SENDS;
 
 /// Safety-net poll in case a wake-up was missed.

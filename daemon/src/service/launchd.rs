@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use super::install::{write_file, Plan};
+use super::unit::{write_file, Plan};
 
 pub const LABEL: &str = "local.syncro.syncrod";
 

@@ -14,6 +14,7 @@ pub mod notify;
 pub mod signals;
 #[cfg(unix)]
 pub mod systemd;
+pub mod unit;
 #[cfg(windows)]
 pub mod windows;
 

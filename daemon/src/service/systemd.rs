@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result};
 
-use super::install::{write_file, Plan};
+use super::unit::{write_file, Plan};
 
 pub const UNIT_NAME: &str = "syncrod.service";
 /// systemd kills and restarts syncrod when no WATCHDOG=1 came for this long.

@@ -28,7 +28,7 @@ use windows_service::service_control_handler::{
 use windows_service::service_manager::{ServiceManager, ServiceManagerAccess};
 use windows_service::{define_windows_service, service_dispatcher};
 
-use super::install::Plan;
+use super::unit::Plan;
 use super::logging;
 
 pub const SERVICE_NAME: &str = "syncrod";

@@ -31,7 +31,17 @@ use syncro_store::json::int;
 use syncro_store::model::{Invoice, InvoiceWithLines, Ticket, TicketWithChildren};
 use syncro_store::outbox::{Command, Difference, ItemResult, OutboxItem};
 
-use super::bounds::{MAX_LIST_REQUESTS, MAX_REQUESTS};
+/// Requests the server may answer for one write before syncrod stops and
+/// asks a human. Enough for a comment to be sent twice with three looks
+/// for it after each, or an update three times; a write that needs more is
+/// one the server will not take as it is.
+pub const MAX_REQUESTS: i64 = 10;
+
+/// The bound for a ticket or invoice create, whose every look reads lists
+/// (the customer's tickets and the candidates' threads; the ticket and
+/// its invoices): the same two sends with three looks each cost more.
+pub const MAX_LIST_REQUESTS: i64 = 24;
+
 
 /// One request to send.
 #[derive(Debug, Clone, PartialEq)]
