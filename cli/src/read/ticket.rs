@@ -6,7 +6,7 @@ use anyhow::Result;
 use schemars::JsonSchema;
 use serde::Serialize;
 use syncro_store::outbox::{OutboxItem, PossibleDuplicate};
-use syncro_store::TicketDetail;
+use syncro_store::{Store, TicketDetail};
 
 use super::Freshness;
 use crate::context::{not_cached, Cache, Ctx};
@@ -31,17 +31,22 @@ pub struct TicketAnswer {
 /// Ticket `number` (what people say: #32164), or an error saying it is
 /// not cached.
 pub fn query(ctx: &Ctx, cache: &impl Cache, number: i64) -> Result<TicketAnswer> {
-    let store = cache.store()?;
+    find(ctx, cache.store()?, number)?.ok_or_else(|| not_cached(number))
+}
+
+/// Ticket `number`, or `None` when it is not cached (the terminal screen
+/// keeps a ticket open while the daemon may delete or merge it).
+pub fn find(ctx: &Ctx, store: &Store, number: i64) -> Result<Option<TicketAnswer>> {
     let Some(detail) = store.ticket_detail(number)? else {
-        return Err(not_cached(number));
+        return Ok(None);
     };
     let outbox = store.outbox_for_ticket(detail.ticket.id)?;
     let possible_duplicates = store.possible_duplicates_on_ticket(detail.ticket.id)?;
-    Ok(TicketAnswer {
+    Ok(Some(TicketAnswer {
         freshness: Freshness::of(ctx, store, &["tickets"]),
         thread_age_secs: age_secs(detail.thread_fetched_at.as_deref(), ctx.now),
         detail,
         outbox,
         possible_duplicates,
-    })
+    }))
 }

@@ -8,8 +8,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use syncro_store::outbox::OutboxItem;
 use syncro_store::Store;
 
-use super::data::{self, Bar, Row, Seen, Ticket};
+use super::data::{self, Bar, Row, Seen};
 use crate::context::Ctx;
+use crate::read::ticket::{self, TicketAnswer};
 use crate::ticket_ref::TicketRef;
 use crate::write::bill::{self, BillInput};
 use crate::write::comment::{self, CommentInput};
@@ -70,7 +71,7 @@ pub struct App {
     pub query: String,
     pub rows: Vec<Row>,
     pub selected: usize,
-    pub ticket: Option<Ticket>,
+    pub ticket: Option<TicketAnswer>,
     pub scroll: u16,
     pub outbox: Vec<OutboxItem>,
     pub bar: Bar,
@@ -141,7 +142,7 @@ impl App {
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
         if let Some(t) = &self.ticket {
             let number = t.detail.ticket.number;
-            self.ticket = data::ticket(&self.store, number)?;
+            self.ticket = ticket::find(&self.ctx, &self.store, number)?;
         }
         if matches!(self.mode, Mode::Outbox { .. }) {
             self.outbox = data::outbox(&self.store)?;
@@ -165,7 +166,7 @@ impl App {
             return Ok(());
         };
         let (number, id) = (row.ticket.number, row.ticket.id);
-        self.ticket = data::ticket(&self.store, number)?;
+        self.ticket = ticket::find(&self.ctx, &self.store, number)?;
         self.seen
             .insert(id, syncro_store::time::format(self.ctx.clock()));
         self.scroll = 0;

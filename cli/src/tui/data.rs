@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use anyhow::Result;
 use syncro_store::outbox::{OutboxItem, State};
-use syncro_store::{SearchFilter, Store, TicketDetail, TicketFilter, TicketRow};
+use syncro_store::{SearchFilter, Store, TicketFilter, TicketRow};
 
 use crate::context::Ctx;
 use crate::freshness::Freshness;
@@ -142,20 +142,6 @@ pub fn search(store: &Store, query: &str, seen: &Seen) -> Result<Vec<Row>> {
             ticket: h.ticket,
         })
         .collect())
-}
-
-/// One ticket with our writes on it.
-pub struct Ticket {
-    pub detail: TicketDetail,
-    pub writes: Vec<OutboxItem>,
-}
-
-pub fn ticket(store: &Store, number: i64) -> Result<Option<Ticket>> {
-    let Some(detail) = store.ticket_detail(number)? else {
-        return Ok(None);
-    };
-    let writes = store.outbox_for_ticket(detail.ticket.id)?;
-    Ok(Some(Ticket { detail, writes }))
 }
 
 /// The outbox pane: what is on its way or needs a human, then the last

@@ -2,6 +2,7 @@
 //! 80x24, colour only when `NO_COLOR` is unset (selection and matches stay
 //! visible through reverse video and bold without it).
 
+use ansi_to_tui::IntoText;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span, Text};
@@ -12,6 +13,7 @@ use syncro_store::outbox::State;
 use super::app::{App, BillForm, Compose, Mode};
 use super::data::{Row, MARK};
 use crate::render;
+use crate::render::ticket::{detail, CommentCount, Shown};
 
 /// The styles, plain under `NO_COLOR`.
 #[derive(Debug, Clone, Copy)]
@@ -171,118 +173,27 @@ fn state_style(s: State, theme: Theme) -> Style {
     }
 }
 
+/// The ticket as `syncro ticket` shows it (one renderer for both: the
+/// CLI's coloured text, read back into styled lines by `ansi-to-tui`), all
+/// comments, scrolled with the arrows.
 fn ticket(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let Some(t) = &app.ticket else {
         f.render_widget(Paragraph::new("no ticket open"), area);
         return;
     };
-    let d = &t.detail;
-    let row = &d.ticket;
-    let mut lines: Vec<Line> = vec![
-        Line::from(vec![
-            Span::styled(
-                format!("#{} ", row.number),
-                Style::new().add_modifier(Modifier::BOLD),
-            ),
-            Span::raw(row.subject.clone()),
-        ]),
-        Line::from(format!(
-            "{} · {} · {}{}",
-            row.status,
-            row.priority.as_deref().unwrap_or("no priority"),
-            row.customer_name,
-            row.contact_name
-                .as_deref()
-                .map(|c| format!(" ({c})"))
-                .unwrap_or_default()
-        )),
-        Line::from(format!(
-            "assigned {} · created {} · due {} · updated {}",
-            row.user_name.as_deref().unwrap_or("-"),
-            render::time(row.created_at.as_deref()),
-            render::time(row.due_date.as_deref()),
-            render::time(row.updated_at.as_deref())
-        ))
-        .style(theme.dim()),
-    ];
-    let pending: Vec<_> = t.writes.iter().filter(|w| !w.state.is_final()).collect();
-    if !pending.is_empty() {
-        lines.push(Line::from(""));
-        lines.push(Line::from("Pending writes").style(Style::new().add_modifier(Modifier::BOLD)));
-        for w in pending {
-            lines.push(Line::from(vec![
-                Span::styled(
-                    format!("  #{} {:<10} ", w.id, w.state),
-                    state_style(w.state, theme),
-                ),
-                Span::raw(w.command.describe()),
-            ]));
-            if let Some(e) = &w.last_error {
-                lines.push(Line::from(format!("      {}", render::one_line(e))).style(theme.dim()));
-            }
-        }
-    }
-    lines.push(Line::from(""));
-    lines.push(
-        Line::from(format!(
-            "Thread ({} comments, newest first)",
-            d.comments.len()
-        ))
-        .style(Style::new().add_modifier(Modifier::BOLD)),
+    let view = Shown {
+        pending: &t.outbox,
+        duplicates: &t.possible_duplicates,
+        now: app.ctx.now,
+    };
+    let text = detail(
+        &t.detail,
+        view,
+        CommentCount::All,
+        render::Style { color: theme.color },
     );
-    for c in d.comments.iter().rev() {
-        let who = c.tech.as_deref().unwrap_or("?");
-        let mut head = vec![Span::styled(
-            format!("— {} · {}", render::time(c.created_at.as_deref()), who),
-            theme.fg(Color::Cyan),
-        )];
-        if c.hidden {
-            head.push(Span::styled(" [hidden]", theme.warn()));
-        }
-        lines.push(Line::from(head));
-        for l in c.body.lines() {
-            lines.push(Line::from(format!("  {l}")));
-        }
-    }
-    if !d.line_items.is_empty() {
-        lines.push(Line::from(""));
-        lines.push(Line::from("Line items").style(Style::new().add_modifier(Modifier::BOLD)));
-        for l in &d.line_items {
-            lines.push(Line::from(format!(
-                "  {} {} x {} = {}{}",
-                l.name.as_deref().unwrap_or("(unnamed)"),
-                render::qty(l.quantity),
-                render::money(l.retail_cents),
-                render::money(l.total_cents()),
-                if l.converted { " (invoiced)" } else { "" }
-            )));
-        }
-    }
-    if !d.ticket_timers.is_empty() {
-        lines.push(Line::from(""));
-        lines.push(Line::from("Timers").style(Style::new().add_modifier(Modifier::BOLD)));
-        for x in &d.ticket_timers {
-            lines.push(Line::from(format!(
-                "  {} {} → {}{}",
-                x.id,
-                render::time(x.start_time.as_deref()),
-                render::time(x.end_time.as_deref()),
-                if x.recorded { " (charged)" } else { "" }
-            )));
-        }
-    }
-    if !d.invoices.is_empty() {
-        lines.push(Line::from(""));
-        lines.push(Line::from("Invoices").style(Style::new().add_modifier(Modifier::BOLD)));
-        for i in &d.invoices {
-            lines.push(Line::from(format!(
-                "  {} {} {}",
-                i.number,
-                render::money(i.total_cents),
-                if i.is_paid { "paid" } else { "unpaid" }
-            )));
-        }
-    }
+    // The text is ours and well formed; were it not, it shows plain.
+    let lines = text.into_text().unwrap_or_else(|_| Text::raw(text.clone()));
     let keys = " c comment · s status · b bill · o outbox · Esc back ";
     f.render_widget(
         Paragraph::new(lines)

@@ -28,8 +28,8 @@ use crate::client::Client;
 use crate::db::{Db, DbError};
 use kinds::Snapshot;
 
-pub use kinds::MAX_REQUESTS;
 pub use driver::MAX_UNKNOWN_SENDS;
+pub use kinds::MAX_REQUESTS;
 
 /// Safety-net poll in case a wake-up was missed.
 const POLL_INTERVAL: Duration = Duration::from_secs(30);

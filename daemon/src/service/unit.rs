@@ -71,4 +71,3 @@ pub fn write_file(path: &Path, text: &str, mode: u32) -> Result<()> {
         .with_context(|| format!("cannot set the permissions of {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }
-

@@ -28,8 +28,8 @@ use windows_service::service_control_handler::{
 use windows_service::service_manager::{ServiceManager, ServiceManagerAccess};
 use windows_service::{define_windows_service, service_dispatcher};
 
-use super::unit::Plan;
 use super::logging;
+use super::unit::Plan;
 
 pub const SERVICE_NAME: &str = "syncrod";
 const DISPLAY_NAME: &str = "syncro daemon (syncrod)";

@@ -50,7 +50,7 @@ async fn find_open_comment_verify_and_quit_in_a_terminal() {
             send(&mut p, "/zeppelin")?;
             expect(&mut p, &format!("#{number}"))?;
             send(&mut p, "\r")?;
-            expect(&mut p, "Thread")?;
+            expect(&mut p, "Comments")?;
             send(&mut p, "c")?;
             expect(&mut p, "comment:")?;
             send(&mut p, "Checked the zeppelin logs")?;

@@ -42,7 +42,6 @@ pub const MAX_REQUESTS: i64 = 10;
 /// its invoices): the same two sends with three looks each cost more.
 pub const MAX_LIST_REQUESTS: i64 = 24;
 
-
 /// One request to send.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
