@@ -4,6 +4,10 @@
 //! (snapshot, annotations, `--read-only`), reads with their freshness, and
 //! writes checked and queued exactly like the CLI's, failures as `isError`
 //! results.
+//!
+//! Long (about 700 lines) because `writes_are_checked_and_queued_like_the_cli`
+//! walks every write tool in one session on one fixture, as an agent would;
+//! the CLI's writes have their own room (`cli/writes.rs`).
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Stdio};

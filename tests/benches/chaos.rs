@@ -18,6 +18,10 @@
 //! on a colleague's record, and every item settled within 5 minutes of the
 //! last one queued. Env: CHAOS_ITEMS, CHAOS_KILLS, CHAOS_FAULT_RATE,
 //! CHAOS_SEED.
+//!
+//! Long (about 720 lines): the run, its office (look-alikes, refusals,
+//! deletions) and the audit that compares the simulator's records with
+//! every item's intent are one procedure, read top to bottom.
 
 use std::collections::BTreeMap;
 use std::process::{Child, Stdio};

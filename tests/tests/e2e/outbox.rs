@@ -1,5 +1,11 @@
 //! The outbox against the simulator's faults: every kind of write lands
 //! exactly once and is verified, whatever the network does.
+//!
+//! Long (about 700 lines) because the first half is one table, every write
+//! kind with its command and the effect it must leave on the server
+//! (`command`, `check_effect`), which the fault matrix and the scenarios
+//! after it share; cutting it would put the table in one room and its
+//! only users in another.
 
 use std::time::Duration;
 
