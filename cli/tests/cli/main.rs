@@ -43,8 +43,11 @@ macro_rules! assert_json_snapshot {
 
 mod doctor;
 mod freshness;
+mod labor;
+mod mcp;
 mod outbox;
 mod reads;
 mod terminal;
+mod tui;
 mod wait;
 mod writes;

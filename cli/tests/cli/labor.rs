@@ -7,9 +7,7 @@ use serde_json::{json, Value};
 use syncro_store::model::Product;
 use syncro_store::SyncState;
 
-mod fixture;
-
-use fixture::*;
+use crate::fixture::*;
 
 /// The catalogue as syncrod would have listed it.
 fn catalogue() -> Vec<Value> {
@@ -101,7 +99,7 @@ fn labor_shows_each_type_with_its_cached_product() {
     mirror(&fx, &catalogue(), "2026-03-10T11:30:00.000Z");
     fx.beat("2026-03-10T11:59:30.000Z");
     let out = fx.run(&["labor"]);
-    insta::assert_snapshot!("labor_ok", fx.show(&out));
+    assert_snapshot!("labor_ok", fx.show(&out));
     assert_eq!(code(&out), 0);
 
     let out = fx.run(&["labor", "--json"]);
@@ -174,7 +172,7 @@ fn labor_shows_each_type_with_its_cached_product() {
 fn labor_flags_unknown_retired_and_non_labor_products_and_exits_1() {
     let fx = problem_fixture();
     let out = fx.run(&["labor"]);
-    insta::assert_snapshot!("labor_problems", fx.show(&out));
+    assert_snapshot!("labor_problems", fx.show(&out));
     assert_eq!(code(&out), 1);
 
     let out = fx.run(&["labor", "--json"]);
@@ -207,7 +205,7 @@ fn labor_before_the_products_were_ever_mirrored_checks_nothing() {
     let fx = Fx::new();
     fx.beat("2026-03-10T11:59:30.000Z");
     let out = fx.run(&["labor"]);
-    insta::assert_snapshot!("labor_never_mirrored", fx.show(&out));
+    assert_snapshot!("labor_never_mirrored", fx.show(&out));
     assert_eq!(code(&out), 0);
     let v = json_out(&fx.run(&["labor", "--json"]));
     assert_eq!(

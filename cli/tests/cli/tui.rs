@@ -2,9 +2,7 @@
 //! fixture cache, one snapshot per view, under `NO_COLOR`. The keys are the
 //! ones `?` lists.
 
-mod fixture;
-
-use fixture::*;
+use crate::fixture::*;
 
 /// The screen after pressing `keys`.
 fn screen(fx: &Fx, keys: &str) -> String {
@@ -25,26 +23,26 @@ fn screen(fx: &Fx, keys: &str) -> String {
 #[test]
 fn the_list_opens_on_the_open_tickets_newest_activity_first() {
     let fx = Fx::new();
-    insta::assert_snapshot!("tui_list", screen(&fx, ""));
+    assert_snapshot!("tui_list", screen(&fx, ""));
 }
 
 #[test]
 fn search_as_you_type_highlights_and_opens_the_hit() {
     let fx = Fx::new();
-    insta::assert_snapshot!("tui_search", screen(&fx, "/fuser"));
+    assert_snapshot!("tui_search", screen(&fx, "/fuser"));
     let opened = screen(&fx, "/fuser<Enter>");
     assert!(opened.contains("#32150"), "{opened}");
-    insta::assert_snapshot!("tui_ticket", screen(&fx, "<Enter>"));
+    assert_snapshot!("tui_ticket", screen(&fx, "<Enter>"));
 }
 
 #[test]
 fn a_comment_is_written_previewed_and_queued() {
     let fx = Fx::new();
-    insta::assert_snapshot!(
+    assert_snapshot!(
         "tui_compose",
         screen(&fx, "<Enter>cSwapped the toner.<Enter>Printed a test page.")
     );
-    insta::assert_snapshot!(
+    assert_snapshot!(
         "tui_confirm",
         screen(&fx, "<Enter>cSwapped the toner.<C-p><C-s>")
     );
@@ -61,17 +59,17 @@ fn a_comment_is_written_previewed_and_queued() {
 #[test]
 fn status_bill_outbox_and_help() {
     let fx = Fx::new();
-    insta::assert_snapshot!("tui_status", screen(&fx, "<Enter>s"));
-    insta::assert_snapshot!("tui_bill", screen(&fx, "<Enter>b45"));
-    insta::assert_snapshot!("tui_outbox", screen(&fx, "<Enter>s<Down><Enter>yo"));
-    insta::assert_snapshot!("tui_help", screen(&fx, "?"));
+    assert_snapshot!("tui_status", screen(&fx, "<Enter>s"));
+    assert_snapshot!("tui_bill", screen(&fx, "<Enter>b45"));
+    assert_snapshot!("tui_outbox", screen(&fx, "<Enter>s<Down><Enter>yo"));
+    assert_snapshot!("tui_help", screen(&fx, "?"));
     assert!(fx.store().outbox_items(&[]).unwrap().len() == 1);
 }
 
 #[test]
 fn the_list_filters_as_you_type_by_status_customer_or_assignee() {
     let fx = Fx::new();
-    insta::assert_snapshot!("tui_filter", screen(&fx, "fsam"));
+    assert_snapshot!("tui_filter", screen(&fx, "fsam"));
     // Every word must match one of the three: Sam's tickets in progress.
     let kept = screen(&fx, "fsam progress<Enter>");
     assert!(kept.contains("#32170"), "{kept}");

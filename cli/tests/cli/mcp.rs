@@ -17,9 +17,7 @@ use syncro_store::outbox::{
     Command, CommentWrite, InvoiceWrite, LineItemWrite, State, TicketWrite, TimerWrite,
 };
 
-mod fixture;
-
-use fixture::*;
+use crate::fixture::*;
 
 /// A running `syncro mcp`, killed and reaped when dropped.
 struct Mcp {
@@ -231,7 +229,7 @@ fn the_tool_list_is_typed_annotated_and_kept() {
     let bill = tools.iter().find(|t| t["name"] == "queue_bill").unwrap();
     let required = bill["inputSchema"]["required"].as_array().unwrap();
     assert!(required.contains(&json!("minutes")) && required.contains(&json!("labor")));
-    insta::assert_json_snapshot!("tools_list", tools);
+    assert_json_snapshot!("tools_list", tools);
 }
 
 #[test]
