@@ -80,8 +80,9 @@ pub struct Limiter {
     debt: Mutex<u32>,
 }
 
-/// Recent answers, for `syncro status` and for the share.
-struct Log {
+/// Recent answers, for `syncro status` and for the share (and for the
+/// share's office model, `share/office.rs`).
+pub(crate) struct Log {
     /// When this log began: the first minute is extrapolated.
     started: Instant,
     /// When requests were answered in the last minute.
@@ -94,7 +95,7 @@ struct Log {
 }
 
 impl Log {
-    fn new(now: Instant) -> Log {
+    pub(crate) fn new(now: Instant) -> Log {
         Log {
             started: now,
             requests: VecDeque::new(),
@@ -105,13 +106,13 @@ impl Log {
 
     /// Requests the server accepted from us in the last minute: exactly
     /// our part of the office's sliding window (after `trim`).
-    fn in_window(&self) -> f64 {
+    pub(crate) fn in_window(&self) -> f64 {
         self.accepted.len() as f64
     }
 
     /// When the oldest of our requests in the server's window leaves it:
     /// the server frees a slot no later than that.
-    fn frees_in(&self, now: Instant) -> Option<Duration> {
+    pub(crate) fn frees_in(&self, now: Instant) -> Option<Duration> {
         self.accepted
             .front()
             .map(|t| (*t + WINDOW).saturating_duration_since(now))
@@ -120,11 +121,21 @@ impl Log {
     /// The same as a rate: less than a minute into the run it is
     /// extrapolated from what there is (at least 10 s, so one early answer
     /// does not read as a torrent).
-    fn used_per_minute(&self, now: Instant) -> f64 {
+    pub(crate) fn used_per_minute(&self, now: Instant) -> f64 {
         let span = now
             .duration_since(self.started)
             .clamp(Duration::from_secs(10), Duration::from_secs(60));
         self.in_window() * 60.0 / span.as_secs_f64()
+    }
+
+    /// Records one answer (after forgetting what left the window).
+    pub(crate) fn record(&mut self, now: Instant, answer: Answer) {
+        self.trim(now);
+        self.requests.push_back(now);
+        match answer {
+            Answer::RateLimited => self.limited.push_back(now),
+            Answer::Clean => self.accepted.push_back(now),
+        }
     }
 
     fn trim(&mut self, now: Instant) {
@@ -219,12 +230,7 @@ impl Limiter {
         let now = Instant::now();
         let (used, in_window, frees_in) = {
             let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-            log.trim(now);
-            log.requests.push_back(now);
-            match answer {
-                Answer::RateLimited => log.limited.push_back(now),
-                Answer::Clean => log.accepted.push_back(now),
-            }
+            log.record(now, answer);
             (log.used_per_minute(now), log.in_window(), log.frees_in(now))
         };
         let (rate, pause) = {

@@ -20,6 +20,7 @@ use rand::{Rng, SeedableRng};
 use tokio::time::Instant;
 
 use super::Share;
+use crate::limiter::{Answer, Log};
 
 const WINDOW: Duration = Duration::from_secs(60);
 const LIMIT: usize = 180;
@@ -52,9 +53,8 @@ impl Server {
 /// One daemon, as the limiter drives its share.
 struct Daemon {
     share: Share,
-    started: Instant,
-    /// Our requests the server accepted in the last minute.
-    accepted: VecDeque<Instant>,
+    /// The limiter's own log of our answers.
+    log: Log,
     /// GCRA's theoretical arrival time at the current pace.
     tat: Instant,
     paced_at: u32,
@@ -71,8 +71,7 @@ impl Daemon {
     fn new(now: Instant) -> Daemon {
         Daemon {
             share: Share::new(CEILING, now),
-            started: now,
-            accepted: VecDeque::new(),
+            log: Log::new(now),
             tat: now,
             paced_at: CEILING as u32,
             paused_until: now,
@@ -92,29 +91,15 @@ impl Daemon {
         self.tat.max(self.paused_until)
     }
 
+    /// What [`crate::limiter::Limiter::answered`] does with an answer.
     fn answered(&mut self, now: Instant, taken: bool, rng: &mut StdRng) {
-        while self
-            .accepted
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > WINDOW)
-        {
-            self.accepted.pop_front();
-        }
         if taken {
-            self.accepted.push_back(now);
-            let span = now
-                .duration_since(self.started)
-                .clamp(Duration::from_secs(10), WINDOW);
-            let used = self.accepted.len() as f64 * 60.0 / span.as_secs_f64();
-            self.share.clean(now, used);
+            self.log.record(now, Answer::Clean);
+            self.share.clean(now, self.log.used_per_minute(now));
         } else {
-            let frees_in = self
-                .accepted
-                .front()
-                .map(|t| (*t + WINDOW).saturating_duration_since(now));
-            let pause =
-                self.share
-                    .limited_with(now, None, self.accepted.len() as f64, frees_in, rng);
+            self.log.record(now, Answer::RateLimited);
+            let (in_window, frees_in) = (self.log.in_window(), self.log.frees_in(now));
+            let pause = self.share.limited_with(now, None, in_window, frees_in, rng);
             self.paused_until = self.paused_until.max(now + pause);
         }
         let rate = self.share.rate().round() as u32;
@@ -135,7 +120,6 @@ pub(crate) struct Figures {
     pub used: f64,
     /// Each daemon's accepted requests a minute.
     pub rates: Vec<f64>,
-    pub browser_429s: u64,
 }
 
 impl Figures {
@@ -224,7 +208,7 @@ pub(crate) fn run(
                             "{:7.1}s daemon {i} 429 (share {:.1}, {} in window)",
                             now.duration_since(t0).as_secs_f64(),
                             d.share.rate(),
-                            d.accepted.len()
+                            d.log.in_window()
                         );
                     }
                 }
@@ -252,7 +236,6 @@ pub(crate) fn run(
         limited_share: limited as f64 / sent.max(1) as f64,
         used: (sent - limited) as f64 / minutes / LIMIT as f64,
         rates: fleet.iter().map(|d| d.ok as f64 / minutes).collect(),
-        browser_429s,
     }
 }
 
@@ -301,84 +284,45 @@ mod tests {
         );
     }
 
-    #[test]
-    #[ignore = "prints the model's figures"]
-    fn print_the_office_in_short() {
-        let seeds: u64 = std::env::var("OFFICE_MODEL_SEEDS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(10);
-        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-        let worst = |v: &[f64]| v.iter().cloned().fold(f64::NAN, f64::max);
-        for n in [1, 3, 5, 10] {
-            let runs: Vec<Figures> = (1..=seeds)
-                .map(|seed| run(n, None, MINUTE, 3 * MINUTE, seed))
-                .collect();
-            let l: Vec<f64> = runs.iter().map(|f| 100.0 * f.limited_share).collect();
-            let u: Vec<f64> = runs.iter().map(|f| 100.0 * f.used).collect();
-            let j: Vec<f64> = runs.iter().map(Figures::jain).collect();
-            println!(
-                "n {n:2}: 429s mean {:.2}% worst {:.2}%, used mean {:.1}%, jain mean {:.3} worst {:.3}",
-                mean(&l),
-                worst(&l),
-                mean(&u),
-                mean(&j),
-                -worst(&j.iter().map(|x| -x).collect::<Vec<_>>())
-            );
-        }
-        let runs: Vec<Figures> = (1..=seeds)
-            .map(|seed| run(3, Some(MINUTE), 4 * MINUTE, MINUTE, seed))
-            .collect();
-        let l: Vec<f64> = runs.iter().map(|f| 100.0 * f.limited_share).collect();
-        let j: Vec<f64> = runs.iter().map(Figures::jain).collect();
-        let joiner: Vec<f64> = runs.iter().map(|f| f.rates[2]).collect();
-        println!(
-            "join: 429s mean {:.2}% worst {:.2}%, jain in minute 4: mean {:.3} worst {:.3}, joiner's rates {:.0?}",
-            mean(&l),
-            worst(&l),
-            mean(&j),
-            -worst(&j.iter().map(|x| -x).collect::<Vec<_>>()),
-            joiner
-        );
-    }
-
-    #[test]
-    #[ignore = "prints the model's figures"]
-    fn print_one_join() {
-        let seed = std::env::var("OFFICE_MODEL_SEED")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(1);
-        let f = run(3, Some(MINUTE), 4 * MINUTE, MINUTE, seed);
-        println!("{f:?} jain {:.3}", f.jain());
-    }
-
+    /// The model's figures over OFFICE_MODEL_SEEDS seeds (10), one line per
+    /// office: `cargo test -p syncrod --lib print_the_office -- --ignored
+    /// --nocapture` (OFFICE_MODEL_TRACE=1 adds every 429 and the shares).
     #[test]
     #[ignore = "prints the model's figures"]
     fn print_the_office() {
         let seeds: u64 = std::env::var("OFFICE_MODEL_SEEDS")
             .ok()
             .and_then(|s| s.parse().ok())
-            .unwrap_or(3);
-        for seed in 1..=seeds {
-            for n in [1, 3, 5, 10] {
-                let f = run(n, None, MINUTE, 3 * MINUTE, seed);
-                println!(
-                    "seed {seed} n {n:2}: 429s {:.2}% used {:.1}% jain {:.3} browsers' 429s {} rates {:.0?}",
-                    100.0 * f.limited_share,
-                    100.0 * f.used,
-                    f.jain(),
-                    f.browser_429s,
-                    f.rates
-                );
-            }
-            let f = run(3, Some(MINUTE), 4 * MINUTE, 3 * MINUTE, seed);
+            .unwrap_or(10);
+        let offices: [(&str, usize, Option<Duration>, Duration); 5] = [
+            ("1 daemon", 1, None, MINUTE),
+            ("3 daemons", 3, None, MINUTE),
+            ("5 daemons", 5, None, MINUTE),
+            ("10 daemons", 10, None, MINUTE),
+            // Measured in minute 4 after the third daemon joins.
+            ("join", 3, Some(MINUTE), 4 * MINUTE),
+        ];
+        for (name, n, join_at, warmup) in offices {
+            let measure = if join_at.is_some() {
+                MINUTE
+            } else {
+                3 * MINUTE
+            };
+            let runs: Vec<Figures> = (1..=seeds)
+                .map(|seed| run(n, join_at, warmup, measure, seed))
+                .collect();
+            let limited: Vec<f64> = runs.iter().map(|f| 100.0 * f.limited_share).collect();
+            let used: Vec<f64> = runs.iter().map(|f| 100.0 * f.used).collect();
+            let jain: Vec<f64> = runs.iter().map(Figures::jain).collect();
+            let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
             println!(
-                "seed {seed} join: 429s {:.2}% used {:.1}% jain {:.3} rates {:.0?}",
-                100.0 * f.limited_share,
-                100.0 * f.used,
-                f.jain(),
-                f.rates
+                "{name}: 429s mean {:.2}% worst {:.2}%, used mean {:.1}%, Jain mean {:.3} worst {:.3}, last daemon's rates {:.0?}",
+                mean(&limited),
+                limited.iter().copied().fold(0.0, f64::max),
+                mean(&used),
+                mean(&jain),
+                jain.iter().copied().fold(1.0, f64::min),
+                runs.iter().map(|f| f.rates[n - 1]).collect::<Vec<_>>()
             );
         }
     }
