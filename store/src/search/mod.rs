@@ -197,14 +197,22 @@ impl Store {
             });
         }
         let ids = serde_json::to_string(&ranked.iter().map(|r| r.0).collect::<Vec<_>>())?;
+        let lowest = ranked.iter().map(|r| r.0).min().unwrap_or_default();
+        let highest = ranked.iter().map(|r| r.0).max().unwrap_or_default();
+        // The winners' id range is what FTS5 is given (`+rowid` keeps the
+        // list a plain filter): handed `rowid IN (...)`, it looks the
+        // query up once per id, and a prefix such as `back*` merges the
+        // lists of every word it covers each time (50 winners: 184 ms; over
+        // the range, once: 5 ms, at 100k tickets).
         let mut snippets: std::collections::HashMap<i64, String> = self
             .conn
             .prepare(
                 "SELECT rowid, snippet(ticket_fts, -1, ?2, ?3, '…', 12) FROM ticket_fts
-                 WHERE ticket_fts MATCH ?1 AND rowid IN (SELECT value FROM json_each(?4))",
+                 WHERE ticket_fts MATCH ?1 AND rowid BETWEEN ?5 AND ?6
+                 AND +rowid IN (SELECT value FROM json_each(?4))",
             )?
             .query_map(
-                rusqlite::params![fts, filter.mark.0, filter.mark.1, ids],
+                rusqlite::params![fts, filter.mark.0, filter.mark.1, ids, lowest, highest],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?
             .collect::<Result<_, _>>()
