@@ -44,6 +44,34 @@ const WINDOW: Duration = Duration::from_secs(60);
 /// without noticing. Past this debt, writes are paced like everything else.
 const WRITE_CREDIT: u32 = 6;
 
+/// The longest a write waits on a pause the daemon worked out itself
+/// (a 429 without `Retry-After`, the live service's kind). That pause is
+/// for the background mirror: until our oldest request leaves the server's
+/// window, up to 15 s. A technician waiting on a comment should not: the
+/// office's window frees a slot every few hundred milliseconds as others'
+/// requests leave it, and one more 429 on a write costs less than their
+/// wait (ten daemons: a comment waited 15.3 s). A `Retry-After` the server
+/// sent binds writes too: it says when there is room.
+pub const WRITE_PAUSE: Duration = Duration::from_secs(2);
+
+/// A pause after a 429.
+#[derive(Debug, Clone, Copy)]
+struct Pause {
+    until: Instant,
+    /// Writes wait until here: at most [`WRITE_PAUSE`] after the last 429
+    /// unless the server said how long.
+    writes_until: Instant,
+}
+
+impl Pause {
+    fn until(&self, priority: Priority) -> Instant {
+        match priority {
+            Priority::Write => self.writes_until,
+            Priority::Read => self.until,
+        }
+    }
+}
+
 /// Counts a writer as waiting for as long as it is in `acquire` (even if
 /// the future is dropped), and wakes reads when the last one leaves.
 struct WriterGuard<'a>(&'a Limiter);
@@ -74,7 +102,7 @@ pub struct Limiter {
     log: Mutex<Log>,
     writers_waiting: AtomicUsize,
     writers_done: Notify,
-    paused_until: Mutex<Option<Instant>>,
+    paused: Mutex<Option<Pause>>,
     /// Write requests sent ahead of the pacing, not yet paid back by reads
     /// (see [`WRITE_CREDIT`]).
     debt: Mutex<u32>,
@@ -206,7 +234,7 @@ impl Limiter {
             log: Mutex::new(Log::new(Instant::now())),
             writers_waiting: AtomicUsize::new(0),
             writers_done: Notify::new(),
-            paused_until: Mutex::new(None),
+            paused: Mutex::new(None),
             debt: Mutex::new(0),
         }
     }
@@ -246,7 +274,7 @@ impl Limiter {
         };
         self.repace(rate);
         let pause = pause?;
-        self.pause(pause).then_some(pause)
+        self.pause(pause, retry_after.is_some()).then_some(pause)
     }
 
     /// Rebuilds the governor when the share moved by at least one request
@@ -285,7 +313,7 @@ impl Limiter {
     pub async fn acquire(&self, priority: Priority) {
         let _writer = (priority == Priority::Write).then(|| WriterGuard::new(self));
         loop {
-            self.wait_pause().await;
+            self.wait_pause(priority).await;
             if priority == Priority::Read && self.writers_waiting.load(Ordering::SeqCst) > 0 {
                 let notified = self.writers_done.notified();
                 if self.writers_waiting.load(Ordering::SeqCst) > 0 {
@@ -328,21 +356,41 @@ impl Limiter {
         }
     }
 
-    /// Pauses every request for `wait` (after a 429). Returns true when
-    /// this call started a new pause, so the caller logs it once.
-    pub fn pause(&self, wait: Duration) -> bool {
-        let until = Instant::now() + wait;
-        let mut paused = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
-        let fresh = paused.is_none_or(|p| p <= Instant::now());
-        if paused.is_none_or(|p| p < until) {
-            *paused = Some(until);
-        }
+    /// Pauses every request for `wait` (after a 429; writes for at most
+    /// [`WRITE_PAUSE`] after the last 429 unless the server said how long,
+    /// `told`).
+    /// Returns true when this call started a new pause, so the caller logs
+    /// it once.
+    pub fn pause(&self, wait: Duration, told: bool) -> bool {
+        let now = Instant::now();
+        let until = now + wait;
+        let writes_until = if told {
+            until
+        } else {
+            until.min(now + WRITE_PAUSE)
+        };
+        let mut paused = self.paused.lock().unwrap_or_else(|e| e.into_inner());
+        let fresh = paused.is_none_or(|p| p.until <= now);
+        *paused = Some(match *paused {
+            Some(p) if !fresh => Pause {
+                until: p.until.max(until),
+                writes_until: p.writes_until.max(writes_until),
+            },
+            _ => Pause {
+                until,
+                writes_until,
+            },
+        });
         fresh
     }
 
-    async fn wait_pause(&self) {
+    async fn wait_pause(&self, priority: Priority) {
         loop {
-            let until = *self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
+            let until = self
+                .paused
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .map(|p| p.until(priority));
             match until {
                 Some(t) if t > Instant::now() => tokio::time::sleep_until(t).await,
                 _ => return,
@@ -364,14 +412,36 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_pause_holds_every_request() {
         let l = Limiter::new(6000);
-        assert!(l.pause(Duration::from_secs(60)));
+        assert!(l.pause(Duration::from_secs(60), false));
         assert!(
-            !l.pause(Duration::from_secs(30)),
+            !l.pause(Duration::from_secs(30), false),
             "a pause in progress is not news"
         );
         let start = Instant::now();
         l.acquire(Priority::Read).await;
         assert!(start.elapsed() >= Duration::from_secs(60));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_write_waits_out_a_guessed_pause_only_briefly() {
+        let l = Limiter::new(6000);
+        // Our own guess (no Retry-After): writes go after WRITE_PAUSE.
+        l.pause(Duration::from_secs(15), false);
+        let start = Instant::now();
+        l.acquire(Priority::Write).await;
+        assert_eq!(start.elapsed(), WRITE_PAUSE);
+        // Another 429 meanwhile holds them WRITE_PAUSE more, no longer.
+        l.pause(Duration::from_secs(15), false);
+        l.acquire(Priority::Write).await;
+        assert_eq!(start.elapsed(), 2 * WRITE_PAUSE);
+        // Reads wait for the whole pause.
+        l.acquire(Priority::Read).await;
+        assert_eq!(start.elapsed(), WRITE_PAUSE + Duration::from_secs(15));
+        // What the server said binds writes too.
+        l.pause(Duration::from_secs(30), true);
+        let start = Instant::now();
+        l.acquire(Priority::Write).await;
+        assert_eq!(start.elapsed(), Duration::from_secs(30));
     }
 
     #[tokio::test(start_paused = true)]

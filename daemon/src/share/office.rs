@@ -247,9 +247,9 @@ mod tests {
 
     /// The office bench's goals, held by the model over a few seeds: a
     /// change to the share's arithmetic that breaks them fails here, in
-    /// seconds, before anyone runs the real bench. (Ten daemons miss the
-    /// 429 goal in the model as on the bench; the bound below is where
-    /// they stand, so that they do not get worse unnoticed.)
+    /// seconds, before anyone runs the real bench. (Ten daemons stand at
+    /// about 0.9% of 429s in the model, some seeds above 1%: their bound
+    /// below is on the mean, so that they do not get worse unnoticed.)
     #[test]
     fn the_model_office_meets_the_bench_goals() {
         for n in [1, 3, 5] {
@@ -266,7 +266,7 @@ mod tests {
             .map(|seed| run(10, None, MINUTE, 3 * MINUTE, seed))
             .collect();
         let limited = ten.iter().map(|f| f.limited_share).sum::<f64>() / ten.len() as f64;
-        assert!(limited <= 0.025, "ten daemons: {ten:?}");
+        assert!(limited <= 0.0125, "ten daemons: {ten:?}");
         assert!(ten.iter().all(|f| f.used >= 0.88), "ten daemons: {ten:?}");
         // A daemon joining a full office has its part within three minutes
         // on half the seeds (Jain >= 0.95), and is never starved: not met
@@ -284,8 +284,8 @@ mod tests {
         );
     }
 
-    /// The model's figures over OFFICE_MODEL_SEEDS seeds (10), one line per
-    /// office: `cargo test -p syncrod --lib print_the_office -- --ignored
+    /// The model's figures over OFFICE_MODEL_SEEDS seeds (10), measured for
+    /// OFFICE_MODEL_MINUTES (3), one line per office: `cargo test -p syncrod --lib print_the_office -- --ignored
     /// --nocapture` (OFFICE_MODEL_TRACE=1 adds every 429 and the shares).
     #[test]
     #[ignore = "prints the model's figures"]
@@ -294,6 +294,11 @@ mod tests {
             .ok()
             .and_then(|s| s.parse().ok())
             .unwrap_or(10);
+        // OFFICE_MODEL_MINUTES: how long each office is measured (3).
+        let minutes: u32 = std::env::var("OFFICE_MODEL_MINUTES")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(3);
         let offices: [(&str, usize, Option<Duration>, Duration); 5] = [
             ("1 daemon", 1, None, MINUTE),
             ("3 daemons", 3, None, MINUTE),
@@ -306,7 +311,7 @@ mod tests {
             let measure = if join_at.is_some() {
                 MINUTE
             } else {
-                3 * MINUTE
+                minutes * MINUTE
             };
             let runs: Vec<Figures> = (1..=seeds)
                 .map(|seed| run(n, join_at, warmup, measure, seed))
