@@ -123,6 +123,14 @@ const APP_LIMITED: f64 = 0.8;
 /// limit before its first 429 (ten daemons' shares summing to 194/min
 /// with a 180 window).
 const EDGE: f64 = 1.1;
+/// A cut met while our part of the server's window was under this much
+/// of our share (we had just started, or came back from a pause) measures
+/// a passing moment, not where our part of the office ends: it cuts the
+/// share but leaves `w_max` where the last representative cut put it. A
+/// daemon cut at 100 s by a third one's start-up burst, its window still
+/// half empty from its own start-up, took that for its limit and sat on
+/// its plateau at 28/min beside the newcomer's 79 (the office model).
+const UNDER_USED: f64 = 0.7;
 const EDGE_STEP: f64 = 0.25;
 const EDGE_EVERY: Duration = Duration::from_secs(60);
 
@@ -244,10 +252,12 @@ impl Share {
             self.probes = 0;
         } else if fresh {
             let met_at = self.rate.min(in_window).max(self.floor);
-            self.w_max = Some(match self.w_max {
-                Some(last) if met_at < last => (met_at * FAST_CONVERGENCE).max(self.floor),
-                _ => met_at,
-            });
+            let under_used = in_window < UNDER_USED * self.rate;
+            self.w_max = match self.w_max {
+                Some(last) if under_used => Some(last),
+                Some(last) if met_at < last => Some((met_at * FAST_CONVERGENCE).max(self.floor)),
+                _ => Some(met_at),
+            };
             let factor = rng.random_range(DECREASE.0..=DECREASE.1);
             self.rate = (met_at * factor).max(self.floor);
             self.probes = 0;
@@ -503,6 +513,20 @@ mod tests {
         s.limited_with(Instant::now(), None, 60.0, None, &mut rng);
         let w_max = s.w_max.unwrap_or_default();
         assert!((w_max - 60.0 * FAST_CONVERGENCE).abs() < 1e-9, "{w_max}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cut_met_with_our_part_of_the_window_half_empty_keeps_the_limit() {
+        let mut rng = StdRng::seed_from_u64(14);
+        let mut s = Share::new(150.0, Instant::now());
+        s.limited_with(Instant::now(), None, 60.0, None, &mut rng);
+        let cut = s.rate();
+        tokio::time::advance(DECREASE_COOLDOWN).await;
+        // Back from a pause, 20 of ours in the window at a share of ~45:
+        // the share is cut, the limit met at 60 stands.
+        s.limited_with(Instant::now(), None, 20.0, None, &mut rng);
+        assert!(s.rate() < cut, "{} after {cut}", s.rate());
+        assert_eq!(s.w_max, Some(60.0));
     }
 
     #[tokio::test(start_paused = true)]

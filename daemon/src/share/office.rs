@@ -294,6 +294,11 @@ mod tests {
             .ok()
             .and_then(|s| s.parse().ok())
             .unwrap_or(10);
+        // OFFICE_MODEL_FIRST_SEED: where the seeds start (1).
+        let first: u64 = std::env::var("OFFICE_MODEL_FIRST_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1);
         // OFFICE_MODEL_MINUTES: how long each office is measured (3).
         let minutes: u32 = std::env::var("OFFICE_MODEL_MINUTES")
             .ok()
@@ -313,7 +318,7 @@ mod tests {
             } else {
                 minutes * MINUTE
             };
-            let runs: Vec<Figures> = (1..=seeds)
+            let runs: Vec<Figures> = (first..first + seeds)
                 .map(|seed| run(n, join_at, warmup, measure, seed))
                 .collect();
             let limited: Vec<f64> = runs.iter().map(|f| 100.0 * f.limited_share).collect();
