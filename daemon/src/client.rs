@@ -12,7 +12,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use syncro_store::config::{ApiKey, AuthMode};
 
-use crate::limiter::{Answer, Limiter, Priority, WRITE_PAUSE};
+use crate::limiter::{Answer, Limiter, Priority};
 
 /// Longest pause we accept from a Retry-After header.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
@@ -184,14 +184,10 @@ impl Client {
                         "rate limited by the server (429): the office's budget is shared; slowing down"
                     );
                 }
-                let wait = paused.or(retry_after).unwrap_or_default();
                 Err(ApiError::RateLimited {
                     // A write waits our own guess out only briefly (see
-                    // `WRITE_PAUSE`); what the server said, in full.
-                    retry_after: match (retry_after, priority) {
-                        (None, Priority::Write) => wait.min(WRITE_PAUSE),
-                        _ => wait,
-                    },
+                    // `limiter::WRITE_PAUSE`); what the server said, in full.
+                    retry_after: self.limiter.pause_left(priority),
                 })
             }
             s if s.is_client_error() => Err(ApiError::Rejected {

@@ -52,7 +52,7 @@ const WRITE_CREDIT: u32 = 6;
 /// requests leave it, and one more 429 on a write costs less than their
 /// wait (ten daemons: a comment waited 15.3 s). A `Retry-After` the server
 /// sent binds writes too: it says when there is room.
-pub const WRITE_PAUSE: Duration = Duration::from_secs(2);
+const WRITE_PAUSE: Duration = Duration::from_secs(2);
 
 /// A pause after a 429.
 #[derive(Debug, Clone, Copy)]
@@ -382,6 +382,17 @@ impl Limiter {
             },
         });
         fresh
+    }
+
+    /// What is left of the pause for a request of `priority`: how long the
+    /// caller of a request that met a 429 should wait before trying again.
+    pub fn pause_left(&self, priority: Priority) -> Duration {
+        self.paused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .map_or(Duration::ZERO, |p| {
+                p.until(priority).saturating_duration_since(Instant::now())
+            })
     }
 
     async fn wait_pause(&self, priority: Priority) {

@@ -178,16 +178,17 @@ impl Share {
     /// `used` is what this daemon actually sent over the last minute (per
     /// minute); a share it is not using does not grow ([`APP_LIMITED`]).
     pub fn clean(&mut self, now: Instant, used: f64) {
-        let (step, every) = match self.w_max {
-            None => (RECOVER_STEP, INCREASE_EVERY),
-            Some(w) if self.rate < PLATEAU.0 * w => (RECOVER_STEP, INCREASE_EVERY),
-            Some(w) if self.rate < PLATEAU.1 * w => (PLATEAU_STEP, INCREASE_EVERY),
-            Some(w) if self.rate < EDGE * w => (EDGE_STEP, EDGE_EVERY),
+        let (step, every, probing) = match self.w_max {
+            None => (RECOVER_STEP, INCREASE_EVERY, false),
+            Some(w) if self.rate < PLATEAU.0 * w => (RECOVER_STEP, INCREASE_EVERY, false),
+            Some(w) if self.rate < PLATEAU.1 * w => (PLATEAU_STEP, INCREASE_EVERY, false),
+            Some(w) if self.rate < EDGE * w => (EDGE_STEP, EDGE_EVERY, false),
             Some(_) => (
                 (PROBE_STEP * 2f64.powi(self.probes))
                     .min(PROBE_MAX)
                     .min(PROBE_FRACTION * self.rate),
                 INCREASE_EVERY,
+                true,
             ),
         };
         if now.duration_since(self.last_step) < every {
@@ -197,7 +198,7 @@ impl Share {
         if used < APP_LIMITED * self.rate {
             return;
         }
-        if matches!(self.w_max, Some(w) if self.rate >= EDGE * w) {
+        if probing {
             self.probes = (self.probes + 1).min(16);
         }
         self.rate = (self.rate + step).min(self.ceiling);

@@ -284,9 +284,11 @@ mod tests {
         );
     }
 
-    /// The model's figures over OFFICE_MODEL_SEEDS seeds (10), measured for
-    /// OFFICE_MODEL_MINUTES (3), one line per office: `cargo test -p syncrod --lib print_the_office -- --ignored
-    /// --nocapture` (OFFICE_MODEL_TRACE=1 adds every 429 and the shares).
+    /// The model's figures over OFFICE_MODEL_SEEDS seeds (10) from
+    /// OFFICE_MODEL_FIRST_SEED (1), measured for OFFICE_MODEL_MINUTES (3),
+    /// one line per office: `cargo test -p syncrod --lib print_the_office
+    /// -- --ignored --nocapture` (OFFICE_MODEL_TRACE=1 adds every 429 and
+    /// the shares).
     #[test]
     #[ignore = "prints the model's figures"]
     fn print_the_office() {
