@@ -7,7 +7,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use serde_json::Value;
 
-use super::{paging, parse_id, q_id, q_time, read_body, respond, Answer, Params};
+use super::answer::{respond, Answer};
+use super::request::{paging, parse_id, q_id, q_time, read_body, Params};
 use crate::app::App;
 use crate::errors::Reject;
 use crate::params::Body;

@@ -7,7 +7,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 
-use super::{paging, q_bool, q_id, q_time, read_body, respond, Answer, Params};
+use super::answer::{respond, Answer};
+use super::request::{paging, q_bool, q_id, q_time, read_body, Params};
 use crate::app::App;
 use crate::state::InvoiceFilter;
 

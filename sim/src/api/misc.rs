@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 
-use super::{paging, parse_id, q_text, respond, Answer, Params};
+use super::answer::{respond, Answer};
+use super::request::{paging, parse_id, q_text, Params};
 use crate::app::App;
 
 pub(crate) async fn products(State(app): State<Arc<App>>, Query(q): Query<Params>) -> Answer {

@@ -6,7 +6,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 
-use super::{paging, parse_id, q_id, q_text, q_time, read_body, respond, Answer, Params};
+use super::answer::{respond, Answer};
+use super::request::{paging, parse_id, q_id, q_text, q_time, read_body, Params};
 use crate::app::App;
 use crate::state::{CommentFilter, TicketFilter};
 
