@@ -138,8 +138,8 @@ pub struct TicketsArgs {
 
 #[derive(Debug, Args)]
 pub struct TicketArgs {
-    /// Ticket number (32164 or #32164)
-    pub number: TicketNumber,
+    /// Ticket number (32164 or #32164), or @ID of a ticket create once done
+    pub number: TicketRef,
     /// How many comments to show, newest first: a number or `all`
     /// (--json always carries every comment)
     #[arg(long, default_value = "5", value_name = "N|all")]
@@ -190,7 +190,7 @@ pub struct CustomerArgs {
 pub struct InvoicesArgs {
     /// Only invoices of this ticket number
     #[arg(long, value_name = "NUMBER")]
-    pub ticket: Option<TicketNumber>,
+    pub ticket: Option<TicketRef>,
     /// Only unpaid invoices
     #[arg(long)]
     pub unpaid: bool,
@@ -299,8 +299,8 @@ pub struct OutboxIdArgs {
 
 #[derive(Debug, Args)]
 pub struct LogArgs {
-    /// Ticket number (32164 or #32164)
-    pub ticket: TicketNumber,
+    /// Ticket number (32164 or #32164), or @ID of a ticket create once done
+    pub ticket: TicketRef,
     /// Base directory; the log goes to DIR/clients/<customer>/session-logs/
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
@@ -337,22 +337,6 @@ pub struct CompletionsArgs {
     pub shell: Shell,
 }
 
-/// A ticket number as people type it: `32164` or `#32164`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TicketNumber(pub i64);
-
-impl FromStr for TicketNumber {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match TicketRef::from_str(s)? {
-            TicketRef::Number(n) => Ok(TicketNumber(n)),
-            TicketRef::Pending(id) => Err(format!(
-                "@{id} is a ticket still being created (not yet numbered); see `syncro outbox`"
-            )),
-        }
-    }
-}
-
 /// A `--since` bound in the cache's canonical timestamp shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Since(pub String);
@@ -374,12 +358,6 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn a_ticket_number_is_not_a_pending_ticket() {
-        assert_eq!("#32164".parse(), Ok(TicketNumber(32164)));
-        assert!("@7".parse::<TicketNumber>().is_err());
     }
 }
 

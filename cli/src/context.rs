@@ -265,6 +265,39 @@ impl Target {
     }
 }
 
+/// The number of the ticket a read names: `32164`, or `@ID` once the
+/// queued create ID has made its ticket (an agent that created a ticket
+/// reads it back by the id it was given). Before that there is nothing to
+/// read, and the error says what to wait for.
+pub fn ticket_number(store: &Store, r: TicketRef) -> Result<i64> {
+    let id = match r {
+        TicketRef::Number(n) => return Ok(n),
+        TicketRef::Pending(id) => id,
+    };
+    let item = store.outbox_item(id)?.with_context(|| {
+        format!("@{id}: there is no outbox item {id} (see `syncro outbox --all`)")
+    })?;
+    let Some(subject) = item.command.new_ticket_subject() else {
+        bail!(
+            "@{id}: outbox item {id} is a {}, not a ticket creation",
+            item.kind
+        );
+    };
+    match (item.state, item.ticket_number) {
+        (State::Done | State::Differs, Some(n)) => Ok(n),
+        (State::Cancelled | State::Failed, _) => {
+            bail!(
+                "@{id}: creating ticket \"{subject}\" {}; there is no ticket to read",
+                item.state
+            )
+        }
+        (state, _) => bail!(
+            "@{id}: ticket \"{subject}\" is not created yet (outbox item {id} is {state}); \
+             wait for it (`syncro outbox`), then read it again"
+        ),
+    }
+}
+
 /// Resolves a TICKET argument for a write.
 pub fn resolve_target(store: &Store, r: TicketRef) -> Result<Target> {
     match r {

@@ -165,15 +165,20 @@ impl Store {
         Ok(users)
     }
 
-    /// Tickets whose detail is missing or older than their list entry, open
-    /// ones first, then most recently updated: the sync engine's work queue.
-    /// With `open_only`, only the open ones (what a technician needs first).
+    /// Tickets whose detail is missing or older than their list entry: the
+    /// sync engine's work queue. First the ones someone asked for
+    /// ([`Store::refetch_ticket_detail`]: fetched before, marked again),
+    /// whatever their status, then the open ones, then most recently
+    /// updated. With `open_only`, only those asked for and the open ones
+    /// (what a technician needs first).
     pub fn tickets_needing_detail(&self, limit: usize, open_only: bool) -> StoreResult<Vec<i64>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id FROM tickets
              WHERE (detail_updated_at IS NULL OR detail_updated_at <> COALESCE(updated_at, ''))
-               AND (NOT ?2 OR status NOT IN ('Resolved', 'Invoiced', 'Closed'))
-             ORDER BY (status IN ('Resolved', 'Invoiced', 'Closed')), updated_at DESC
+               AND (NOT ?2 OR status NOT IN ('Resolved', 'Invoiced', 'Closed')
+                    OR (detail_updated_at IS NULL AND detail_fetched_at IS NOT NULL))
+             ORDER BY (detail_updated_at IS NULL AND detail_fetched_at IS NOT NULL) DESC,
+                      (status IN ('Resolved', 'Invoiced', 'Closed')), updated_at DESC
              LIMIT ?1",
         )?;
         let ids = stmt
@@ -206,8 +211,9 @@ impl Store {
     }
 
     /// Marks ticket `number`'s thread as needing a fetch, so the next pass
-    /// reads it first among the open ones (`request_sync` for one ticket).
-    /// False when the ticket is not cached.
+    /// reads it before any other (`request_sync` for one ticket). The
+    /// thread already cached stays readable meanwhile, and still counts as
+    /// fetched. False when the ticket is not cached.
     pub fn refetch_ticket_detail(&mut self, number: i64) -> StoreResult<bool> {
         Ok(self.conn.execute(
             "UPDATE tickets SET detail_updated_at = NULL WHERE number = ?1",
@@ -295,7 +301,8 @@ impl Store {
         };
         let id = ticket.id;
         let (detail_synced, thread_fetched_at): (bool, Option<String>) = self.conn.query_row(
-            "SELECT detail_updated_at IS NOT NULL, detail_fetched_at FROM tickets WHERE id = ?1",
+            "SELECT detail_updated_at IS NOT NULL OR detail_fetched_at IS NOT NULL, detail_fetched_at
+             FROM tickets WHERE id = ?1",
             [id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;

@@ -1,7 +1,10 @@
 """Drives `syncro mcp` with the official MCP Python SDK, an independent
 client: lists the tools, searches, reads a ticket and the labor map, checks
 that a tool error and a refused bill come back as `isError` results, queues
-a comment and waits until syncrod has verified it.
+a comment and waits until syncrod has verified it; then (mode auto) walks
+the billing workflow (search, last comments, dry run, bill, wait, the
+invoice read back, a refresh of the ticket) and creates a ticket, comments
+on it by `@ID` before it exists and reads it back by that id.
 
 Run by tests/tests/e2e/mcp.rs, which starts the simulator and syncrod, and then
 checks that the simulator holds the comment exactly once. Prints a JSON
@@ -107,7 +110,13 @@ async def billing(client, args):
     invoice = await ok(client, "get_invoice", {"invoice": invoices["invoices"][0]["number"]})
     items = [line.get("item") for line in invoice["line_items"]]
     assert "Labor - Remote" in items, invoice
-    return {"invoice": invoice["number"], "preview": dry["preview"]}
+    # Refresh the ticket now: its newest comment is the bill's.
+    synced = await ok(client, "request_sync", {"number": args.number, "timeout_secs": 60})
+    assert synced["refreshed"] is True and synced["as_of"], synced
+    newest = await ok(client, "get_ticket", {"number": args.number, "comments": 1})
+    assert len(newest["comments"]) == 1, newest
+    assert "Replaced the fuser unit" in newest["comments"][0]["body"], newest
+    return {"invoice": invoice["number"], "preview": dry["preview"], "synced": synced["message"]}
 
 
 async def create_and_comment(client, args):
@@ -122,7 +131,13 @@ async def create_and_comment(client, args):
         waited = await ok(client, "wait_for_write", {"id": write["id"], "timeout_secs": 100})
         assert waited["outcome"] == "verified", waited
     waited = await ok(client, "wait_for_write", {"id": created["id"], "timeout_secs": 1})
-    return waited["items"][0]["number"]
+    number = waited["items"][0]["number"]
+    # Read back by the id it was queued as; a whole refresh, waited for.
+    ticket = await ok(client, "get_ticket", {"number": f"@{created['id']}"})
+    assert ticket["number"] == number, ticket
+    synced = await ok(client, "request_sync", {"timeout_secs": 90})
+    assert synced["refreshed"] is True, synced
+    return number
 
 
 async def run(args):

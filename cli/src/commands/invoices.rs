@@ -6,7 +6,7 @@ use anyhow::Result;
 use syncro_store::InvoiceRow;
 
 use crate::args::InvoicesArgs;
-use crate::context::{Ctx, LazyStore};
+use crate::context::{ticket_number, Cache, Ctx, LazyStore};
 use crate::read::invoices::{self, InvoicesQuery};
 use crate::render::{self, Style};
 
@@ -35,13 +35,18 @@ pub fn invoice_table(invoices: &[InvoiceRow], style: Style) -> String {
 }
 
 pub fn list(ctx: &Ctx, args: InvoicesArgs) -> Result<ExitCode> {
+    let cache = LazyStore::new(ctx);
+    let ticket = match args.ticket {
+        Some(r) => Some(ticket_number(cache.store()?, r)?),
+        None => None,
+    };
     let query = InvoicesQuery {
-        ticket: args.ticket.map(|n| n.0),
+        ticket,
         unpaid: args.unpaid,
         customer: args.customer,
         limit: args.limit,
     };
-    let list = invoices::list(ctx, &LazyStore::new(ctx), &query)?;
+    let list = invoices::list(ctx, &cache, &query)?;
     if ctx.json {
         render::print_json(&list)?;
         return Ok(ExitCode::SUCCESS);

@@ -7,7 +7,7 @@ use anyhow::{bail, Context as _, Result};
 use serde::Serialize;
 
 use crate::args::LogArgs;
-use crate::context::{not_cached, Ctx};
+use crate::context::{not_cached, ticket_number, Ctx};
 use crate::render;
 use crate::render::session_log::{log_path, markdown};
 
@@ -18,7 +18,7 @@ struct LogJson {
 
 pub fn run(ctx: &Ctx, args: LogArgs) -> Result<ExitCode> {
     let store = ctx.store()?;
-    let number = args.ticket.0;
+    let number = ticket_number(&store, args.ticket)?;
     let detail = store
         .ticket_detail(number)?
         .ok_or_else(|| not_cached(number))?;

@@ -6,13 +6,15 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::args::TicketArgs;
-use crate::context::{Ctx, LazyStore};
+use crate::context::{ticket_number, Cache, Ctx, LazyStore};
 use crate::read::ticket;
 use crate::render;
 use crate::render::ticket::{detail, Shown};
 
 pub fn run(ctx: &Ctx, args: TicketArgs) -> Result<ExitCode> {
-    let answer = ticket::query(ctx, &LazyStore::new(ctx), args.number.0)?;
+    let cache = LazyStore::new(ctx);
+    let number = ticket_number(cache.store()?, args.number)?;
+    let answer = ticket::query(ctx, &cache, number)?;
     if ctx.json {
         render::print_json(&answer)?;
     } else {

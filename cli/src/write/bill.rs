@@ -35,13 +35,13 @@ pub struct BillInput {
     /// $/h [default: the labor type's]
     #[arg(long, allow_negative_numbers = true, value_name = "R")]
     pub rate: Option<f64>,
-    /// Posted first; its first line describes the labor line
+    /// Posted first; its first line names the labor line
     #[arg(long, value_name = "TEXT")]
     pub comment: Option<String>,
     /// Of the comment [default: Update]
     #[arg(long, value_name = "TEXT", requires = "comment")]
     pub subject: Option<String>,
-    /// Internal comment (never shown or emailed)
+    /// Internal (never shown or emailed)
     #[arg(long, requires = "comment")]
     #[serde(default)]
     pub hidden: bool,

@@ -14,7 +14,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Stdio};
 
 use serde_json::{json, Value};
 use syncro_store::outbox::{
-    Command, CommentWrite, InvoiceWrite, LineItemWrite, State, TicketWrite, TimerWrite,
+    Change, Command, CommentWrite, InvoiceWrite, LineItemWrite, State, TicketWrite, TimerWrite,
 };
 
 use crate::fixture::*;
@@ -400,11 +400,14 @@ fn read_errors_are_sentences_not_crashes() {
         e.starts_with("cursor \"abc\" is not one a search returned"),
         "{e}"
     );
-    let e = mcp.err("get_ticket", json!({"number": "#32164"}));
+    let e = mcp.err("get_ticket", json!({"number": "32164a"}));
     assert!(
         e.starts_with("get_ticket: the arguments do not fit its input schema"),
         "{e}"
     );
+    let e = mcp.err("get_ticket", json!({"number": "@7"}));
+    assert!(e.starts_with("@7: there is no outbox item 7"), "{e}");
+    mcp.ok("get_ticket", json!({"number": "#32164"}));
     let e = mcp.err("get_ticket", json!({"ticket": 32164}));
     assert!(e.contains("unknown field `ticket`"), "{e}");
     // The server keeps serving after errors.
@@ -704,4 +707,82 @@ fn assignee_due_date_and_timer_update_like_the_cli() {
         json!({"number": 32164, "action": "update", "minutes": 45}),
     );
     assert!(e.contains("missing field `timer_id`"), "{e}");
+}
+
+/// A write that needs a human says, in tool terms, which tool settles it:
+/// a held one `release_write`, a differing one `release_write` (accept it
+/// as it is), an uncertain one the web UI first; and a read by `@ID`
+/// follows the created ticket.
+#[test]
+fn writes_that_need_a_human_name_the_tool_that_settles_them() {
+    let fx = Fx::new();
+    for args in [
+        &["close", "32164", "--yes"][..],
+        &[
+            "update",
+            "32170",
+            "--status",
+            "Waiting on Customer",
+            "--yes",
+        ],
+        &["create", "Jerry Burger", "Printer on fire", "--yes"],
+    ] {
+        let out = fx.run(args);
+        assert_eq!(code(&out), 0, "{}", fx.show(&out));
+    }
+    let mut store = fx.store();
+    let flip = |store: &mut syncro_store::Store, id, to, error: &str, ticket| {
+        store
+            .outbox_transition(
+                id,
+                &[State::Queued],
+                to,
+                Change {
+                    last_error: Some(Some(error.into())),
+                    ticket,
+                    ..Change::default()
+                },
+            )
+            .unwrap();
+    };
+    flip(
+        &mut store,
+        1,
+        State::Held,
+        "conflict: changed on the server",
+        None,
+    );
+    flip(&mut store, 2, State::Differs, "status reads back New", None);
+    let mut mcp = Mcp::start(&fx, &[]);
+
+    let e = mcp.err("get_ticket", json!({"number": "@3"}));
+    assert!(
+        e.starts_with(
+            "@3: ticket \"Printer on fire\" is not created yet (outbox item 3 is queued)"
+        ),
+        "{e}"
+    );
+    flip(&mut store, 3, State::Done, "", Some((1001, 32164)));
+    let t = mcp.ok("get_ticket", json!({"number": "@3"}));
+    assert_eq!(t["number"], 32164, "{t}");
+    let log = mcp.ok("get_session_log", json!({"number": "@3"}));
+    assert!(log["markdown"].as_str().unwrap().contains("32164"), "{log}");
+
+    let held = mcp.ok("wait_for_write", json!({"id": 1, "timeout_secs": 0}));
+    assert_eq!(held["outcome"], "needs_attention", "{held}");
+    let msg = held["message"].as_str().unwrap();
+    assert!(msg.contains("release_write with id 1"), "{msg}");
+    assert!(
+        !msg.contains("retry_write") && !msg.contains("syncro "),
+        "{msg}"
+    );
+
+    let differs = mcp.ok("wait_for_write", json!({"id": 2, "timeout_secs": 0}));
+    let msg = differs["message"].as_str().unwrap();
+    assert!(msg.contains("release_write with id 2 accepts it"), "{msg}");
+    let e = mcp.err("cancel_write", json!({"id": 2}));
+    assert!(e.contains("release_write accepts it as it is"), "{e}");
+    assert!(!e.contains("syncro "), "{e}");
+    let released = mcp.ok("release_write", json!({"id": 1}));
+    assert_eq!(released["state"], "queued", "{released}");
 }

@@ -141,10 +141,13 @@ fn ticket_errors() {
     let fx = Fx::new();
     let out = fx.run(&["ticket", "99999"]);
     assert_snapshot!("ticket_unknown", fx.show(&out));
-    for bad in ["abc", "#", "@3", "-4"] {
+    for bad in ["abc", "#", "@", "-4"] {
         let out = fx.run(&["ticket", bad]);
         assert_eq!(code(&out), 2, "{bad}: {}", fx.show(&out));
     }
+    let out = fx.run(&["ticket", "@3"]);
+    assert_eq!(code(&out), 1, "{}", fx.show(&out));
+    assert!(stderr(&out).contains("@3: there is no outbox item 3"));
     assert_eq!(code(&fx.run(&["ticket", "32164", "--comments", "some"])), 2);
 }
 
@@ -395,4 +398,53 @@ fn status_with_and_without_daemon() {
     fx.beat("2026-03-10T11:50:00.000Z");
     let v = json_out(&fx.run(&["status", "--json"]));
     assert_eq!(v["daemon"]["alive"], false);
+}
+
+/// `@ID` names the ticket a queued create makes: nothing to read until it
+/// is created, then that ticket, for every read that takes a ticket.
+#[test]
+fn a_ticket_is_read_by_its_create_id_once_created() {
+    let fx = Fx::new();
+    let out = fx.run(&["create", "Jerry Burger", "Printer on fire", "--yes"]);
+    assert_eq!(code(&out), 0, "{}", fx.show(&out));
+    for args in [
+        &["ticket", "@1"][..],
+        &["log", "@1"],
+        &["invoices", "--ticket", "@1"],
+    ] {
+        let out = fx.run(args);
+        assert_eq!(code(&out), 1, "{args:?}: {}", fx.show(&out));
+        assert!(
+            stderr(&out).contains(
+                "@1: ticket \"Printer on fire\" is not created yet (outbox item 1 is queued)"
+            ),
+            "{args:?}: {}",
+            fx.show(&out)
+        );
+    }
+    let mut store = fx.store();
+    store
+        .outbox_transition(
+            1,
+            &[State::Queued],
+            State::Done,
+            Change {
+                ticket: Some((1001, 32164)),
+                ..Change::default()
+            },
+        )
+        .unwrap();
+    let out = fx.run(&["ticket", "@1"]);
+    assert_eq!(code(&out), 0, "{}", fx.show(&out));
+    assert!(stdout(&out).contains("#32164"), "{}", fx.show(&out));
+    let by_ref = json_out(&fx.run(&["invoices", "--ticket", "@1", "--json"]));
+    let by_number = json_out(&fx.run(&["invoices", "--ticket", "32164", "--json"]));
+    assert_eq!(by_ref["invoices"], by_number["invoices"]);
+    let out = fx.run(&["ticket", "@2"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("there is no outbox item 2"),
+        "{}",
+        fx.show(&out)
+    );
 }

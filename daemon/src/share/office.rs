@@ -338,4 +338,39 @@ mod tests {
             );
         }
     }
+
+    /// The 30-minute soak in the model: five daemons, Jain's index and the
+    /// spread of rates per 5-minute window, over OFFICE_MODEL_SEEDS seeds:
+    /// `cargo test --release -p syncrod --lib print_the_soak -- --ignored
+    /// --nocapture`. (The simulation is deterministic per seed, so window k
+    /// is the same run measured from minute 1 + 5k.)
+    #[test]
+    #[ignore = "prints the model's figures"]
+    fn print_the_soak() {
+        let seeds: u64 = std::env::var("OFFICE_MODEL_SEEDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(4);
+        let n: usize = std::env::var("OFFICE_MODEL_DAEMONS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(5);
+        for seed in 1..=seeds {
+            let line: Vec<String> = (0..6u32)
+                .map(|k| {
+                    let f = run(n, None, MINUTE * (1 + 5 * k), 5 * MINUTE, seed);
+                    let lo = f.rates.iter().copied().fold(f64::MAX, f64::min);
+                    let hi = f.rates.iter().copied().fold(0.0, f64::max);
+                    format!(
+                        "{:.3} {:.0}-{:.0} {:.2}%",
+                        f.jain(),
+                        lo,
+                        hi,
+                        100.0 * f.limited_share
+                    )
+                })
+                .collect();
+            println!("seed {seed}: {}", line.join(" | "));
+        }
+    }
 }

@@ -224,6 +224,36 @@ fn detail_staleness_tracks_updated_at() {
     assert_eq!(store.tickets_needing_detail_count().unwrap(), 1);
 }
 
+/// A thread someone asked to refresh (`request_sync` for one ticket) is
+/// read before the backlog, closed or not, and reads as fetched meanwhile.
+#[test]
+fn a_requested_thread_goes_first_and_stays_readable() {
+    let (_dir, mut store) = temp_store();
+    let open = ticket(1, 101, "VPN drops", "New", "Acme");
+    let mut closed = ticket(2, 102, "Old printer", "Closed", "Acme");
+    closed["updated_at"] = json!("2025-01-01T00:00:00Z");
+    let rows: Vec<Ticket> = [&open, &closed]
+        .iter()
+        .map(|t| Ticket::from_json(t).unwrap())
+        .collect();
+    store.upsert_tickets(&rows, &[]).unwrap();
+    assert_eq!(store.tickets_needing_detail(10, false).unwrap(), vec![1, 2]);
+    store
+        .upsert_ticket_detail(
+            &detail(closed, json!([{"id": 7, "body": "done"}]))
+                .fetched_at("2026-02-02T00:00:00Z".into()),
+        )
+        .unwrap();
+    assert_eq!(store.tickets_needing_detail(10, true).unwrap(), vec![1]);
+    assert!(store.refetch_ticket_detail(102).unwrap());
+    assert_eq!(store.tickets_needing_detail(10, false).unwrap(), vec![2, 1]);
+    assert_eq!(store.tickets_needing_detail(10, true).unwrap(), vec![2, 1]);
+    let d = store.ticket_detail(102).unwrap().unwrap();
+    assert!(d.detail_synced);
+    assert_eq!(d.comments.len(), 1);
+    assert!(!store.refetch_ticket_detail(999).unwrap());
+}
+
 #[test]
 fn search_finds_comment_words_customers_and_prefixes() {
     let (_dir, mut store) = temp_store();

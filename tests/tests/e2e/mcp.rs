@@ -5,7 +5,9 @@
 //! refused bill back as `isError` results, queues a comment and waits until
 //! it is verified; this side then checks the simulator holds the comment
 //! exactly once. Once with the newest protocol (no `initialize`), once with
-//! the older handshake.
+//! the older handshake. With the newest, the client also walks the billing
+//! workflow (dry run, bill, wait, invoice read back, a refresh) and creates
+//! a ticket it comments on by `@ID`; each write lands once.
 //!
 //! The Python environment is part of the test setup, made by the test
 //! itself: a venv with the pinned SDK under the target directory

@@ -16,9 +16,10 @@ use syncro_store::Store;
 use super::lean::{Lean, WriteRow};
 use super::server::SyncroMcp;
 use super::tool_error::{for_tools, ToolError};
-use crate::context::{daemon_alive_at, not_cached, Ctx};
+use crate::context::{daemon_alive_at, not_cached, ticket_number, Ctx};
 use crate::read::Freshness;
 use crate::render::one_line;
+use crate::ticket_ref::TicketRef;
 use crate::write::outbox::{act, waiting_on, Acted, Action};
 use crate::write::wait::{self, steps_summary, WaitOutcome, Waited};
 
@@ -52,7 +53,7 @@ pub struct WaitForWriteArgs {
 #[serde(deny_unknown_fields)]
 pub struct RequestSyncArgs {
     /// Only this ticket.
-    pub number: Option<i64>,
+    pub number: Option<TicketRef>,
     pub timeout_secs: Option<u64>,
 }
 
@@ -161,10 +162,12 @@ fn describe(waited: &Waited, timeout: Duration, alive: bool) -> (Outcome, Option
                     "the server refused it: fix the cause with the technician, then retry_write with id {id} ({}), or cancel_write with id {id}",
                     RetryPlan::for_item(item).describe()
                 ),
-                State::Differs | State::Uncertain => {
-                    "the technician settles it (`syncro outbox` explains; do not queue it again)"
-                        .to_string()
-                }
+                State::Differs => format!(
+                    "it landed, but not as asked: show the technician the differences; release_write with id {id} accepts it as it is (do not queue it again)"
+                ),
+                State::Uncertain => format!(
+                    "it may be on the server: the technician checks the ticket in the Syncro web UI; if it is there, cancel_write with id {id} and force; if not, release_write with id {id} and force sends it (never queue it again)"
+                ),
                 State::Cancelled => "it was cancelled; nothing more will be sent".to_string(),
                 _ => "see list_outbox".to_string(),
             };
@@ -236,8 +239,7 @@ fn action_answer(store: &Store, acted: Acted, action: Action) -> Result<ActionAn
 
 #[tool_router(router = follow_tools, vis = "pub(super)")]
 impl SyncroMcp {
-    /// Wait until a write (a whole bill) is verified or needs a human; a
-    /// timeout is no failure.
+    /// Wait until a write (a bill: all steps) is verified or needs a human.
     // It changes nothing, but it belongs with the writes it follows (and
     // `--read-only` leaves it out with them), so it is not marked
     // read-only.
@@ -348,14 +350,18 @@ impl SyncroMcp {
         let timeout = Duration::from_secs(a.timeout_secs.unwrap_or(30).min(MAX_SYNC_WAIT_SECS));
         self.with_own_store(move |ctx: &Ctx, store| {
             let asked = syncro_store::time::now();
-            if let Some(n) = a.number {
+            let number = match a.number {
+                Some(r) => Some(ticket_number(store, r)?),
+                None => None,
+            };
+            if let Some(n) = number {
                 if !store.refetch_ticket_detail(n)? {
                     return Err(not_cached(n));
                 }
             }
             store.request_sync()?;
             let fresh = |store: &Store| -> Result<bool> {
-                Ok(match a.number {
+                Ok(match number {
                     Some(n) => store
                         .ticket_detail(n)?
                         .and_then(|d| d.thread_fetched_at)
@@ -373,7 +379,7 @@ impl SyncroMcp {
                 std::thread::sleep(Duration::from_millis(200));
                 refreshed = fresh(store)?;
             }
-            let what = a.number.map_or("the cache".to_string(), |n| format!("#{n}"));
+            let what = number.map_or("the cache".to_string(), |n| format!("#{n}"));
             let message = if refreshed {
                 format!("{what} refreshed from Syncro")
             } else if !alive {

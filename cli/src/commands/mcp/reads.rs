@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::lean::{self, Lean, TicketBrief, TicketPage, TicketView, WriteRow};
 use super::server::SyncroMcp;
 use super::tool_error::ToolError;
-use crate::context::{not_cached, Cache};
+use crate::context::{not_cached, ticket_number, Cache};
 use crate::read::customers::{self, CustomersQuery};
 use crate::read::invoices::{self, InvoiceAnswer, InvoicesQuery};
 use crate::read::labor::{self, LaborAnswer};
@@ -22,6 +22,7 @@ use crate::read::status::{self, StatusAnswer};
 use crate::read::ticket;
 use crate::read::tickets::{self, TicketsQuery};
 use crate::read::Freshness;
+use crate::ticket_ref::TicketRef;
 
 /// A page size from the call, or the default.
 fn size(limit: Option<usize>) -> usize {
@@ -164,7 +165,7 @@ fn paged<T>(
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListTicketsArgs {
-    /// Default: the open ones.
+    /// Default: open.
     #[serde(default)]
     pub status: Vec<String>,
     /// Id or name.
@@ -181,7 +182,7 @@ pub struct ListTicketsArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetTicketArgs {
-    pub number: i64,
+    pub number: TicketRef,
     /// Default 5.
     pub comments: Option<usize>,
 }
@@ -189,7 +190,7 @@ pub struct GetTicketArgs {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TicketNumberArgs {
-    pub number: i64,
+    pub number: TicketRef,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -228,7 +229,7 @@ pub struct GetCustomerArgs {
 #[serde(deny_unknown_fields)]
 pub struct ListInvoicesArgs {
     /// A ticket's.
-    pub number: Option<i64>,
+    pub number: Option<TicketRef>,
     #[serde(default)]
     pub unpaid: bool,
     /// Id or name.
@@ -282,15 +283,15 @@ impl SyncroMcp {
         .map(Json)
     }
 
-    /// A ticket: newest comments first, lines, timers, invoices, our
-    /// pending writes.
+    /// A ticket: newest comments first, lines, timers, invoices, pending writes.
     #[tool(annotations(title = "Get a ticket", read_only_hint = true, open_world_hint = false))]
     pub async fn get_ticket(
         &self,
         Parameters(a): Parameters<GetTicketArgs>,
     ) -> Result<Json<Lean<TicketView>>, ToolError> {
         self.with_cache(move |ctx, cache| {
-            let answer = ticket::query(ctx, cache, a.number)?;
+            let number = ticket_number(cache.store()?, a.number)?;
+            let answer = ticket::query(ctx, cache, number)?;
             Ok(Lean(TicketView::new(
                 answer,
                 a.comments.unwrap_or(lean::COMMENTS),
@@ -406,8 +407,12 @@ impl SyncroMcp {
     ) -> Result<Json<Lean<InvoicePage>>, ToolError> {
         self.with_cache(move |ctx, cache| {
             let (offset, limit) = (lean::offset(a.cursor.as_deref())?, size(a.limit));
+            let ticket = match a.number {
+                Some(r) => Some(ticket_number(cache.store()?, r)?),
+                None => None,
+            };
             let query = InvoicesQuery {
-                ticket: a.number,
+                ticket,
                 unpaid: a.unpaid,
                 customer: a.customer,
                 limit: Some(offset + limit),
@@ -496,9 +501,10 @@ impl SyncroMcp {
     ) -> Result<Json<Lean<SessionLog>>, ToolError> {
         self.with_cache(move |ctx, cache| {
             let store = cache.store()?;
+            let number = ticket_number(store, a.number)?;
             let detail = store
-                .ticket_detail(a.number)?
-                .ok_or_else(|| not_cached(a.number))?;
+                .ticket_detail(number)?
+                .ok_or_else(|| not_cached(number))?;
             let labor: Vec<i64> = ctx.config.labor.values().map(|l| l.product_id).collect();
             let path =
                 crate::render::session_log::log_path(std::path::Path::new(""), &detail, ctx.now);

@@ -33,8 +33,8 @@ tell the technician before acting on it (request_sync refreshes now).
 Dry-run it (dry_run) and show the total first.
 - Never queue a write again because it seems slow: follow it with wait_for_write; \
 retry_write is the only safe retry (it never resends what may have landed).
-- A ticket `number` is its number, or \"@ID\" (the outbox id of a queued ticket create) \
-until it has one. Every queue_* takes dry_run: true to preview (a bill: lines, hours x rate, total) \
+- A ticket `number` is its number, or \"@ID\" (the outbox id of a queued ticket create): \
+writes take it before the ticket exists, reads once it does. Every queue_* takes dry_run: true to preview (a bill: lines, hours x rate, total) \
 without queueing.";
 
 /// The answer fields each tool's output schema names: what an agent looks

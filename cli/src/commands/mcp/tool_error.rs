@@ -32,12 +32,36 @@ impl IntoContents for ToolError {
     }
 }
 
-/// The CLI's messages name its flags (`--minutes`); a tool's caller knows
-/// them as arguments (`minutes`). `--do-not-email` becomes `do_not_email`,
-/// `--product` `product_id`.
+/// The CLI commands the shared messages name, and the tool that does the
+/// same for an agent.
+const COMMANDS: &[(&str, &str)] = &[
+    ("`syncro outbox --all`", "list_outbox with all"),
+    ("`syncro outbox release`", "release_write"),
+    ("`syncro outbox retry`", "retry_write"),
+    ("`syncro outbox cancel ID`", "cancel_write"),
+    ("`syncro outbox cancel`", "cancel_write"),
+    ("`syncro outbox`", "list_outbox"),
+    ("`syncro undo`", "cancel_write"),
+    ("`syncro sync`", "request_sync"),
+    ("`syncro search`", "search_tickets"),
+    ("`syncro status`", "sync_status"),
+    ("`syncro labor`", "list_labor_types"),
+    ("`syncro ticket`", "get_ticket"),
+];
+
+/// The CLI's messages name its commands (`syncro outbox release`) and its
+/// flags (`--minutes`); a tool's caller knows them as tools
+/// (`release_write`) and arguments (`minutes`). `--do-not-email` becomes
+/// `do_not_email`, `--product` `product_id`.
 pub fn for_tools(msg: &str) -> String {
-    let mut out = String::with_capacity(msg.len());
-    let mut rest = msg;
+    let mut named = msg.to_string();
+    for (command, tool) in COMMANDS {
+        if named.contains(command) {
+            named = named.replace(command, tool);
+        }
+    }
+    let mut out = String::with_capacity(named.len());
+    let mut rest = named.as_str();
     while let Some(at) = rest.find("--") {
         out.push_str(&rest[..at]);
         let after = &rest[at + 2..];
@@ -99,6 +123,14 @@ mod tests {
         assert_eq!(
             for_tools("--product must be a positive product id"),
             "product_id must be a positive product id"
+        );
+        assert_eq!(
+            for_tools("outbox item 3 is differs: `syncro outbox release` accepts it as it is"),
+            "outbox item 3 is differs: release_write accepts it as it is"
+        );
+        assert_eq!(
+            for_tools("there is no outbox item 9 (see `syncro outbox --all`); or `syncro outbox`"),
+            "there is no outbox item 9 (see list_outbox with all); or list_outbox"
         );
         // Not a flag: left alone.
         assert_eq!(for_tools("a -- b --X"), "a -- b --X");
