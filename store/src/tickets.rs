@@ -94,6 +94,9 @@ pub struct TicketFilter {
     /// Include Resolved/Invoiced/Closed tickets.
     pub include_closed: bool,
     pub limit: Option<usize>,
+    /// Latest activity (`updated_at`) first instead of the newest number:
+    /// an old ticket with a fresh reply comes up with the new ones.
+    pub by_activity: bool,
 }
 
 impl Store {
@@ -241,7 +244,8 @@ impl Store {
             .flatten())
     }
 
-    /// The ticket list, newest number first.
+    /// The ticket list, newest number first (or latest activity first,
+    /// [`TicketFilter::by_activity`]).
     pub fn tickets(&self, filter: &TicketFilter) -> StoreResult<Vec<TicketRow>> {
         let mut sql = format!("SELECT {TICKET_COLUMNS} FROM tickets t WHERE 1=1");
         let mut args: Vec<rusqlite::types::Value> = Vec::new();
@@ -259,7 +263,11 @@ impl Store {
             sql += " AND t.user_id = ?";
             args.push(u.into());
         }
-        sql += " ORDER BY t.number DESC";
+        sql += if filter.by_activity {
+            " ORDER BY t.updated_at DESC, t.number DESC"
+        } else {
+            " ORDER BY t.number DESC"
+        };
         if let Some(limit) = filter.limit {
             sql += &format!(" LIMIT {limit}");
         }

@@ -78,6 +78,7 @@ pub fn query(ctx: &Ctx, cache: &impl Cache, q: &TicketsQuery) -> Result<TicketLi
         user_id,
         include_closed: q.all,
         limit: q.limit.map(|l| l.saturating_add(1)),
+        by_activity: false,
     };
     let (tickets, truncated) = cut(store.tickets(&filter)?, q.limit);
     Ok(TicketList {

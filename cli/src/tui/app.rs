@@ -118,6 +118,14 @@ impl App {
         Ok(app)
     }
 
+    /// The status bar again, as of now: the cache's age and whether
+    /// syncrod runs change with time alone, with nothing new in the cache.
+    pub fn refresh_bar(&mut self) -> Result<()> {
+        self.ctx.now = self.ctx.clock();
+        self.bar = data::bar(&self.ctx, &self.store)?;
+        Ok(())
+    }
+
     /// Reads again what the current view shows (the daemon changed the
     /// cache, or a write was queued).
     pub fn reload(&mut self) -> Result<()> {
@@ -234,7 +242,12 @@ impl App {
                 }
                 KeyCode::Char('r') => {
                     self.store.request_sync()?;
-                    self.flash = Some("refresh asked of syncrod".into());
+                    self.refresh_bar()?;
+                    self.flash = Some(if self.bar.freshness.daemon_running {
+                        "refresh asked of syncrod".into()
+                    } else {
+                        "syncrod is not running: the refresh waits until it starts".into()
+                    });
                     return Ok(());
                 }
                 KeyCode::Char('o') if !matches!(self.mode, Mode::Outbox { .. } | Mode::Confirm) => {

@@ -11,10 +11,10 @@ use syncro_store::{SearchFilter, Store, TicketFilter, TicketRow};
 use crate::context::Ctx;
 use crate::freshness::Freshness;
 
-/// Tickets the list loads: the newest open ones, re-sorted by activity.
+/// Tickets the list loads: the open ones with the latest activity.
 const LIST_LIMIT: usize = 500;
-/// Tickets a filter looks through (then shows the first [`LIST_LIMIT`]
-/// that match): every open ticket of a large account.
+/// Tickets a filter looks through, latest activity first (then shows the
+/// first [`LIST_LIMIT`] that match): every open ticket of a large account.
 const FILTER_SCAN: usize = 20_000;
 /// Search results shown as you type.
 pub const SEARCH_LIMIT: usize = 50;
@@ -93,12 +93,12 @@ pub fn list(store: &Store, all: bool, filter: &str, seen: &Seen) -> Result<Vec<R
         } else {
             FILTER_SCAN
         }),
+        by_activity: true,
         ..TicketFilter::default()
     })?;
     if !words.is_empty() {
         tickets.retain(|t| passes(t, &words));
     }
-    tickets.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
     tickets.truncate(LIST_LIMIT);
     let pending = store.outbox_pending_by_ticket()?;
     Ok(tickets

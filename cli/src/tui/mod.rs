@@ -83,9 +83,14 @@ fn interactive(mut app: App) -> Result<App> {
                     .unwrap_or(d)
             };
             let area = ratatui::layout::Rect::new(0, 0, env("COLUMNS", 80), env("LINES", 24));
-            ratatui::init_with_options(ratatui::TerminalOptions {
+            let terminal = ratatui::init_with_options(ratatui::TerminalOptions {
                 viewport: ratatui::Viewport::Fixed(area),
-            })
+            });
+            // `init_with_options` leaves the main screen as it is (it is
+            // made for inline viewports); the screen still belongs on the
+            // alternate one, which `restore` leaves.
+            crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
+            terminal
         }
         Ok(_) => ratatui::init(),
     };
@@ -107,6 +112,11 @@ fn interactive(mut app: App) -> Result<App> {
             if now != version {
                 version = now;
                 app.reload()?;
+            } else {
+                // Nothing changed in the cache, but time passed: the cache
+                // ages and syncrod may have stopped (a dead daemon commits
+                // nothing), so the bar is worked out again.
+                app.refresh_bar()?;
             }
         }
     })();
@@ -116,12 +126,15 @@ fn interactive(mut app: App) -> Result<App> {
 
 /// A flag set by SIGTERM or SIGHUP (the terminal went away), so the loop
 /// ends and restores the terminal instead of dying in raw mode. (In raw
-/// mode Ctrl-C is a key, handled by the app.)
+/// mode Ctrl-C is a key, handled by the app.) Returns once the handlers
+/// are in place, before the terminal goes raw: a signal in the first
+/// instant would otherwise kill the process with the terminal raw.
 fn stop_on_signals() -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     #[cfg(unix)]
     {
         let flag = stop.clone();
+        let (ready, registered) = std::sync::mpsc::channel::<()>();
         std::thread::spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -137,6 +150,7 @@ fn stop_on_signals() -> Arc<AtomicBool> {
                 ) else {
                     return;
                 };
+                let _ = ready.send(());
                 tokio::select! {
                     _ = term.recv() => {}
                     _ = hup.recv() => {}
@@ -144,6 +158,9 @@ fn stop_on_signals() -> Arc<AtomicBool> {
                 flag.store(true, Ordering::Relaxed);
             });
         });
+        // Dropped without a send when the handlers cannot be set: go on
+        // without them rather than not at all.
+        let _ = registered.recv_timeout(std::time::Duration::from_secs(2));
     }
     stop
 }

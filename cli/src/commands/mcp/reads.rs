@@ -256,7 +256,7 @@ pub struct ListOutboxArgs {
 
 #[tool_router(router = read_tools, vis = "pub(super)")]
 impl SyncroMcp {
-    /// Tickets, newest activity first, 20 a page (next_cursor).
+    /// Tickets, newest first, 20 a page (next_cursor).
     #[tool(annotations(title = "List tickets", read_only_hint = true, open_world_hint = false))]
     pub async fn list_tickets(
         &self,
