@@ -115,6 +115,26 @@ fn ticket_gone(item: &OutboxItem) -> String {
     )
 }
 
+/// Whether a read of `path` was of the write's own target: its ticket, the
+/// ticket or invoice it created, a record of its ticket (line items and
+/// timers are read through the ticket), or an invoice it reads back.
+fn about_the_target(item: &OutboxItem, path: &str) -> bool {
+    let ticket_path = |id: i64| {
+        let base = format!("/tickets/{id}");
+        path == base
+            || path.starts_with(&format!("{base}/"))
+            || path.starts_with(&format!("{base}?"))
+    };
+    if item.ticket_id.is_some_and(ticket_path) {
+        return true;
+    }
+    if item.command.creates_ticket() {
+        return item.remote_id.is_some_and(ticket_path);
+    }
+    // Not a create: every read is of its target or of invoices it made.
+    true
+}
+
 /// What a 404 on a read means for the write: which record is gone.
 fn gone_on_read(item: &OutboxItem, path: &str) -> String {
     let created = item.remote_id.filter(|_| item.command.creates_ticket());
@@ -153,9 +173,12 @@ pub(super) fn refused_repeatedly(item: &OutboxItem, result: &ItemResult) -> Stri
 }
 
 impl Outbox {
-    /// The API key's user, asked once (`GET /me`) and kept; `None` while
-    /// the server does not say (asked again next time).
-    pub(super) async fn api_user(&self) -> Option<i64> {
+    /// The API key's user, asked once (`GET /me`) and kept: `None` when
+    /// the server has no such answer (no author check is possible), an
+    /// error while it cannot be asked (a passing failure: asked again next
+    /// time). Never `None` for a passing failure: every author would then
+    /// count as ours, and a colleague's look-alike with it.
+    pub(super) async fn api_user(&self) -> Result<Option<i64>, ApiError> {
         let got = self
             .me
             .get_or_try_init(|| async {
@@ -169,10 +192,10 @@ impl Outbox {
             })
             .await;
         match got {
-            Ok(id) => *id,
+            Ok(id) => Ok(*id),
             Err(e) => {
                 tracing::debug!(error = %e, "cannot tell the API user yet");
-                None
+                Err(e)
             }
         }
     }
@@ -182,6 +205,13 @@ impl Outbox {
     /// (401, 403, other 4xx) will not change by itself.
     pub(super) async fn read_failed(&self, item: &OutboxItem, e: ApiError) -> Result<(), DbError> {
         match &e {
+            ApiError::NotFound(path) if !about_the_target(item, path) => {
+                // A record read only to tell ours from look-alikes (a
+                // candidate ticket of a create) went away between the list
+                // and its read: the next look lists again without it.
+                tracing::info!(item = item.id, %path, "a record looked at is gone; looking again");
+                self.not_sent(item, e).await
+            }
             ApiError::NotFound(path) => {
                 let reason = gone_on_read(item, path);
                 self.gone(item, reason).await
@@ -271,6 +301,35 @@ impl Outbox {
 mod tests {
     use super::*;
     use syncro_store::outbox::{CommentWrite, TicketWrite, TimerWrite};
+
+    /// A 404 on a look-alike read while looking for a create's landing is
+    /// not the write's target going away: the create must not fail for it.
+    #[test]
+    fn a_404_is_the_writes_only_when_it_is_on_its_target() {
+        let mut create = super::super::kinds::testing::item(TicketWrite::Create {
+            customer_id: 7,
+            subject: "Printer offline".into(),
+            problem_type: None,
+            priority: None,
+            status: None,
+            body: Some("It is dead".into()),
+        });
+        create.ticket_id = None;
+        create.remote_id = None;
+        assert!(!about_the_target(&create, "/tickets/12"));
+        create.remote_id = Some(12);
+        assert!(about_the_target(&create, "/tickets/12"));
+        assert!(!about_the_target(&create, "/tickets/13"));
+        let comment = super::super::kinds::testing::item(CommentWrite::Add {
+            subject: "Update".into(),
+            body: "x".into(),
+            hidden: true,
+            do_not_email: true,
+            tech: None,
+        });
+        assert!(about_the_target(&comment, "/tickets/1000"));
+        assert!(about_the_target(&comment, "/tickets/1000/comments"));
+    }
 
     #[test]
     fn refusals_name_the_key_or_the_permission() {

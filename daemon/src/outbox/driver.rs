@@ -91,7 +91,15 @@ impl Outbox {
             self.db.call(move |s| s.outbox_add_requests(id, n)).await?;
             item.requests += n;
         }
-        snap.api_user = self.api_user().await;
+        // Who we are on the server, for the author checks: a look that
+        // cannot tell a colleague's record from ours is a failed read.
+        let read = match (read, self.api_user().await) {
+            (Ok(()), Ok(user)) => {
+                snap.api_user = user;
+                Ok(())
+            }
+            (Ok(()), Err(e)) | (Err(e), _) => Err(e),
+        };
         Ok(read.map(|()| snap))
     }
 

@@ -24,6 +24,11 @@ use crate::sync::is_last_page;
 /// Pages of one customer's tickets read at most, to bound a probe on an
 /// account where one customer has thousands of tickets.
 const MAX_CUSTOMER_PAGES: u32 = 50;
+/// Pages of one ticket's invoices read at most. A ticket has a handful;
+/// more pages means the server ignored the `ticket_id` filter and lists
+/// every invoice of the account, and then a look cannot rule anything out
+/// (the probe says so, and a human settles it).
+const MAX_INVOICE_PAGES: u32 = 4;
 
 pub(super) struct Reader<'a> {
     pub client: &'a Client,
@@ -80,7 +85,10 @@ impl<'a> Reader<'a> {
                     snap.customer_tickets.insert(c, ts);
                 }
                 Read::TicketInvoices(t) => {
-                    let is = self.ticket_invoices(t).await?;
+                    let (is, complete) = self.ticket_invoices(t).await?;
+                    if !complete {
+                        snap.incomplete.push(*read);
+                    }
                     snap.ticket_invoices.insert(t, is);
                 }
                 Read::Invoice(id) => {
@@ -141,7 +149,10 @@ impl<'a> Reader<'a> {
         }
     }
 
-    async fn ticket_invoices(&self, ticket_id: i64) -> Result<Vec<Invoice>, ApiError> {
+    /// The ticket's invoices, and whether the list is complete: a server
+    /// that ignores the `ticket_id` filter pages through every invoice,
+    /// and past the cap a look rules nothing out.
+    async fn ticket_invoices(&self, ticket_id: i64) -> Result<(Vec<Invoice>, bool), ApiError> {
         let (mut out, mut page, mut served) = (Vec::new(), 1, 0);
         loop {
             let body = self
@@ -156,10 +167,11 @@ impl<'a> Reader<'a> {
             let (items, meta) =
                 list_items(&body, "invoices").map_err(|e| ApiError::BadResponse(e.to_string()))?;
             out.extend(items.iter().filter_map(|i| Invoice::from_json(i).ok()));
-            // A server that ignores the filter pages through every invoice;
-            // the newest come first, so a few pages hold any new one.
-            if is_last_page(items.len(), &meta, page, served) || page >= 4 {
-                return Ok(out);
+            if is_last_page(items.len(), &meta, page, served) {
+                return Ok((out, true));
+            }
+            if page >= MAX_INVOICE_PAGES {
+                return Ok((out, false));
             }
             served = served.max(items.len());
             page += 1;

@@ -130,11 +130,31 @@ impl Family for InvoiceWrite {
         match self {
             InvoiceWrite::Create {} => {
                 let tid = item.ticket_id.unwrap_or_default();
+                if snap.incomplete.contains(&Read::TicketInvoices(tid)) {
+                    return Probe::Ambiguous(
+                        "the server listed more invoices than could be read (it ignored the ticket filter), so a look cannot rule anything out".into(),
+                    );
+                }
                 let mut mine = of_ticket(snap, tid).filter(|i| !claimed.contains(&i.id));
                 match item.result.before_max_id {
-                    Some(after) => mine
-                        .find(|i| i.id > after)
-                        .map_or(Probe::Absent, |i| Probe::Landed(Some(i.id))),
+                    Some(after) => {
+                        let new: Vec<&Invoice> = mine.filter(|i| i.id > after).collect();
+                        match new.as_slice() {
+                            [] => Probe::Absent,
+                            [one] => Probe::Landed(Some(one.id)),
+                            // Ours and a colleague's: which is which, the
+                            // server does not say (an invoice has no author).
+                            several => Probe::Ambiguous(format!(
+                                "{} new invoices are on the ticket ({}); one may be a colleague's",
+                                several.len(),
+                                several
+                                    .iter()
+                                    .map(|i| i.number.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )),
+                        }
+                    }
                     None => match mine.next() {
                         Some(i) => Probe::Ambiguous(format!(
                             "invoice {} is on the ticket, but there is no record of its invoices before the send",
@@ -295,6 +315,37 @@ mod tests {
             Probe::Landed(Some(21))
         );
         assert_eq!(family(&it.command).probe(&it, &snap, &[21]), Probe::Absent);
+    }
+
+    /// Two new invoices on the ticket (ours and a colleague's, or two of
+    /// a colleague's), or a list cut short: the look concludes nothing.
+    #[test]
+    fn two_candidates_or_a_cut_list_are_for_a_human() {
+        let it = item(InvoiceWrite::Create {});
+        let inv = |id: i64| {
+            Invoice::from_json(
+                &json!({"id": id, "number": format!("{id}"), "ticket_id": 1000, "customer_id": 7}),
+            )
+            .expect("valid invoice")
+        };
+        let mut snap = Snapshot::default();
+        snap.ticket_invoices.insert(1000, vec![inv(21), inv(22)]);
+        assert!(matches!(
+            family(&it.command).probe(&it, &snap, &[]),
+            Probe::Ambiguous(m) if m.contains("2 new invoices")
+        ));
+        // Another item of ours claimed one: the other is ours.
+        assert_eq!(
+            family(&it.command).probe(&it, &snap, &[22]),
+            Probe::Landed(Some(21))
+        );
+        let mut snap = Snapshot::default();
+        snap.ticket_invoices.insert(1000, vec![]);
+        snap.incomplete.push(Read::TicketInvoices(1000));
+        assert!(matches!(
+            family(&it.command).probe(&it, &snap, &[]),
+            Probe::Ambiguous(_)
+        ));
     }
 
     #[test]

@@ -41,6 +41,13 @@ fn new_line(
         .collect();
     match found.as_slice() {
         [] => Probe::Absent,
+        // At $0.00 where we asked a price: ours with the price dropped by
+        // the server, or a colleague's no-charge line. Only the author
+        // tells them apart; when the server does not name ours, a human.
+        [l] if asked.price_dropped(l) && !snap.known_ours(l.user_id) => Probe::Ambiguous(format!(
+            "line item {} matches what was sent but at $0.00: the server may have dropped our price, or it is someone's no-charge line",
+            l.id
+        )),
         [l] => Probe::Landed(Some(l.id)),
         many => Probe::Ambiguous(format!(
             "line items {} all match what was sent",
@@ -104,9 +111,10 @@ impl Asked<'_> {
     /// the price is left to the read-back, which reports it).
     /// Whether `l` holds everything we sent that the server returns:
     /// name, description, quantity, product and price. A price of $0.00
-    /// where we asked for one is still ours (the server is known to drop
-    /// a misnamed price: the read-back flags it, a resend would duplicate
-    /// the line); any other price is someone else's line.
+    /// where we asked for one may still be ours (the server is known to
+    /// drop a misnamed price: a resend would duplicate the line), so it is
+    /// never taken for someone else's either: see [`new_line`]. Any other
+    /// price is someone else's line.
     fn could_be(&self, l: &LineItem) -> bool {
         let text = |want: Option<&str>, got: Option<&str>| match (want, got) {
             (Some(w), Some(g)) => same_text(g, w),
@@ -119,6 +127,11 @@ impl Asked<'_> {
             && self
                 .price
                 .is_none_or(|p| l.retail_cents == cents(p) || l.retail_cents == 0)
+    }
+
+    /// `l` is at $0.00 where we asked for a price.
+    fn price_dropped(&self, l: &LineItem) -> bool {
+        self.price.is_some_and(|p| cents(p) != 0) && l.retail_cents == 0
     }
 
     fn differences(&self, l: &LineItem) -> Vec<Difference> {
@@ -419,7 +432,7 @@ mod tests {
     }
 
     #[test]
-    fn a_line_at_another_price_is_not_ours_but_a_dropped_price_is() {
+    fn a_line_at_another_price_is_not_ours_and_one_at_zero_only_by_our_user() {
         let it = item(labor());
         let line = |id: i64, price: &str| {
             json!({"id": id, "product_id": 9001, "name": "Labor - Remote",
@@ -427,8 +440,18 @@ mod tests {
         };
         let snap = snapshot(ticket(json!({"line_items": [line(12, "95.0")]})));
         assert_eq!(family(&it.command).probe(&it, &snap, &[]), Probe::Absent);
-        // The server dropped the price: ours, flagged by the read-back.
+        // At $0.00 and no author: the server dropped our price, or it is a
+        // colleague's no-charge line. Neither resent nor taken: a human.
         let snap = snapshot(ticket(json!({"line_items": [line(12, "0.0")]})));
+        assert!(matches!(
+            family(&it.command).probe(&it, &snap, &[]),
+            Probe::Ambiguous(m) if m.contains("$0.00")
+        ));
+        // By our API user: ours, its price flagged by the read-back.
+        let mut ours = line(12, "0.0");
+        ours["user_id"] = json!(5);
+        let mut snap = snapshot(ticket(json!({"line_items": [ours]})));
+        snap.api_user = Some(5);
         assert_eq!(
             family(&it.command).probe(&it, &snap, &[]),
             Probe::Landed(Some(12))

@@ -97,6 +97,12 @@ impl Snapshot {
             _ => true,
         }
     }
+
+    /// Whether a record's author is known to be ours: the server names the
+    /// API user as its author.
+    pub fn known_ours(&self, author: Option<i64>) -> bool {
+        matches!((self.api_user, author), (Some(me), Some(them)) if me == them)
+    }
 }
 
 /// What a look for an earlier attempt found.

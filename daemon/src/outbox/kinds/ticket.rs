@@ -243,8 +243,11 @@ fn identify(item: &OutboxItem, c: &Create<'_>, snap: &Snapshot, claimed: &[i64])
             .collect::<Vec<_>>()
             .join(", ")
     };
-    // A thread with a comment by someone else, or without the first
-    // comment we sent (by us), is not ours.
+    // Ours opens with the first comment we sent, by us. What came after
+    // it (the customer's reply, a colleague's note during the grace) says
+    // nothing against it: judged by it, our ticket would be taken for a
+    // look-alike and created a second time. A thread that opens with
+    // someone else's comment is theirs.
     let ours: Vec<&Ticket> = listed
         .iter()
         .copied()
@@ -252,15 +255,13 @@ fn identify(item: &OutboxItem, c: &Create<'_>, snap: &Snapshot, claimed: &[i64])
             let Some(d) = snap.tickets.get(&t.id) else {
                 return false;
             };
-            let foreign = d.comments.iter().any(|c| !snap.by_us(c.user_id));
-            let first = match body {
-                Some(b) => d
-                    .comments
-                    .iter()
-                    .any(|c| same_text(&c.body, b) && snap.by_us(c.user_id)),
-                None => true,
-            };
-            !foreign && first
+            let opening = d.comments.iter().min_by_key(|c| c.id);
+            match (body, opening) {
+                (Some(b), Some(c)) => same_text(&c.body, b) && snap.by_us(c.user_id),
+                (Some(_), None) => false,
+                (None, Some(c)) => snap.by_us(c.user_id),
+                (None, None) => true,
+            }
         })
         .collect();
     match (ours.as_slice(), body) {
@@ -614,6 +615,41 @@ mod tests {
             .expect("valid ticket")],
         );
         assert_eq!(family(&it2.command).probe(&it2, &snap, &[]), Probe::Absent);
+    }
+
+    /// Our ticket with a reply after our first comment (the customer's, a
+    /// colleague's) is still ours: judged by the reply it would be created
+    /// a second time.
+    #[test]
+    fn a_reply_on_our_new_ticket_does_not_make_it_someone_elses() {
+        let mut it = item(create());
+        it.ticket_id = None;
+        let mut snap = create_snapshot(&[(12, "Printer offline", 1)]);
+        snap.tickets.insert(
+            12,
+            TicketWithChildren::from_json(&json!({"id": 12, "number": 4012,
+                "subject": "Printer offline", "status": "Customer Reply", "customer_id": 7,
+                "comments": [
+                    {"id": 121, "subject": "Update", "body": "Thanks, it's back", "user_id": null},
+                    {"id": 120, "subject": "Initial Issue", "body": "It is dead", "user_id": 1},
+                    {"id": 122, "subject": "Update", "body": "On my way", "user_id": 2}]}))
+            .expect("valid ticket"),
+        );
+        assert_eq!(
+            family(&it.command).probe(&it, &snap, &[]),
+            Probe::Landed(Some(12))
+        );
+        // Opened by someone else, then our words: theirs.
+        snap.tickets.insert(
+            12,
+            TicketWithChildren::from_json(&json!({"id": 12, "number": 4012,
+                "subject": "Printer offline", "status": "New", "customer_id": 7,
+                "comments": [
+                    {"id": 120, "subject": "Initial Issue", "body": "Printer is dead", "user_id": 2},
+                    {"id": 121, "subject": "Update", "body": "It is dead", "user_id": 1}]}))
+            .expect("valid ticket"),
+        );
+        assert_eq!(family(&it.command).probe(&it, &snap, &[]), Probe::Absent);
     }
 
     #[test]
