@@ -207,6 +207,16 @@ fn list(ctx: &Ctx, store: &Store, all: bool) -> Result<ExitCode> {
                         ));
                     }
                 }
+                if let Some(first) = store.outbox_stopped_by(i)? {
+                    problems.push(format!(
+                        "  #{} waits behind #{} on {}, which is {}: writes on a ticket go in order (settle #{} first)",
+                        i.id,
+                        first.id,
+                        ticket_label(i, &lookup),
+                        first.state,
+                        first.id
+                    ));
+                }
             }
             State::Probing => problems.push(format!(
                 "  #{} answer lost: looking for it on the server {} before anything is resent",

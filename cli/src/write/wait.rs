@@ -65,6 +65,13 @@ pub fn wait(store: &Store, ids: &[i64], timeout: Duration) -> Result<Waited> {
                         }
                     }
                 }
+                // An earlier write on the same ticket waits for a human:
+                // this one goes only after it (writes on a ticket go in
+                // order), so waiting out the timeout would tell nothing.
+                if let Some(first) = store.outbox_stopped_by(i)? {
+                    bad = Some(first);
+                    break;
+                }
             }
         }
         let outcome = if let Some(b) = bad {

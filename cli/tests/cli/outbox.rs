@@ -255,3 +255,50 @@ fn cancelling_a_bill_step_warns_about_the_steps_after_it() {
         fx.show(&out)
     );
 }
+
+/// A write queued behind one that waits for a human on the same ticket
+/// does not move until that one is settled: `syncro outbox` says which,
+/// and `--wait` says so at once instead of timing out.
+#[test]
+fn a_write_behind_an_uncertain_one_on_its_ticket_says_what_it_waits_for() {
+    let fx = Fx::new();
+    let out = fx.run(&["update", "32170", "--status", "Resolved", "--yes"]);
+    assert_eq!(code(&out), 0, "{}", fx.show(&out));
+    let mut store = fx.store();
+    store
+        .outbox_transition(
+            1,
+            &[State::Queued],
+            State::Uncertain,
+            Change {
+                bump_attempts: true,
+                last_error: Some(Some(
+                    "the answer was lost and the look found two candidates".into(),
+                )),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let out = fx.run(&[
+        "comment",
+        "32170",
+        "Checked it",
+        "--hidden",
+        "--yes",
+        "--wait=30",
+    ]);
+    assert_eq!(code(&out), 1, "{}", fx.show(&out));
+    assert!(
+        stderr(&out).contains("#1") && stderr(&out).contains("uncertain"),
+        "{}",
+        fx.show(&out)
+    );
+    assert!(!stderr(&out).contains("still queued"), "{}", fx.show(&out));
+    let out = fx.run(&["outbox"]);
+    assert!(
+        stdout(&out).contains("#2 waits behind #1 on #32170")
+            && stdout(&out).contains("which is uncertain"),
+        "{}",
+        fx.show(&out)
+    );
+}

@@ -406,6 +406,28 @@ impl Store {
         )?)
     }
 
+    /// The earlier write on the same ticket that stops `item` because it
+    /// needs a human (held or uncertain: writes on one ticket go in the
+    /// order queued), so a list can say why a queued write does not move.
+    pub fn outbox_stopped_by(&self, item: &OutboxItem) -> StoreResult<Option<OutboxItem>> {
+        let Some(ticket) = item.ticket_id.filter(|_| item.state.is_active()) else {
+            return Ok(None);
+        };
+        let id: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM outbox WHERE ticket_id = ?1 AND id < ?2
+                   AND state IN ('held', 'uncertain') ORDER BY id LIMIT 1",
+                params![ticket, item.id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match id {
+            Some(id) => self.outbox_item(id),
+            None => Ok(None),
+        }
+    }
+
     /// Active items whose dependency ended badly: they cannot run until a
     /// human retries or cancels the step they wait on.
     ///
