@@ -63,8 +63,9 @@ pub struct App {
     pub ctx: Ctx,
     pub store: Store,
     pub mode: Mode,
-    /// Where Esc from a write or the outbox goes back to.
-    pub back: Mode,
+    /// Where Esc goes back to, innermost last: the outbox opened from a
+    /// ticket opened from a search returns to the ticket, then the search.
+    pub back: Vec<Mode>,
     pub all: bool,
     /// The list's filter as typed (see `data::passes`).
     pub filter: String,
@@ -96,7 +97,7 @@ impl App {
             ctx,
             store,
             mode: Mode::List,
-            back: Mode::List,
+            back: Vec::new(),
             all: false,
             filter: String::new(),
             query: String::new(),
@@ -178,7 +179,7 @@ impl App {
         self.seen
             .insert(id, syncro_store::time::format(self.ctx.clock()));
         self.scroll = 0;
-        self.back = self.mode.clone();
+        self.back.push(self.mode.clone());
         self.mode = Mode::Ticket;
         Ok(())
     }
@@ -251,7 +252,7 @@ impl App {
                     return Ok(());
                 }
                 KeyCode::Char('o') if !matches!(self.mode, Mode::Outbox { .. } | Mode::Confirm) => {
-                    self.back = self.mode.clone();
+                    self.back.push(self.mode.clone());
                     self.mode = Mode::Outbox {
                         selected: 0,
                         force: false,
@@ -390,7 +391,7 @@ impl App {
     fn ticket_key(&mut self, k: KeyEvent) -> Result<()> {
         match k.code {
             KeyCode::Esc | KeyCode::Char('q') => {
-                self.mode = self.back.clone();
+                self.mode = self.back.pop().unwrap_or(Mode::List);
                 if matches!(self.mode, Mode::Ticket | Mode::Confirm) {
                     self.mode = Mode::List;
                 }
@@ -582,7 +583,7 @@ impl App {
         };
         match k.code {
             KeyCode::Esc | KeyCode::Char('q') => {
-                self.mode = self.back.clone();
+                self.mode = self.back.pop().unwrap_or(Mode::List);
                 return self.reload();
             }
             // `f` arms --force for the next action: the technician looked.

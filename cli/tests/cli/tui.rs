@@ -35,6 +35,17 @@ fn search_as_you_type_highlights_and_opens_the_hit() {
     assert_snapshot!("tui_ticket", screen(&fx, "<Enter>"));
 }
 
+/// Esc goes back the way the technician came: the outbox opened from a
+/// ticket opened from a search returns to the ticket, then the search.
+#[test]
+fn esc_goes_back_the_way_it_came() {
+    let fx = Fx::new();
+    let ticket = screen(&fx, "/fuser<Enter>o<Esc>");
+    assert!(ticket.contains("Comments"), "{ticket}");
+    let search = screen(&fx, "/fuser<Enter>o<Esc><Esc>");
+    assert_eq!(search, screen(&fx, "/fuser"));
+}
+
 #[test]
 fn a_comment_is_written_previewed_and_queued() {
     let fx = Fx::new();
