@@ -55,6 +55,8 @@ async fn find_open_comment_verify_and_quit_in_a_terminal() {
             send(&mut p, "o")?;
             expect(&mut p, "outbox")?;
             expect(&mut p, "done")?;
+            // Back the way it came: the ticket, the search, the list.
+            send(&mut p, "\x1b")?;
             send(&mut p, "\x1b")?;
             send(&mut p, "\x1b")?;
             expect(&mut p, "open")?;
