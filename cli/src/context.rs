@@ -8,7 +8,7 @@ use std::fmt;
 use anyhow::{bail, Context as _, Result};
 use chrono::{DateTime, Utc};
 use syncro_store::config::Config;
-use syncro_store::outbox::State;
+use syncro_store::outbox::{OutboxItem, State};
 use syncro_store::{CustomerRow, Store, TicketRow};
 
 use crate::render::{self, Style};
@@ -265,6 +265,21 @@ impl Target {
     }
 }
 
+/// Outbox item `id` (`@ID`) and the subject of the ticket it creates; an
+/// error naming what it is when it is no ticket create.
+fn queued_create(store: &Store, id: i64) -> Result<(OutboxItem, String)> {
+    let item = store.outbox_item(id)?.with_context(|| {
+        format!("@{id}: there is no outbox item {id} (see `syncro outbox --all`)")
+    })?;
+    let Some(subject) = item.command.new_ticket_subject().map(str::to_string) else {
+        bail!(
+            "@{id}: outbox item {id} is a {}, not a ticket creation",
+            item.kind
+        );
+    };
+    Ok((item, subject))
+}
+
 /// The number of the ticket a read names: `32164`, or `@ID` once the
 /// queued create ID has made its ticket (an agent that created a ticket
 /// reads it back by the id it was given). Before that there is nothing to
@@ -274,15 +289,7 @@ pub fn ticket_number(store: &Store, r: TicketRef) -> Result<i64> {
         TicketRef::Number(n) => return Ok(n),
         TicketRef::Pending(id) => id,
     };
-    let item = store.outbox_item(id)?.with_context(|| {
-        format!("@{id}: there is no outbox item {id} (see `syncro outbox --all`)")
-    })?;
-    let Some(subject) = item.command.new_ticket_subject() else {
-        bail!(
-            "@{id}: outbox item {id} is a {}, not a ticket creation",
-            item.kind
-        );
-    };
+    let (item, subject) = queued_create(store, id)?;
     match (item.state, item.ticket_number) {
         (State::Done | State::Differs, Some(n)) => Ok(n),
         (State::Cancelled | State::Failed, _) => {
@@ -312,15 +319,8 @@ pub fn resolve_target(store: &Store, r: TicketRef) -> Result<Target> {
             })
         }
         TicketRef::Pending(id) => {
-            let item = store.outbox_item(id)?.with_context(|| {
-                format!("@{id}: there is no outbox item {id} (see `syncro outbox --all`)")
-            })?;
-            let Some(subject) = item.command.new_ticket_subject() else {
-                bail!(
-                    "@{id}: outbox item {id} is a {}, not a ticket creation",
-                    item.kind
-                );
-            };
+            let (item, subject) = queued_create(store, id)?;
+            let subject = subject.as_str();
             match item.state {
                 State::Cancelled | State::Failed => bail!(
                     "@{id}: creating that ticket {}; nothing can be added to it",

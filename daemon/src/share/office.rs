@@ -245,6 +245,14 @@ mod tests {
 
     const MINUTE: Duration = Duration::from_secs(60);
 
+    /// The printing tests' settings: `key` from the environment, else `default`.
+    fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
+        std::env::var(key)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default)
+    }
+
     /// The office bench's goals, held by the model over a few seeds: a
     /// change to the share's arithmetic that breaks them fails here, in
     /// seconds, before anyone runs the real bench. (Ten daemons stand at
@@ -292,20 +300,11 @@ mod tests {
     #[test]
     #[ignore = "prints the model's figures"]
     fn print_the_office() {
-        let seeds: u64 = std::env::var("OFFICE_MODEL_SEEDS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(10);
+        let seeds: u64 = env_or("OFFICE_MODEL_SEEDS", 10);
         // OFFICE_MODEL_FIRST_SEED: where the seeds start (1).
-        let first: u64 = std::env::var("OFFICE_MODEL_FIRST_SEED")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(1);
+        let first: u64 = env_or("OFFICE_MODEL_FIRST_SEED", 1);
         // OFFICE_MODEL_MINUTES: how long each office is measured (3).
-        let minutes: u32 = std::env::var("OFFICE_MODEL_MINUTES")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(3);
+        let minutes: u32 = env_or("OFFICE_MODEL_MINUTES", 3);
         let offices: [(&str, usize, Option<Duration>, Duration); 5] = [
             ("1 daemon", 1, None, MINUTE),
             ("3 daemons", 3, None, MINUTE),
@@ -347,14 +346,8 @@ mod tests {
     #[test]
     #[ignore = "prints the model's figures"]
     fn print_the_soak() {
-        let seeds: u64 = std::env::var("OFFICE_MODEL_SEEDS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(4);
-        let n: usize = std::env::var("OFFICE_MODEL_DAEMONS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(5);
+        let seeds: u64 = env_or("OFFICE_MODEL_SEEDS", 4);
+        let n: usize = env_or("OFFICE_MODEL_DAEMONS", 5);
         for seed in 1..=seeds {
             let line: Vec<String> = (0..6u32)
                 .map(|k| {

@@ -98,13 +98,7 @@ async fn sigterm_restores_the_terminal() {
                 .parse()
                 .expect("the shell's pid");
             seen.push_str(&p.exp_string("tickets")?);
-            let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
-                .unwrap_or_default();
-            let tui = children
-                .split_whitespace()
-                .next()
-                .expect("syncro under the shell")
-                .to_string();
+            let tui = child_of(shell).expect("syncro under the shell").to_string();
             let killed = std::process::Command::new("kill")
                 .args(["-TERM", &tui])
                 .status()
@@ -190,4 +184,23 @@ fn tail(s: &str) -> &str {
         .find(|i| s.is_char_boundary(*i))
         .unwrap_or(s.len());
     &s[from..]
+}
+
+/// A process whose parent is `parent`, from each process's `/proc/N/stat`
+/// (its fourth field), which every Linux kernel has (`task/N/children`
+/// needs a kernel option).
+fn child_of(parent: u32) -> Option<u32> {
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+        // `pid (comm) state ppid ...`: comm may hold spaces, so after ')'.
+        let ppid: u32 = stat
+            .rsplit_once(')')?
+            .1
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()?;
+        (ppid == parent).then_some(pid)
+    })
 }
