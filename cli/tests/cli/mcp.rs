@@ -5,7 +5,7 @@
 //! writes checked and queued exactly like the CLI's, failures as `isError`
 //! results.
 //!
-//! Long (about 700 lines) because `writes_are_checked_and_queued_like_the_cli`
+//! Long (about 790 lines) because `writes_are_checked_and_queued_like_the_cli`
 //! walks every write tool in one session on one fixture, as an agent would;
 //! the CLI's writes have their own room (`cli/writes.rs`).
 
