@@ -98,7 +98,7 @@ pub struct Args {
     #[arg(long)]
     fault_writes_only: bool,
     /// Fault kinds to draw from, comma-separated [default: all but the
-    /// opt-in colleague_twin, or the profile's].
+    /// opt-in colleague_twin, forbidden and unauthorized, or the profile's].
     #[arg(long, value_delimiter = ',')]
     fault_kinds: Vec<FaultKind>,
     /// Added latency range for the `latency` fault, "MIN..MAX" ms

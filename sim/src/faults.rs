@@ -50,6 +50,13 @@ pub enum FaultKind {
     // snake_case alone would spell it "commit_then504".
     #[serde(rename = "commit_then_504")]
     CommitThen504,
+    /// 403 JSON, nothing applied: the key's technician lacks the
+    /// permission (a key carries its technician's permissions, which an
+    /// admin changes in the web UI at any time).
+    Forbidden,
+    /// 401 JSON, nothing applied: the key was revoked or rotated in the
+    /// web UI while the daemon runs.
+    Unauthorized,
     /// Nothing of the request is applied; a colleague's look-alike of it is
     /// (same ticket, same subject and body, same times or line, but
     /// written by another technician), then 502 with an HTML page. Offices
@@ -79,8 +86,9 @@ impl FaultKind {
         FaultKind::CommitThen504,
     ];
 
-    /// Every kind: `ALL` plus the opt-in ones (`colleague_twin`).
-    pub const EVERY: [FaultKind; 11] = [
+    /// Every kind: `ALL` plus the opt-in ones (`colleague_twin`,
+    /// `forbidden`, `unauthorized`).
+    pub const EVERY: [FaultKind; 13] = [
         FaultKind::ServerError,
         FaultKind::BadGateway,
         FaultKind::TooManyRequests,
@@ -92,6 +100,8 @@ impl FaultKind {
         FaultKind::HangThenCommit,
         FaultKind::CommitThen504,
         FaultKind::ColleagueTwin,
+        FaultKind::Forbidden,
+        FaultKind::Unauthorized,
     ];
 
     pub fn name(self) -> &'static str {
@@ -107,6 +117,8 @@ impl FaultKind {
             FaultKind::HangThenCommit => "hang_then_commit",
             FaultKind::CommitThen504 => "commit_then_504",
             FaultKind::ColleagueTwin => "colleague_twin",
+            FaultKind::Forbidden => "forbidden",
+            FaultKind::Unauthorized => "unauthorized",
         }
     }
 }

@@ -79,6 +79,14 @@ fn unauthorized() -> Response {
         .into_response()
 }
 
+fn forbidden() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        Json(json!({"error": "You do not have permission to perform this action"})),
+    )
+        .into_response()
+}
+
 fn server_error() -> Response {
     (
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -342,6 +350,14 @@ pub(crate) async fn gate(State(app): State<Arc<App>>, req: Request, next: Next) 
             let resp = colleague_twin(&app, &method, &path, req).await;
             log(Some(502), fault);
             resp
+        }
+        FaultKind::Forbidden => {
+            log(Some(403), fault);
+            forbidden()
+        }
+        FaultKind::Unauthorized => {
+            log(Some(401), fault);
+            unauthorized()
         }
     }
 }

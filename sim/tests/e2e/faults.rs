@@ -350,6 +350,31 @@ async fn hang_then_commit_answers_a_patient_client_late() {
 }
 
 #[tokio::test]
+async fn forbidden_and_unauthorized_answer_json_and_apply_nothing() {
+    let sim = start().await;
+    let id = id_of(&sim.some_ticket());
+    let before = comment_count(&sim, id);
+    sim.handle.queue_faults(vec![
+        comment_fault(FaultKind::Forbidden),
+        comment_fault(FaultKind::Unauthorized),
+    ]);
+    for want in [StatusCode::FORBIDDEN, StatusCode::UNAUTHORIZED] {
+        let (s, v) = sim
+            .post(
+                &format!("/tickets/{id}/comment"),
+                json!({"subject": "Update", "body": "Not allowed"}),
+            )
+            .await;
+        assert_eq!(s, want, "{v}");
+        assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{v}");
+    }
+    assert_eq!(comment_count(&sim, id), before);
+    let c = sim.handle.counters();
+    assert_eq!(c["faults"]["forbidden"], 1);
+    assert_eq!(c["faults"]["unauthorized"], 1);
+}
+
+#[tokio::test]
 async fn commit_then_504_answers_an_html_gateway_page_but_the_write_landed_once() {
     let sim = start().await;
     let id = id_of(&sim.some_ticket());

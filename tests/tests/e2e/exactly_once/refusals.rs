@@ -142,6 +142,90 @@ async fn a_write_the_server_always_refuses_fails_within_ten_requests_and_the_mir
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_refused_for_a_permission_or_a_revoked_key_fails_at_once_and_status_and_doctor_say_so(
+) {
+    let sim = sim(Quirks::realistic()).await;
+    let env = env(&sim, 5, "");
+    let open = fresh_tickets(&sim, 2).await;
+    let ((a, a_num), (b, b_num)) = (open[0], open[1]);
+    env.syncrod_once(&[]);
+    // An admin took the comment permission from the key's technician, and
+    // later (for the other ticket) revoked the key itself.
+    sim.queue_faults(vec![
+        QueuedFault::new(FaultKind::Forbidden)
+            .method("POST")
+            .path_matches(&format!("/tickets/{a}/comment"))
+            .persistent(),
+        QueuedFault::new(FaultKind::Unauthorized)
+            .method("POST")
+            .path_matches(&format!("/tickets/{b}/comment"))
+            .persistent(),
+    ]);
+    let denied = queued_id(
+        "comment",
+        env.syncro(&[
+            "comment",
+            &a_num.to_string(),
+            "Swapped the toner",
+            "--hidden",
+            "--yes",
+            "--json",
+        ]),
+    );
+    let revoked = queued_id(
+        "comment",
+        env.syncro(&[
+            "comment",
+            &b_num.to_string(),
+            "Rebooted the switch",
+            "--hidden",
+            "--yes",
+            "--json",
+        ]),
+    );
+    env.syncrod_once(&["--quick"]);
+    let d = item(&env, denied);
+    assert_eq!(d.state, State::Failed, "{d:#?}");
+    let d_error = d.last_error.clone().unwrap_or_default();
+    assert!(
+        d_error.contains("not allowed")
+            && d_error.contains("403")
+            && d_error.contains("permission"),
+        "the permission named: {d_error}"
+    );
+    let r = item(&env, revoked);
+    assert_eq!(r.state, State::Failed, "{r:#?}");
+    let r_error = r.last_error.clone().unwrap_or_default();
+    assert!(
+        r_error.contains("refused the API key (401)") && r_error.contains("syncro doctor"),
+        "the key named: {r_error}"
+    );
+    // A 4xx is final at once: one POST each, nothing resent.
+    for (id, what) in [(a, "forbidden"), (b, "revoked")] {
+        let posts = requests_to(&sim, &format!("/tickets/{id}/comment")).await;
+        assert_eq!(posts.len(), 1, "{what}: {posts:?}");
+    }
+    // The technician sees it where they look first.
+    let status = text(&ok("status", env.syncro(&["status"])));
+    assert!(
+        status.contains("2 write(s) refused for the API key or a permission"),
+        "{status}"
+    );
+    let doctor = env.syncro(&["doctor"]);
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&doctor.stdout),
+        String::from_utf8_lossy(&doctor.stderr)
+    );
+    assert!(
+        report.contains("2 write(s) refused for the API key or a permission"),
+        "{report}"
+    );
+    assert!(!doctor.status.success(), "doctor fails on it: {report}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_to_a_deleted_ticket_fails_naming_it_and_holds_the_writes_behind_it() {
     let sim = sim(Quirks::realistic()).await;
     let env = env(&sim, 5, "");
