@@ -525,6 +525,73 @@ async fn a_conflicting_update_is_held_until_released() {
     sim.shutdown().await;
 }
 
+/// The conflict check runs before every send of an update, not only the
+/// first: a colleague's edit made while our first PUT failed is not
+/// overwritten by the resend.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resend_of_an_update_is_held_when_a_colleague_edited_the_ticket_meanwhile() {
+    let sim = sim().await;
+    let env = env_for(&sim);
+    let (ticket, number, _, _) = prepared_ticket(&sim).await;
+    let daemon = Daemon::open(env.config()).unwrap();
+    let options = syncrod::OnceOptions {
+        deadline: Duration::from_secs(30),
+        sweep: false,
+        ..Default::default()
+    };
+    syncrod::once(&daemon, options, None).await.unwrap();
+    let mut store = env.store();
+    let seen = store.ticket_updated_at(ticket).unwrap();
+    // The first PUT answers 500 and applies nothing.
+    sim.queue_faults(vec![QueuedFault::new(FaultKind::ServerError)
+        .method("PUT")
+        .path_contains(&format!("/tickets/{ticket}"))]);
+    let id = store
+        .enqueue(NewItem {
+            base_updated_at: seen,
+            ..NewItem::on_ticket(
+                Command::Ticket(TicketWrite::Update {
+                    fields: TicketFields {
+                        status: Some("Resolved".into()),
+                        ..Default::default()
+                    },
+                }),
+                ticket,
+                number,
+            )
+        })
+        .unwrap();
+    let token = tokio_util::sync::CancellationToken::new();
+    daemon.outbox().drain(&token).await.unwrap();
+    let first = store.outbox_item(id).unwrap().unwrap();
+    assert_eq!(first.state, State::Queued, "waiting to resend: {first:?}");
+    assert!(first.attempts >= 1, "{first:?}");
+    assert_eq!(sim.counters()["faults"]["server_error"], 1);
+    // While it waits, a colleague answers the customer in the web UI.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    mutate(
+        &sim.admin_url(),
+        json!({"action": "edit_ticket", "id": ticket, "fields": {"status": "Customer Reply"}}),
+    )
+    .await;
+    drain_until_settled(&daemon, Duration::from_secs(60)).await;
+    let item = store.outbox_item(id).unwrap().unwrap();
+    assert_eq!(item.state, State::Held, "{item:?}");
+    assert!(
+        item.last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("changed on the server"),
+        "{item:?}"
+    );
+    assert_eq!(
+        ticket_of(&sim.dump(), ticket)["status"],
+        "Customer Reply",
+        "the resend must not overwrite the colleague's edit"
+    );
+    sim.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_comment_on_a_ticket_created_offline_waits_for_it_and_uses_its_id() {
     let sim = sim().await;
