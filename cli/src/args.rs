@@ -100,8 +100,8 @@ pub enum Command {
     Undo,
     /// Cache freshness, outbox counts and whether syncrod is running
     Status,
-    /// Ask the running syncrod for an immediate sync pass
-    Sync,
+    /// Ask the running syncrod for an immediate sync pass (or one ticket)
+    Sync(SyncArgs),
     /// Write a markdown session log for a ticket
     Log(LogArgs),
     /// Print shell completions
@@ -295,6 +295,22 @@ pub struct OutboxForceArgs {
 pub struct OutboxIdArgs {
     /// Outbox item id
     pub id: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Only this ticket (32164, #32164, or @ID of a ticket create once
+    /// done): its thread, fetched again first
+    pub ticket: Option<TicketRef>,
+    /// Wait until the new data is in the cache (default 30 s, at most 120)
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "30"
+    )]
+    pub wait: Option<u64>,
 }
 
 #[derive(Debug, Args)]

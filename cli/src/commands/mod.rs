@@ -69,7 +69,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Outbox(a) => outbox::run(&ctx()?, a),
         Command::Undo => outbox::undo(&ctx()?),
         Command::Status => status::status(&ctx()?),
-        Command::Sync => status::sync(&ctx()?),
+        Command::Sync(a) => status::sync(&ctx()?, a),
         Command::Log(a) => log::run(&ctx()?, a),
     }
 }

@@ -1,6 +1,7 @@
 //! `syncro status` and `syncro sync`.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -8,9 +9,11 @@ use serde::Serialize;
 use syncro_store::outbox::PossibleDuplicate;
 use syncro_store::{Budget, DaemonHeartbeat};
 
-use crate::context::{daemon_alive, Ctx, LazyStore};
+use crate::args::SyncArgs;
+use crate::context::{Ctx, LazyStore};
 use crate::read::status;
 use crate::render;
+use crate::write::refresh;
 
 /// The daemon's state in a few words, and what to do about it if anything.
 fn daemon_state(
@@ -203,22 +206,53 @@ pub fn status(ctx: &Ctx) -> Result<ExitCode> {
 struct SyncJson {
     requested: bool,
     daemon_alive: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    number: Option<i64>,
+    /// With `--wait`: whether the new data arrived in time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refreshed: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
 }
 
-pub fn sync(ctx: &Ctx) -> Result<ExitCode> {
+/// `syncro sync [TICKET] [--wait]`: asks the daemon (never the API), and
+/// with `--wait` follows it until the data is in the cache (exit 1 when
+/// it did not come in time, or no daemon runs to bring it).
+pub fn sync(ctx: &Ctx, args: SyncArgs) -> Result<ExitCode> {
     let mut store = ctx.store()?;
-    store.request_sync()?;
+    let number = args
+        .ticket
+        .map(|r| crate::context::ticket_number(&store, r))
+        .transpose()?;
+    let asked = refresh::request(ctx, &mut store, number)?;
     let beat = store.heartbeat()?;
-    let alive = daemon_alive(ctx, beat.as_ref());
+    let alive = asked.daemon_alive;
+    let waited = args.wait.map(|secs| {
+        let timeout = Duration::from_secs(secs);
+        asked
+            .wait(&store, timeout)
+            .map(|arrived| (arrived, asked.outcome(arrived, timeout)))
+    });
+    let waited = waited.transpose()?;
     if ctx.json {
         render::print_json(&SyncJson {
             requested: true,
             daemon_alive: alive,
+            number,
+            refreshed: waited.as_ref().map(|w| w.0),
+            message: waited.as_ref().map(|w| w.1.clone()),
         })?;
+    } else if let Some((arrived, message)) = &waited {
+        if *arrived {
+            render::print(&format!("{message}\n"))?;
+        } else if alive {
+            render::note(&format!("error: {message}"));
+        }
     } else if let (true, Some(b)) = (alive, &beat) {
         render::print(&format!(
-            "sync requested: syncrod (pid {}) starts a pass now\n",
-            b.pid
+            "sync requested: syncrod (pid {}) starts a pass now{}\n",
+            b.pid,
+            number.map_or(String::new(), |n| format!(", #{n} first"))
         ))?;
     } else {
         render::print("sync requested\n")?;
@@ -230,5 +264,8 @@ pub fn sync(ctx: &Ctx) -> Result<ExitCode> {
             fix.unwrap_or("start `syncrod`")
         ));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(match waited {
+        Some((false, _)) => ExitCode::FAILURE,
+        _ => ExitCode::SUCCESS,
+    })
 }

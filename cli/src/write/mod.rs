@@ -12,7 +12,8 @@
 //!   return a [`plan::Plan`]: the outbox rows, their preview, and warnings;
 //! - [`plan::Plan::enqueue`] queues a plan, with no output and no questions;
 //! - [`wait::wait`] follows queued rows to a typed [`wait::WaitOutcome`];
-//! - [`outbox::act`] cancels, releases or retries a queued write.
+//! - [`outbox::act`] cancels, releases or retries a queued write;
+//! - [`refresh::request`] asks syncrod to refresh now, and follows it.
 //!
 //! The front ends turn their arguments into the input, and show, confirm
 //! and report in their own way (the CLI: `commands::write::execute`).
@@ -24,6 +25,7 @@ pub mod invoice;
 pub mod line_item;
 pub mod outbox;
 pub mod plan;
+pub mod refresh;
 pub mod ticket;
 pub mod timer;
 pub mod wait;

@@ -303,6 +303,37 @@ fn sync_requests_a_pass_and_warns_without_daemon() {
 }
 
 #[test]
+fn sync_of_one_ticket_marks_it_for_a_fresh_thread_and_wait_says_when_nothing_runs() {
+    let fx = Fx::new();
+    let out = fx.run(&["sync", "32150"]);
+    assert_eq!(code(&out), 0, "{out:?}");
+    assert!(fx.store().sync_requested_at().unwrap().is_some());
+    // Not a cached ticket: an error naming it, nothing asked.
+    let out = fx.run(&["sync", "99999"]);
+    assert_ne!(code(&out), 0);
+    assert!(stderr(&out).contains("99999"), "{}", stderr(&out));
+    // No daemon to bring it: --wait does not wait, and says so.
+    let out = fx.run(&["sync", "32150", "--wait=30", "--json"]);
+    assert_eq!(code(&out), 1, "{out:?}");
+    let v = json_out(&out);
+    assert_eq!(v["refreshed"], false, "{v:#}");
+    assert_eq!(v["number"], 32150, "{v:#}");
+    assert!(
+        v["message"].as_str().unwrap_or("").contains("not running"),
+        "{v:#}"
+    );
+    // A daemon that beats but does not bring it in time.
+    fx.beat("2026-03-10T11:59:30.000Z");
+    let out = fx.run(&["sync", "--wait=1"]);
+    assert_eq!(code(&out), 1, "{out:?}");
+    assert!(
+        stderr(&out).contains("not refreshed within 1 s"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn log_writes_a_markdown_session_log() {
     let fx = Fx::new();
     let out = fx.run(&["log", "32150"]);

@@ -533,3 +533,72 @@ async fn assignee_due_date_and_timer_update_land_and_verify() {
     assert_eq!(server_timer["notes"], "Stayed to watch the backup run");
     sim.shutdown().await;
 }
+
+/// A colleague's comment the server does not announce (the live service
+/// does not bump the ticket's `updated_at` for it, so the incremental sync
+/// never sees it): `syncro sync N --wait` fetches that ticket's thread now
+/// and returns once it is in the cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_of_one_ticket_waits_until_its_thread_is_fresh() {
+    let sim = syncro_sim::spawn(syncro_sim::SimConfig {
+        seed: 7,
+        tickets: 12,
+        customers: 4,
+        invoices: 2,
+        rate_limit_per_minute: 0,
+        quirks: syncro_sim::Quirks::realistic(),
+        ..syncro_sim::SimConfig::default()
+    })
+    .await
+    .expect("start the simulator");
+    let env = TestEnv::new(&sim.base_url(), KEY, 600_000);
+    env.syncrod_once(&[]);
+    let open = json_of("syncro tickets --json", env.syncro(&["tickets", "--json"]));
+    let first = &open["tickets"].as_array().expect("a list")[0];
+    let (id, number) = (
+        first["id"].as_i64().expect("id"),
+        first["number"].as_i64().expect("number"),
+    );
+    let said = "Customer called back: the scanner works again";
+    syncro_e2e::mutate(
+        &sim.admin_url(),
+        serde_json::json!({"action": "add_comment", "ticket_id": id, "body": said}),
+    )
+    .await;
+    // Without a daemon: asked, but nothing to bring it; exit 1 at once.
+    let waited = Instant::now();
+    let out = env.syncro(&["sync", &number.to_string(), "--wait=20"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(waited.elapsed() < Duration::from_secs(10));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("syncrod is not running"),
+        "{out:?}"
+    );
+
+    let daemon = env.start_daemon();
+    syncro_e2e::wait_for("syncrod's first heartbeat", Duration::from_secs(30), || {
+        env.store()
+            .heartbeat()
+            .ok()
+            .flatten()
+            .is_some_and(|b| b.running && b.pid == daemon.pid())
+    })
+    .await;
+    let out = env.syncro(&["sync", &number.to_string(), "--wait=60"]);
+    let printed = text(&ok("syncro sync N --wait", out));
+    assert_eq!(printed, format!("#{number} refreshed from Syncro\n"));
+    let shown = text(&ok(
+        "syncro ticket",
+        env.syncro(&["ticket", &number.to_string()]),
+    ));
+    assert!(shown.contains(said), "{shown}");
+    // Everything, as JSON.
+    let v = json_of(
+        "syncro sync --wait --json",
+        env.syncro(&["sync", "--wait=60", "--json"]),
+    );
+    assert_eq!(v["refreshed"], true, "{v:#}");
+    assert_eq!(v["daemon_alive"], true, "{v:#}");
+    drop(daemon);
+    sim.shutdown().await;
+}

@@ -16,11 +16,12 @@ use syncro_store::Store;
 use super::lean::{Lean, WriteRow};
 use super::server::SyncroMcp;
 use super::tool_error::{for_tools, ToolError};
-use crate::context::{daemon_alive_at, not_cached, ticket_number, Ctx};
+use crate::context::{daemon_alive_at, ticket_number, Ctx};
 use crate::read::Freshness;
 use crate::render::one_line;
 use crate::ticket_ref::TicketRef;
 use crate::write::outbox::{act, waiting_on, Acted, Action};
+use crate::write::refresh;
 use crate::write::wait::{self, steps_summary, WaitOutcome, Waited};
 
 /// The longest a single `wait_for_write` blocks: clients time calls out.
@@ -66,9 +67,6 @@ pub struct SyncAnswer {
     pub freshness: Freshness,
     pub message: String,
 }
-
-/// The longest a `request_sync` waits.
-const MAX_SYNC_WAIT_SECS: u64 = 120;
 
 /// What a cancel or retry did.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -347,49 +345,15 @@ impl SyncroMcp {
         &self,
         Parameters(a): Parameters<RequestSyncArgs>,
     ) -> Result<Json<Lean<SyncAnswer>>, ToolError> {
-        let timeout = Duration::from_secs(a.timeout_secs.unwrap_or(30).min(MAX_SYNC_WAIT_SECS));
+        let timeout = Duration::from_secs(a.timeout_secs.unwrap_or(30));
         self.with_own_store(move |ctx: &Ctx, store| {
-            let asked = syncro_store::time::now();
             let number = match a.number {
                 Some(r) => Some(ticket_number(store, r)?),
                 None => None,
             };
-            if let Some(n) = number {
-                if !store.refetch_ticket_detail(n)? {
-                    return Err(not_cached(n));
-                }
-            }
-            store.request_sync()?;
-            let fresh = |store: &Store| -> Result<bool> {
-                Ok(match number {
-                    Some(n) => store
-                        .ticket_detail(n)?
-                        .and_then(|d| d.thread_fetched_at)
-                        .is_some_and(|t| t >= asked),
-                    None => store
-                        .sync_state("tickets")?
-                        .last_success_at
-                        .is_some_and(|t| t >= asked),
-                })
-            };
-            let started = std::time::Instant::now();
-            let alive = daemon_alive_at(ctx, store.heartbeat()?.as_ref(), ctx.clock());
-            let mut refreshed = fresh(store)?;
-            while alive && !refreshed && started.elapsed() < timeout {
-                std::thread::sleep(Duration::from_millis(200));
-                refreshed = fresh(store)?;
-            }
-            let what = number.map_or("the cache".to_string(), |n| format!("#{n}"));
-            let message = if refreshed {
-                format!("{what} refreshed from Syncro")
-            } else if !alive {
-                "syncrod is not running: the refresh happens once it starts; answers come from the cache as it is".into()
-            } else {
-                format!(
-                    "{what} not refreshed within {} s: syncrod goes on in the background; read again later",
-                    timeout.as_secs()
-                )
-            };
+            let asked = refresh::request(ctx, store, number)?;
+            let refreshed = asked.wait(store, timeout)?;
+            let message = asked.outcome(refreshed, timeout);
             Ok(Lean(SyncAnswer {
                 refreshed,
                 freshness: Freshness::of(ctx, store, &["tickets"]),
