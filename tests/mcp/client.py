@@ -165,6 +165,15 @@ async def run(args):
         assert found["as_of"] is not None, found
         summary["search"] = numbers
 
+        # Pages: the cursor as it came brings the next rows; one made up is
+        # a tool error.
+        first = await ok(client, "list_tickets", {"all": True, "limit": 2})
+        assert first.get("next_cursor"), first
+        second = await ok(client, "list_tickets", {"all": True, "limit": 2, "cursor": first["next_cursor"]})
+        seen = [t["number"] for t in first["tickets"]]
+        assert not set(seen) & {t["number"] for t in second["tickets"]}, (first, second)
+        summary["bad_cursor"] = await refused(client, "list_tickets", {"all": True, "cursor": "2"})
+
         ticket = await ok(client, "get_ticket", {"number": args.number})
         assert ticket["number"] == args.number, ticket
         assert ticket["as_of"] is not None and ticket["comments_total"] >= len(ticket["comments"]), ticket

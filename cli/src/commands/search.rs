@@ -17,7 +17,7 @@ pub fn run(ctx: &Ctx, args: SearchArgs) -> Result<ExitCode> {
         customer: args.customer,
         since: args.since.map(|s| s.0),
         limit: args.limit,
-        cursor: None,
+        offset: 0,
         rank_all: args.rank_all,
     };
     let found = search::query(ctx, &LazyStore::new(ctx), &query)?;

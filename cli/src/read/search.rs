@@ -28,8 +28,8 @@ pub struct SearchQuery {
     pub since: Option<String>,
     /// At most this many results (at least 1).
     pub limit: usize,
-    /// Where a previous answer stopped (its `next_cursor`).
-    pub cursor: Option<String>,
+    /// Results to skip: where a previous page stopped.
+    pub offset: usize,
     /// Rank every match, not only the newest [`RANK_WINDOW`].
     pub rank_all: bool,
 }
@@ -52,9 +52,18 @@ pub struct SearchAnswer {
     /// More than the rank window's 5,000 tickets matched: the best of the
     /// newest (highest ids) are shown; add words or filters to narrow it.
     pub windowed: bool,
-    /// Pass this as `cursor` for the next results; `null` when there are
-    /// no more.
-    pub next_cursor: Option<String>,
+    /// Where the next results start; `null` when there are no more.
+    #[serde(rename = "next_cursor", serialize_with = "offset_as_text")]
+    #[schemars(with = "Option<String>")]
+    pub next_offset: Option<usize>,
+}
+
+/// The CLI's JSON has always shown where the next results start as text.
+fn offset_as_text<S: serde::Serializer>(at: &Option<usize>, s: S) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(n) => s.serialize_str(&n.to_string()),
+        None => s.serialize_none(),
+    }
 }
 
 /// Checks the query (before touching the cache) and searches.
@@ -74,14 +83,7 @@ pub fn query(ctx: &Ctx, cache: &impl Cache, q: &SearchQuery) -> Result<SearchAns
             })
         })
         .transpose()?;
-    let offset = match q.cursor.as_deref() {
-        None => 0,
-        Some(c) => c.parse::<usize>().map_err(|_| {
-            usage(format!(
-                "cursor {c:?} is not one a search returned: pass `next_cursor` as it came, or leave it out for the first results"
-            ))
-        })?,
-    };
+    let offset = q.offset;
     let store = cache.store()?;
     let customer = q
         .customer
@@ -123,6 +125,6 @@ pub fn query(ctx: &Ctx, cache: &impl Cache, q: &SearchQuery) -> Result<SearchAns
         freshness: Freshness::of(ctx, store, &["tickets"]),
         tickets,
         windowed: found.windowed,
-        next_cursor: more.then(|| (offset + q.limit).to_string()),
+        next_offset: more.then_some(offset + q.limit),
     })
 }

@@ -8,7 +8,7 @@
 //! read layer's answer, so the CLI and MCP still cannot disagree about what
 //! the cache holds.
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
@@ -55,28 +55,6 @@ fn strip(v: &mut Value, depth: usize) {
         Value::Array(a) => a.iter_mut().for_each(|x| strip(x, depth + 1)),
         _ => {}
     }
-}
-
-/// Rows a list answers when the call does not say.
-pub const PAGE: usize = 20;
-
-/// Where a page starts, from the `cursor` a previous answer gave.
-pub fn offset(cursor: Option<&str>) -> Result<usize> {
-    match cursor {
-        None => Ok(0),
-        Some(c) => c.parse().map_err(|_| {
-            anyhow!(
-                "cursor {c:?} is not one this tool returned: pass `next_cursor` as it came, or leave it out for the first page"
-            )
-        }),
-    }
-}
-
-/// The rows from `offset`, at most `limit`, and the next page's cursor.
-pub fn page<T>(rows: Vec<T>, offset: usize, limit: usize) -> (Vec<T>, Option<String>) {
-    let more = rows.len() > offset + limit;
-    let rows = rows.into_iter().skip(offset).take(limit).collect();
-    (rows, more.then(|| (offset + limit).to_string()))
 }
 
 /// A ticket in a list.
@@ -336,14 +314,5 @@ mod tests {
         })))
         .expect("serialises");
         assert_eq!(v, json!({"b": [], "c": {"f": 1}, "g": [{}]}));
-    }
-
-    #[test]
-    fn pages_carry_a_cursor_until_the_last() {
-        let (rows, next) = page((1..=5).collect::<Vec<_>>(), 0, 2);
-        assert_eq!((rows, next.as_deref()), (vec![1, 2], Some("2")));
-        let (rows, next) = page((1..=5).collect::<Vec<_>>(), offset(Some("4")).unwrap(), 2);
-        assert_eq!((rows, next), (vec![5], None));
-        assert!(offset(Some("abc")).is_err());
     }
 }

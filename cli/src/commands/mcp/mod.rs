@@ -14,6 +14,7 @@
 //! stdout carries the protocol alone: logs go to stderr (`SYNCRO_LOG`, or
 //! `RUST_LOG`, sets the level; default warnings).
 
+mod cursor;
 mod follow;
 mod lean;
 mod queue;

@@ -9,6 +9,7 @@ use rmcp::{tool, tool_router, Json};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::cursor::{Pager, PAGE};
 use super::lean::{self, Lean, TicketBrief, TicketPage, TicketView, WriteRow};
 use super::server::SyncroMcp;
 use super::tool_error::ToolError;
@@ -26,7 +27,7 @@ use crate::ticket_ref::TicketRef;
 
 /// A page size from the call, or the default.
 fn size(limit: Option<usize>) -> usize {
-    limit.unwrap_or(lean::PAGE).max(1)
+    limit.unwrap_or(PAGE).max(1)
 }
 
 /// A search hit.
@@ -153,13 +154,14 @@ pub struct SessionLog {
 /// The rows of a list answered with one more than `offset + limit` asked,
 /// from `offset`, and the next page's cursor.
 fn paged<T>(
+    pager: &Pager,
     rows: Vec<T>,
     truncated: bool,
     offset: usize,
     limit: usize,
 ) -> (Vec<T>, Option<String>) {
     let rows: Vec<T> = rows.into_iter().skip(offset).collect();
-    (rows, truncated.then(|| (offset + limit).to_string()))
+    (rows, truncated.then(|| pager.cursor(offset + limit)))
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -263,7 +265,8 @@ impl SyncroMcp {
         Parameters(a): Parameters<ListTicketsArgs>,
     ) -> Result<Json<Lean<TicketPage>>, ToolError> {
         self.with_cache(move |ctx, cache| {
-            let (offset, limit) = (lean::offset(a.cursor.as_deref())?, size(a.limit));
+            let pager = Pager::new("list_tickets", &(&a.status, &a.customer, a.mine, a.all));
+            let (offset, limit) = (pager.offset(a.cursor.as_deref())?, size(a.limit));
             let query = TicketsQuery {
                 statuses: a.status,
                 customer: a.customer,
@@ -272,7 +275,7 @@ impl SyncroMcp {
                 limit: Some(offset + limit),
             };
             let list = tickets::query(ctx, cache, &query)?;
-            let (rows, next_cursor) = paged(list.tickets, list.truncated, offset, limit);
+            let (rows, next_cursor) = paged(&pager, list.tickets, list.truncated, offset, limit);
             Ok(Lean(TicketPage {
                 freshness: list.freshness,
                 tickets: rows.into_iter().map(TicketBrief::from).collect(),
@@ -311,16 +314,21 @@ impl SyncroMcp {
         &self,
         Parameters(a): Parameters<SearchTicketsArgs>,
     ) -> Result<Json<Lean<HitPage>>, ToolError> {
-        let query = SearchQuery {
-            query: a.query,
-            status: a.status,
-            customer: a.customer,
-            since: a.since,
-            limit: size(a.limit),
-            cursor: a.cursor,
-            rank_all: false,
-        };
+        let pager = Pager::new(
+            "search_tickets",
+            &(&a.query, &a.status, &a.customer, &a.since),
+        );
         self.with_cache(move |ctx, cache| {
+            let limit = size(a.limit);
+            let query = SearchQuery {
+                query: a.query,
+                status: a.status,
+                customer: a.customer,
+                since: a.since,
+                limit,
+                offset: pager.offset(a.cursor.as_deref())?,
+                rank_all: false,
+            };
             let found = search::query(ctx, cache, &query)?;
             Ok(Lean(HitPage {
                 freshness: found.freshness,
@@ -336,7 +344,7 @@ impl SyncroMcp {
                         pending_writes: f.pending_writes,
                     })
                     .collect(),
-                next_cursor: found.next_cursor,
+                next_cursor: found.next_offset.map(|at| pager.cursor(at)),
             }))
         })
         .await
@@ -354,14 +362,15 @@ impl SyncroMcp {
         Parameters(a): Parameters<ListCustomersArgs>,
     ) -> Result<Json<Lean<CustomerPage>>, ToolError> {
         self.with_cache(move |ctx, cache| {
-            let (offset, limit) = (lean::offset(a.cursor.as_deref())?, size(a.limit));
+            let pager = Pager::new("list_customers", &(&a.query, a.include_disabled));
+            let (offset, limit) = (pager.offset(a.cursor.as_deref())?, size(a.limit));
             let query = CustomersQuery {
                 query: a.query,
                 all: a.include_disabled,
                 limit: Some(offset + limit),
             };
             let list = customers::list(ctx, cache, &query)?;
-            let (rows, next_cursor) = paged(list.customers, list.truncated, offset, limit);
+            let (rows, next_cursor) = paged(&pager, list.customers, list.truncated, offset, limit);
             Ok(Lean(CustomerPage {
                 freshness: list.freshness,
                 customers: rows.into_iter().map(CustomerBrief::from).collect(),
@@ -406,7 +415,11 @@ impl SyncroMcp {
         Parameters(a): Parameters<ListInvoicesArgs>,
     ) -> Result<Json<Lean<InvoicePage>>, ToolError> {
         self.with_cache(move |ctx, cache| {
-            let (offset, limit) = (lean::offset(a.cursor.as_deref())?, size(a.limit));
+            let pager = Pager::new(
+                "list_invoices",
+                &(a.number.map(|r| r.to_string()), a.unpaid, &a.customer),
+            );
+            let (offset, limit) = (pager.offset(a.cursor.as_deref())?, size(a.limit));
             let ticket = match a.number {
                 Some(r) => Some(ticket_number(cache.store()?, r)?),
                 None => None,
@@ -418,7 +431,7 @@ impl SyncroMcp {
                 limit: Some(offset + limit),
             };
             let list = invoices::list(ctx, cache, &query)?;
-            let (rows, next_cursor) = paged(list.invoices, list.truncated, offset, limit);
+            let (rows, next_cursor) = paged(&pager, list.invoices, list.truncated, offset, limit);
             Ok(Lean(InvoicePage {
                 freshness: list.freshness,
                 invoices: rows.into_iter().map(InvoiceRowBrief::from).collect(),
@@ -475,14 +488,15 @@ impl SyncroMcp {
         Parameters(a): Parameters<ListOutboxArgs>,
     ) -> Result<Json<Lean<OutboxPage>>, ToolError> {
         self.with_cache(move |ctx, cache| {
-            let offset = lean::offset(a.cursor.as_deref())?;
+            let pager = Pager::new("list_outbox", &a.all);
+            let offset = pager.offset(a.cursor.as_deref())?;
             let list = outbox::query(ctx, cache, a.all)?;
             let rows: Vec<WriteRow> = list
                 .outbox
                 .iter()
                 .map(|r| WriteRow::from(&r.item))
                 .collect();
-            let (outbox, next_cursor) = lean::page(rows, offset, lean::PAGE);
+            let (outbox, next_cursor) = pager.page(rows, offset, PAGE);
             Ok(Lean(OutboxPage {
                 freshness: list.freshness,
                 outbox,
