@@ -385,6 +385,35 @@ fn reads_answer_from_the_cache_and_say_how_fresh() {
     );
 }
 
+/// An RMM-fed customer with dozens of open alert tickets: get_customer
+/// answers the newest 20 and says how many there are.
+#[test]
+fn get_customer_caps_its_lists_and_says_how_many() {
+    let fx = Fx::new();
+    let alerts: Vec<syncro_store::model::Ticket> = (0..25)
+        .map(|i| {
+            syncro_store::model::Ticket::from_json(&json!({
+                "id": 2000 + i, "number": 33000 + i, "subject": "Low disk space on SERVER01",
+                "status": "New", "customer_id": 20, "customer_business_then_name": "Dental Partners",
+                "created_at": "2026-03-09T13:00:00Z",
+                "updated_at": format!("2026-03-09T13:{i:02}:00Z"),
+            }))
+            .unwrap()
+        })
+        .collect();
+    fx.store().upsert_tickets(&alerts, &[]).unwrap();
+    let mut mcp = Mcp::start(&fx, &[]);
+    let c = mcp.ok("get_customer", json!({"customer": "Dental Partners"}));
+    let tickets = c["tickets"].as_array().unwrap();
+    assert_eq!(tickets.len(), 20, "{c}");
+    assert_eq!(c["tickets_total"], 26, "the alerts and 32170: {c}");
+    assert_eq!(tickets[0]["number"], 33024, "newest first: {c}");
+    // Short lists say nothing more.
+    let small = mcp.ok("get_customer", json!({"customer": "Jerry Burger"}));
+    assert!(small.get("tickets_total").is_none(), "{small}");
+    assert!(small.get("invoices_total").is_none(), "{small}");
+}
+
 #[test]
 fn read_errors_are_sentences_not_crashes() {
     let fx = Fx::new();

@@ -100,7 +100,7 @@ pub struct TicketPage {
     #[serde(flatten)]
     pub freshness: Freshness,
     pub tickets: Vec<TicketBrief>,
-    /// Pass as `cursor` for the next page; absent on the last.
+    /// The next page's `cursor`.
     pub next_cursor: Option<String>,
 }
 

@@ -48,7 +48,7 @@ pub struct HitPage {
     #[serde(flatten)]
     pub freshness: Freshness,
     pub tickets: Vec<Hit>,
-    /// Pass as `cursor` for the next page; absent on the last.
+    /// The next page's `cursor`.
     pub next_cursor: Option<String>,
 }
 
@@ -80,11 +80,12 @@ pub struct CustomerPage {
     #[serde(flatten)]
     pub freshness: Freshness,
     pub customers: Vec<CustomerBrief>,
-    /// Pass as `cursor` for the next page; absent on the last.
+    /// The next page's `cursor`.
     pub next_cursor: Option<String>,
 }
 
-/// A customer with its open tickets and unpaid invoices.
+/// A customer with its open tickets and unpaid invoices, the newest
+/// [`PAGE`] of each (an RMM-fed customer can have hundreds open).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct CustomerView {
     #[serde(flatten)]
@@ -93,6 +94,16 @@ pub struct CustomerView {
     pub customer: CustomerBrief,
     pub tickets: Vec<TicketBrief>,
     pub invoices: Vec<InvoiceRowBrief>,
+    /// When more: all (list_tickets/list_invoices by customer).
+    pub tickets_total: Option<usize>,
+    pub invoices_total: Option<usize>,
+}
+
+/// The first [`PAGE`] rows, and how many there were when that is not all.
+fn capped<T, U: From<T>>(rows: Vec<T>) -> (Vec<U>, Option<usize>) {
+    let total = rows.len();
+    let shown = rows.into_iter().take(PAGE).map(U::from).collect();
+    (shown, (total > PAGE).then_some(total))
 }
 
 /// An invoice in a list.
@@ -126,7 +137,7 @@ pub struct InvoicePage {
     #[serde(flatten)]
     pub freshness: Freshness,
     pub invoices: Vec<InvoiceRowBrief>,
-    /// Pass as `cursor` for the next page; absent on the last.
+    /// The next page's `cursor`.
     pub next_cursor: Option<String>,
 }
 
@@ -136,7 +147,7 @@ pub struct OutboxPage {
     pub freshness: Freshness,
     /// Oldest first.
     pub outbox: Vec<WriteRow>,
-    /// Pass as `cursor` for the next page; absent on the last.
+    /// The next page's `cursor`.
     pub next_cursor: Option<String>,
 }
 
@@ -393,11 +404,15 @@ impl SyncroMcp {
     ) -> Result<Json<Lean<CustomerView>>, ToolError> {
         self.with_cache(move |ctx, cache| {
             let c = customers::show(ctx, cache, &a.customer)?;
+            let (tickets, tickets_total) = capped(c.tickets);
+            let (invoices, invoices_total) = capped(c.invoices);
             Ok(Lean(CustomerView {
                 freshness: c.freshness,
                 customer: c.customer.into(),
-                tickets: c.tickets.into_iter().map(TicketBrief::from).collect(),
-                invoices: c.invoices.into_iter().map(InvoiceRowBrief::from).collect(),
+                tickets,
+                invoices,
+                tickets_total,
+                invoices_total,
             }))
         })
         .await
