@@ -159,10 +159,11 @@ impl App {
         Ok(())
     }
 
-    /// Seconds until the soonest write in its undo window is sent.
+    /// Seconds until the soonest write in its undo window is sent,
+    /// rounded up (10 s from now shows 10, 9.2 s shows 10, 0.3 s shows 1).
     pub fn undo_left(&self) -> Option<i64> {
         self.undo_until
-            .map(|t| (t - self.ctx.clock()).num_seconds() + 1)
+            .map(|t| ((t - self.ctx.clock()).num_milliseconds() + 999).div_euclid(1000))
             .filter(|s| *s > 0)
     }
 

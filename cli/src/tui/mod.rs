@@ -45,14 +45,19 @@ pub fn run(config: Option<&Path>, args: TuiArgs) -> Result<ExitCode> {
     let ctx = Ctx::new(config, false);
     let store = ctx.store()?;
     let seen_file = seen_path(&store);
-    let app = App::new(ctx, store, load_seen(&seen_file))?;
+    let mut app = App::new(ctx, store, load_seen(&seen_file))?;
     match args.headless {
-        Some(size) => headless(
-            app,
-            &size,
-            args.keys.as_deref().unwrap_or(""),
-            args.bench.then_some(launched),
-        ),
+        Some(size) => {
+            let code = headless(
+                &mut app,
+                &size,
+                args.keys.as_deref().unwrap_or(""),
+                args.bench.then_some(launched),
+            )?;
+            // What a scripted run opened counts as seen, as on a terminal.
+            save_seen(&seen_file, &app.seen);
+            Ok(code)
+        }
         None => {
             let app = interactive(app)?;
             save_seen(&seen_file, &app.seen);
@@ -169,7 +174,7 @@ fn stop_on_signals() -> Arc<AtomicBool> {
 /// the last screen (or, with `bench` (the launch instant), the time from
 /// launch to the first frame and each keystroke's time to its frame, as
 /// JSON).
-fn headless(mut app: App, size: &str, keys: &str, bench: Option<Instant>) -> Result<ExitCode> {
+fn headless(app: &mut App, size: &str, keys: &str, bench: Option<Instant>) -> Result<ExitCode> {
     let (w, h) = size
         .split_once('x')
         .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))

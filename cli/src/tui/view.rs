@@ -405,10 +405,19 @@ fn status_bar(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         ),
         None => "never synced".into(),
     };
-    let mut spans = vec![Span::styled(
+    // The countdown first: at 80 columns the end of the bar is cut off,
+    // and the undo cannot wait.
+    let mut spans = Vec::new();
+    if let Some(left) = app.undo_left() {
+        spans.push(Span::styled(
+            format!("sending in {left}s (u undo) · "),
+            theme.fg(Color::Yellow),
+        ));
+    }
+    spans.push(Span::styled(
         age,
         if fr.stale { theme.warn() } else { Style::new() },
-    )];
+    ));
     if fr.stale {
         spans.push(Span::styled(" (stale)", theme.warn()));
     }
@@ -423,12 +432,6 @@ fn status_bar(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         spans.push(Span::styled(
             format!(" · {} need you (o)", app.bar.needs_human),
             theme.warn(),
-        ));
-    }
-    if let Some(left) = app.undo_left() {
-        spans.push(Span::styled(
-            format!(" · sending in {left}s (u undo)"),
-            theme.fg(Color::Yellow),
         ));
     }
     f.render_widget(

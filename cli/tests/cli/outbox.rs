@@ -7,7 +7,7 @@ use syncro_store::outbox::{
 
 use crate::fixture::*;
 
-fn outbox_fixture(fx: &Fx) -> (i64, i64, i64, i64) {
+pub(crate) fn outbox_fixture(fx: &Fx) -> (i64, i64, i64, i64) {
     let mut store = fx.store();
     let queued = store
         .enqueue(NewItem::on_ticket(

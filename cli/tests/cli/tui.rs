@@ -103,3 +103,81 @@ fn the_list_filters_as_you_type_by_status_customer_or_assignee() {
     let opened = screen(&fx, "fburger<Enter><Enter>");
     assert!(opened.contains("Jerry Burger"), "{opened}");
 }
+
+/// The outbox pane acts on the highlighted write as `syncro outbox` does:
+/// `R` retries a failed one, `L` releases a held one, `C` cancels.
+#[test]
+fn the_outbox_pane_retries_releases_and_cancels() {
+    use syncro_store::outbox::State;
+    let fx = Fx::new();
+    // Newest first in the pane: done #4, failed #3, held #2, queued #1.
+    let (queued, held, failed, _) = crate::outbox::outbox_fixture(&fx);
+    let state = |id| fx.store().outbox_item(id).unwrap().unwrap().state;
+    let pane = screen(&fx, "o");
+    assert!(
+        pane.contains("no billable line items") && pane.contains("changed on the server"),
+        "the reasons shown: {pane}"
+    );
+    let retried = screen(&fx, "o<Down>R");
+    assert!(retried.contains(&format!("#{failed}:")), "{retried}");
+    assert_eq!(state(failed), State::Queued);
+    screen(&fx, "o<Down><Down>L");
+    assert_eq!(state(held), State::Queued);
+    screen(&fx, "o<Down><Down><Down>C");
+    assert_eq!(state(queued), State::Cancelled);
+}
+
+/// A write in its undo window shows a countdown in the status bar, and
+/// `u` takes it back before syncrod sends it.
+#[test]
+fn a_comment_in_its_undo_window_counts_down_and_u_takes_it_back() {
+    let fx = Fx::new();
+    let queued = screen(&fx, "<Enter>cSwapped the toner.<C-s>y");
+    assert!(
+        queued.contains("sent in 10 s unless you press u"),
+        "{queued}"
+    );
+    let bar = screen(&fx, "");
+    assert!(bar.contains("sending in 10s (u undo)"), "{bar}");
+    let undone = screen(&fx, "u");
+    assert!(
+        undone.contains("taken back: 1 write(s) not sent"),
+        "{undone}"
+    );
+    let items = fx.store().outbox_items(&[]).unwrap();
+    assert!(
+        items
+            .iter()
+            .all(|i| i.state == syncro_store::outbox::State::Cancelled),
+        "{items:#?}"
+    );
+    assert!(!screen(&fx, "").contains("u undo"));
+}
+
+/// `●` marks a ticket the customer answered since it was last opened
+/// here; opening it clears the mark, for later runs too.
+#[test]
+fn a_customer_reply_is_marked_until_the_ticket_is_opened() {
+    let fx = Fx::new();
+    let replied = syncro_store::model::Ticket::from_json(&serde_json::json!({
+        "id": 1010, "number": 32190, "subject": "Scanner offline again", "status": "Customer Reply",
+        "customer_id": 30, "customer_business_then_name": "Burger Barn",
+        "created_at": "2026-03-09T08:00:00Z", "updated_at": "2026-03-10T11:50:00Z",
+    }))
+    .unwrap();
+    fx.store().upsert_tickets(&[replied], &[]).unwrap();
+    assert_snapshot!("tui_list_customer_reply", screen(&fx, ""));
+    let list = screen(&fx, "");
+    let row = list
+        .lines()
+        .find(|l| l.contains("#32190"))
+        .expect("the replied ticket listed");
+    assert!(row.contains("● "), "{row}");
+    // Newest activity first: it heads the list; open it and come back.
+    let back = screen(&fx, "<Enter><Esc>");
+    let row = back.lines().find(|l| l.contains("#32190")).unwrap();
+    assert!(!row.contains('●'), "{row}");
+    let later = screen(&fx, "");
+    let row = later.lines().find(|l| l.contains("#32190")).unwrap();
+    assert!(!row.contains('●'), "seen is remembered: {row}");
+}
