@@ -28,6 +28,7 @@ All off by default (the tidy rendering); [realistic value] in brackets:
                         [default on; realistic off: =false]
   ignore_customer_sort  GET /customers ignores sort, answers in id order [on]
   clock_skew_secs=S     the server's clock runs S seconds ahead [0]
+  null_list_rows        tickets/invoices pages carry a null row [off]
   Bools take NAME alone (on) or NAME=true|false; `none` clears a valued one.
 
 Profiles (--profile):

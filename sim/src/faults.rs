@@ -675,7 +675,14 @@ mod tests {
             .into_iter()
             .filter(|k| !FaultKind::ALL.contains(k))
             .collect();
-        assert_eq!(opt_in, [FaultKind::ColleagueTwin]);
+        assert_eq!(
+            opt_in,
+            [
+                FaultKind::ColleagueTwin,
+                FaultKind::Forbidden,
+                FaultKind::Unauthorized
+            ]
+        );
         assert!(opt_in.iter().all(|k| !weights.contains_key(k)));
         assert_eq!(
             "colleague_twin".parse::<FaultKind>(),

@@ -74,6 +74,10 @@ pub struct Shape {
     /// behind, if negative): every stamp it hands out from now on, and the
     /// generated history if set at start.
     pub clock_skew_secs: i64,
+    /// Pages of GET /tickets and GET /invoices carry a `null` before their
+    /// records: a row no client can read. Off in both profiles (not seen
+    /// from the live service); for tests of what a client does with it.
+    pub null_list_rows: bool,
 }
 
 impl Default for Shape {
@@ -90,6 +94,7 @@ impl Default for Shape {
             comment_bumps_ticket: true,
             ignore_customer_sort: false,
             clock_skew_secs: 0,
+            null_list_rows: false,
         }
     }
 }
@@ -164,7 +169,7 @@ impl ErrorShape {
 
 impl Shape {
     /// Every option name, as in JSON and on the command line.
-    pub const NAMES: [&'static str; 11] = [
+    pub const NAMES: [&'static str; 12] = [
         "utc_offset_minutes",
         "ticket_page_size",
         "invoice_page_size",
@@ -176,6 +181,7 @@ impl Shape {
         "comment_bumps_ticket",
         "ignore_customer_sort",
         "clock_skew_secs",
+        "null_list_rows",
     ];
 
     /// The answers as the live service gives them, pessimistic where it is
@@ -197,6 +203,7 @@ impl Shape {
             comment_bumps_ticket: false,
             ignore_customer_sort: true,
             clock_skew_secs: 0,
+            null_list_rows: false,
         }
     }
 
@@ -270,6 +277,7 @@ impl Shape {
             "since_inclusive" => self.since_inclusive = flag(value)?,
             "comment_bumps_ticket" => self.comment_bumps_ticket = flag(value)?,
             "ignore_customer_sort" => self.ignore_customer_sort = flag(value)?,
+            "null_list_rows" => self.null_list_rows = flag(value)?,
             _ => {
                 return Err(format!(
                     "unknown shape option {name:?}; known: {}",

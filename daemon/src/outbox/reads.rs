@@ -20,6 +20,7 @@ use crate::client::{ApiError, Client};
 use crate::db::Db;
 use crate::limiter::Priority;
 use crate::sync::is_last_page;
+use crate::sync::page::parse_page;
 
 /// Pages of one customer's tickets read at most, to bound a probe on an
 /// account where one customer has thousands of tickets.
@@ -115,9 +116,10 @@ impl<'a> Reader<'a> {
 
     /// Every page of the customer's tickets: a probe that read only the
     /// first would miss a landing on a busy customer and resend. Says
-    /// whether the list is complete (false when the page cap cut it).
+    /// whether the list is complete (false when the page cap cut it, or a
+    /// row could not be read).
     async fn customer_tickets(&self, customer_id: i64) -> Result<(Vec<Ticket>, bool), ApiError> {
-        let (mut out, mut page, mut served) = (Vec::new(), 1, 0);
+        let (mut out, mut page, mut served, mut complete) = (Vec::new(), 1, 0, true);
         loop {
             let body = self
                 .get(
@@ -131,15 +133,17 @@ impl<'a> Reader<'a> {
                 .await?;
             let (items, meta) =
                 list_items(&body, "tickets").map_err(|e| ApiError::BadResponse(e.to_string()))?;
+            let (rows, unreadable) = parse_page(items, "ticket", Ticket::from_json);
+            // A server that ignores the filter lists everyone's.
             out.extend(
-                items
-                    .iter()
-                    .filter_map(|t| Ticket::from_json(t).ok())
-                    // A server that ignores the filter lists everyone's.
+                rows.into_iter()
                     .filter(|t| t.customer_id == Some(customer_id)),
             );
+            // A row we could not read may be the one we look for: the
+            // list then rules nothing out.
+            complete &= unreadable == 0;
             if is_last_page(items.len(), &meta, page, served) {
-                return Ok((out, true));
+                return Ok((out, complete));
             }
             if page >= MAX_CUSTOMER_PAGES {
                 return Ok((out, false));
@@ -153,7 +157,7 @@ impl<'a> Reader<'a> {
     /// that ignores the `ticket_id` filter pages through every invoice,
     /// and past the cap a look rules nothing out.
     async fn ticket_invoices(&self, ticket_id: i64) -> Result<(Vec<Invoice>, bool), ApiError> {
-        let (mut out, mut page, mut served) = (Vec::new(), 1, 0);
+        let (mut out, mut page, mut served, mut complete) = (Vec::new(), 1, 0, true);
         loop {
             let body = self
                 .get(
@@ -166,9 +170,12 @@ impl<'a> Reader<'a> {
                 .await?;
             let (items, meta) =
                 list_items(&body, "invoices").map_err(|e| ApiError::BadResponse(e.to_string()))?;
-            out.extend(items.iter().filter_map(|i| Invoice::from_json(i).ok()));
+            let (rows, unreadable) = parse_page(items, "invoice", Invoice::from_json);
+            out.extend(rows);
+            // As for tickets: an unreadable row rules nothing out.
+            complete &= unreadable == 0;
             if is_last_page(items.len(), &meta, page, served) {
-                return Ok((out, true));
+                return Ok((out, complete));
             }
             if page >= MAX_INVOICE_PAGES {
                 return Ok((out, false));

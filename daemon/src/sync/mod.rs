@@ -37,7 +37,7 @@
 //! stops a pass: the catalogue only serves `syncro labor`'s checks.
 
 mod details;
-mod page;
+pub(crate) mod page;
 mod resource;
 
 pub use resource::Resource;

@@ -42,10 +42,13 @@ impl State {
             .filter(|i| !f.paid || i.is_paid)
             .filter(|i| !f.unpaid || !i.is_paid)
             .collect();
-        let page: Vec<Value> = p
-            .slice(&hits)
-            .iter()
-            .map(|i| i.to_json(self.customers.get(&i.customer_id), &self.shape))
+        let page: Vec<Value> = self
+            .null_row()
+            .chain(
+                p.slice(&hits)
+                    .iter()
+                    .map(|i| i.to_json(self.customers.get(&i.customer_id), &self.shape)),
+            )
             .collect();
         json!({"invoices": page, "meta": p.meta(hits.len(), self.shape.lean_meta)})
     }

@@ -106,6 +106,11 @@ pub struct State {
 }
 
 impl State {
+    /// The `null` a list page leads with under `null_list_rows`.
+    fn null_row(&self) -> impl Iterator<Item = Value> {
+        self.shape.null_list_rows.then_some(Value::Null).into_iter()
+    }
+
     pub fn ticket_count(&self) -> usize {
         self.tickets.len()
     }

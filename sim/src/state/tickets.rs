@@ -94,10 +94,9 @@ impl State {
                 }
             })
             .collect();
-        let page: Vec<Value> = p
-            .slice(&hits)
-            .iter()
-            .map(|t| t.to_list_json(&self.ctx(t)))
+        let page: Vec<Value> = self
+            .null_row()
+            .chain(p.slice(&hits).iter().map(|t| t.to_list_json(&self.ctx(t))))
             .collect();
         json!({"tickets": page, "meta": p.meta(hits.len(), self.shape.lean_meta)})
     }

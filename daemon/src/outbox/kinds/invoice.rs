@@ -132,7 +132,7 @@ impl Family for InvoiceWrite {
                 let tid = item.ticket_id.unwrap_or_default();
                 if snap.incomplete.contains(&Read::TicketInvoices(tid)) {
                     return Probe::Ambiguous(
-                        "the server listed more invoices than could be read (it ignored the ticket filter), so a look cannot rule anything out".into(),
+                        "the ticket's invoices could not all be read (the server ignored the ticket filter, or some were unreadable), so a look cannot rule anything out".into(),
                     );
                 }
                 let mut mine = of_ticket(snap, tid).filter(|i| !claimed.contains(&i.id));

@@ -213,7 +213,7 @@ fn identify(item: &OutboxItem, c: &Create<'_>, snap: &Snapshot, claimed: &[i64])
         .contains(&Read::CustomerTickets(**customer_id))
     {
         return Probe::Ambiguous(
-            "the customer has too many tickets to read them all, so a look cannot rule anything out".into(),
+            "the customer's tickets could not all be read (too many, or some unreadable), so a look cannot rule anything out".into(),
         );
     }
     let tickets = snap

@@ -438,3 +438,65 @@ async fn a_colleagues_identical_comment_timer_and_line_are_not_ours() {
     }
     sim.shutdown().await;
 }
+
+/// A row in a list that nobody can read (a `null` among the records): the
+/// mirror skips it and goes on, and a probe that met it concludes nothing,
+/// since the row may be the very ticket it looks for. A create whose
+/// answer was lost is then parked for a human, never sent again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_row_nobody_can_read_makes_a_probe_conclude_nothing() {
+    let sim = sim(Quirks::realistic()).await;
+    sim.set_shape(Shape {
+        null_list_rows: true,
+        ..Shape::realistic()
+    })
+    .expect("the shape");
+    let env = env(&sim, 5, "unknown_outcome_grace_secs = 1");
+    env.syncrod_once(&[]);
+    let on_server = sim.dump()["tickets"].as_array().expect("tickets").len();
+    let cached = env
+        .store()
+        .tickets(&syncro_store::TicketFilter {
+            include_closed: true,
+            ..Default::default()
+        })
+        .expect("cached tickets")
+        .len();
+    assert_eq!(cached, on_server, "every readable row mirrored");
+    let customer = sim.dump()["customers"][0]["id"]
+        .as_i64()
+        .expect("a customer");
+    // The POST's answer is lost (502, nothing committed).
+    sim.queue_faults(vec![QueuedFault::new(FaultKind::BadGateway)
+        .method("POST")
+        .path_matches("/tickets")]);
+    let subject = "Scanner offline in the back office";
+    let create = queued_id(
+        "create",
+        env.syncro(&[
+            "create",
+            &customer.to_string(),
+            subject,
+            "--body",
+            "The scanner shows offline since noon",
+            "--yes",
+            "--json",
+        ]),
+    );
+    env.syncrod_once(&["--quick"]);
+    let parked = item(&env, create);
+    assert_eq!(parked.state, State::Uncertain, "{parked:#?}");
+    assert!(
+        parked
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("could not all be read"),
+        "{parked:#?}"
+    );
+    let posts = requests_to(&sim, "/tickets").await;
+    let posts = posts.iter().filter(|(m, _)| m == "POST").count();
+    assert_eq!(posts, 1, "never sent again");
+    assert!(tickets_with_subject(&sim, subject).is_empty());
+    sim.shutdown().await;
+}
