@@ -1,7 +1,7 @@
 //! The outbox against the simulator's faults: every kind of write lands
 //! exactly once and is verified, whatever the network does.
 //!
-//! Long (about 700 lines) because the first half is one table, every write
+//! Long (about 850 lines) because the first half is one table, every write
 //! kind with its command and the effect it must leave on the server
 //! (`command`, `check_effect`), which the fault matrix and the scenarios
 //! after it share; cutting it would put the table in one room and its
@@ -588,6 +588,71 @@ async fn a_resend_of_an_update_is_held_when_a_colleague_edited_the_ticket_meanwh
         ticket_of(&sim.dump(), ticket)["status"],
         "Customer Reply",
         "the resend must not overwrite the colleague's edit"
+    );
+    sim.shutdown().await;
+}
+
+/// While `GET /me` fails, no look can tell our records from a colleague's,
+/// so nothing is sent: the read counts as failed and is tried again
+/// later; once the server answers it again, the write goes, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_the_api_user_cannot_be_asked_nothing_is_sent_then_it_goes_once() {
+    let sim = sim().await;
+    let env = env_for(&sim);
+    let (ticket, number, _, _) = prepared_ticket(&sim).await;
+    let daemon = Daemon::open(env.config()).unwrap();
+    let mut store = env.store();
+    sim.queue_faults(vec![QueuedFault::new(FaultKind::ServerError)
+        .method("GET")
+        .path_matches("/me")
+        .persistent()]);
+    let body = "Checked the UPS: battery replaced";
+    let id = store
+        .enqueue(NewItem::on_ticket(
+            Command::Comment(CommentWrite::Add {
+                subject: "Update".into(),
+                body: body.into(),
+                hidden: true,
+                do_not_email: true,
+                tech: None,
+            }),
+            ticket,
+            number,
+        ))
+        .unwrap();
+    let token = tokio_util::sync::CancellationToken::new();
+    daemon.outbox().drain(&token).await.unwrap();
+    let waiting = store.outbox_item(id).unwrap().unwrap();
+    assert_eq!(waiting.state, State::Queued, "{waiting:?}");
+    assert!(waiting.next_attempt_at.is_some(), "backed off: {waiting:?}");
+    assert!(
+        waiting.last_error.as_deref().unwrap_or("").contains("500"),
+        "{waiting:?}"
+    );
+    let posts = sim.counters()["writes"]["POST /tickets/{id}/comment"]
+        .as_u64()
+        .unwrap_or(0);
+    assert_eq!(posts, 0, "nothing sent without the author check");
+    sim.clear_faults_queue();
+    drain_until_settled(&daemon, Duration::from_secs(60)).await;
+    let done = store.outbox_item(id).unwrap().unwrap();
+    assert_eq!(done.state, State::Done, "{done:?}");
+    let copies = ticket_of(&sim.dump(), ticket)["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["body"]
+                .as_str()
+                .unwrap_or("")
+                .contains("battery replaced")
+        })
+        .count();
+    assert_eq!(copies, 1);
+    assert_eq!(
+        sim.counters()["writes"]["POST /tickets/{id}/comment"],
+        1,
+        "the counter read above is the right one"
     );
     sim.shutdown().await;
 }
