@@ -123,7 +123,9 @@ impl Asked<'_> {
         text(self.name, l.name.as_deref())
             && text(self.description, l.description.as_deref())
             && self.quantity.is_none_or(|q| same_decimal(l.quantity, q))
-            && self.product.is_none_or(|p| l.product_id == Some(p))
+            && self
+                .product
+                .is_none_or(|p| l.product_id.is_none_or(|got| got == p))
             && self
                 .price
                 .is_none_or(|p| l.retail_cents == cents(p) || l.retail_cents == 0)
@@ -463,6 +465,22 @@ mod tests {
             family(&it.command).probe(&it, &snap, &[]),
             Probe::Ambiguous(_)
         ));
+    }
+
+    #[test]
+    fn a_line_without_a_product_in_the_answer_can_still_be_ours() {
+        let it = item(labor());
+        let line = json!({"id": 12, "name": "Labor - Remote",
+            "description": "Remote labor, 30 min", "quantity": 0.5, "price_retail": "125.0"});
+        let snap = snapshot(ticket(json!({ "line_items": [line] })));
+        assert_eq!(
+            family(&it.command).probe(&it, &snap, &[]),
+            Probe::Landed(Some(12))
+        );
+        let mut other = line.clone();
+        other["product_id"] = json!(9002);
+        let snap = snapshot(ticket(json!({ "line_items": [other] })));
+        assert_eq!(family(&it.command).probe(&it, &snap, &[]), Probe::Absent);
     }
 
     #[test]

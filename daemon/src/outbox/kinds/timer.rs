@@ -69,6 +69,28 @@ fn asked(w: &TimerWrite) -> Asked<'_> {
 }
 
 impl Asked<'_> {
+    /// Whether `t` could be this write's new timer: everything we sent
+    /// that the server returns matches (start and billable always; end,
+    /// notes and product where the server gives them). A server that
+    /// leaves a field out must not make our own landed timer look like
+    /// someone else's, and be sent again.
+    fn could_be(&self, t: &Timer) -> bool {
+        let instant = |want: Option<&str>, got: Option<&str>, needed: bool| match (want, got) {
+            (Some(w), Some(g)) => same_time(Some(g), w),
+            (Some(_), None) => !needed,
+            (None, _) => true,
+        };
+        instant(self.start, t.start_time.as_deref(), true)
+            && instant(self.end, t.end_time.as_deref(), false)
+            && self.billable.is_none_or(|b| t.billable == b)
+            && self
+                .product
+                .is_none_or(|p| t.product_id.is_none_or(|got| got == p))
+            && self
+                .notes
+                .is_none_or(|n| t.notes.as_deref().is_none_or(|got| same_text(got, n)))
+    }
+
     fn differences(&self, t: &Timer) -> Vec<Difference> {
         let mut out = Vec::new();
         let what = |f: &str| format!("timer {}: {f}", t.id);
@@ -126,10 +148,7 @@ fn new_timer(
     let found: Vec<&Timer> = timers
         .iter()
         .filter(|t| {
-            t.id > after
-                && !claimed.contains(&t.id)
-                && snap.by_us(t.user_id)
-                && asked.differences(t).is_empty()
+            t.id > after && !claimed.contains(&t.id) && snap.by_us(t.user_id) && asked.could_be(t)
         })
         .collect();
     match found.as_slice() {
@@ -391,6 +410,48 @@ mod tests {
             panic!("the timer is there");
         };
         assert!(differences.is_empty(), "{differences:?}");
+    }
+
+    #[test]
+    fn a_field_the_server_leaves_out_does_not_make_our_timer_someone_elses() {
+        let it = item(TimerWrite::Add {
+            start_at: "2026-11-02T09:00:00Z".into(),
+            end_at: "2026-11-02T09:45:00Z".into(),
+            notes: Some("remote session".into()),
+            billable: true,
+            product_id: Some(9001),
+        });
+        // No notes, no product in the answer: what it returns matches.
+        let snap = snapshot(ticket(json!({"ticket_timers": [
+            {"id": 12, "start_time": "2026-11-02T09:00:00Z", "end_time": "2026-11-02T09:45:00Z", "billable": true}
+        ]})));
+        assert_eq!(
+            family(&it.command).probe(&it, &snap, &[]),
+            Probe::Landed(Some(12))
+        );
+        // ...but notes or a product it does return must match.
+        for other in [
+            json!({"notes": "onsite visit"}),
+            json!({"product_id": 9002}),
+        ] {
+            let mut timer = json!({"id": 12, "start_time": "2026-11-02T09:00:00Z",
+                                   "end_time": "2026-11-02T09:45:00Z", "billable": true});
+            timer
+                .as_object_mut()
+                .unwrap()
+                .extend(other.as_object().unwrap().clone());
+            let snap = snapshot(ticket(json!({ "ticket_timers": [timer] })));
+            assert_eq!(
+                family(&it.command).probe(&it, &snap, &[]),
+                Probe::Absent,
+                "{other}"
+            );
+        }
+        // A timer without a start is nothing like ours.
+        let snap = snapshot(ticket(json!({"ticket_timers": [
+            {"id": 12, "end_time": "2026-11-02T09:45:00Z", "billable": true}
+        ]})));
+        assert_eq!(family(&it.command).probe(&it, &snap, &[]), Probe::Absent);
     }
 
     #[test]
