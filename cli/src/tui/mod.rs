@@ -182,13 +182,13 @@ fn headless(app: &mut App, size: &str, keys: &str, bench: Option<Instant>) -> Re
     let keys = keys::parse(keys)?;
     let theme = Theme::from_env();
     let mut terminal = Terminal::new(TestBackend::new(w, h))?;
-    terminal.draw(|f| view::draw(f, &app, theme))?;
+    terminal.draw(|f| view::draw(f, app, theme))?;
     let first = bench.map(|launched| launched.elapsed()).unwrap_or_default();
     let mut frames = Vec::with_capacity(keys.len());
     for k in keys {
         let t = Instant::now();
         app.key(k);
-        terminal.draw(|f| view::draw(f, &app, theme))?;
+        terminal.draw(|f| view::draw(f, app, theme))?;
         frames.push(t.elapsed());
     }
     if bench.is_some() {
