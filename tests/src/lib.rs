@@ -177,6 +177,19 @@ pub async fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> boo
     }
 }
 
+/// Waits until `daemon` has written its first heartbeat into `env`'s
+/// cache: before that, `syncro` rightly says no daemon runs.
+pub async fn wait_for_heartbeat(env: &TestEnv, daemon: &RunningDaemon) {
+    wait_for("syncrod's first heartbeat", Duration::from_secs(30), || {
+        env.store()
+            .heartbeat()
+            .ok()
+            .flatten()
+            .is_some_and(|b| b.running && b.pid == daemon.pid())
+    })
+    .await;
+}
+
 /// A `syncrod run` process that is killed and reaped however the test
 /// ends: a failing test would otherwise leave it running, holding the test
 /// harness's output pipes open.

@@ -576,14 +576,7 @@ async fn sync_of_one_ticket_waits_until_its_thread_is_fresh() {
     );
 
     let daemon = env.start_daemon();
-    syncro_e2e::wait_for("syncrod's first heartbeat", Duration::from_secs(30), || {
-        env.store()
-            .heartbeat()
-            .ok()
-            .flatten()
-            .is_some_and(|b| b.running && b.pid == daemon.pid())
-    })
-    .await;
+    syncro_e2e::wait_for_heartbeat(&env, &daemon).await;
     let out = env.syncro(&["sync", &number.to_string(), "--wait=60"]);
     let printed = text(&ok("syncro sync N --wait", out));
     assert_eq!(printed, format!("#{number} refreshed from Syncro\n"));

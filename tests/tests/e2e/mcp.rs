@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::Value;
-use syncro_e2e::{bin, wait_for, TestEnv};
+use syncro_e2e::{bin, TestEnv};
 use syncro_sim::SimHandle;
 use syncro_store::matching::normalize_text;
 use syncro_store::TicketFilter;
@@ -128,14 +128,7 @@ async fn the_official_python_client_reads_and_queues_exactly_once() {
     env.syncrod_once(&[]);
     let daemon = env.start_daemon();
     // Answers say whether syncrod runs: let it beat first.
-    wait_for("syncrod's first heartbeat", Duration::from_secs(30), || {
-        env.store()
-            .heartbeat()
-            .ok()
-            .flatten()
-            .is_some_and(|b| b.running && b.pid == daemon.pid())
-    })
-    .await;
+    syncro_e2e::wait_for_heartbeat(&env, &daemon).await;
 
     // An open ticket whose thread is cached, searched for by its subject.
     let store = env.store();
