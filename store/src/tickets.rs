@@ -9,7 +9,7 @@ use crate::invoices::InvoiceRow;
 use crate::model::{Comment, LineItem, Ticket, TicketWithChildren, Timer};
 use crate::search::index;
 use crate::ticket_row::{TicketRow, TICKET_COLUMNS};
-use crate::Store;
+use crate::{time, Store};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -219,8 +219,8 @@ impl Store {
     /// fetched. False when the ticket is not cached.
     pub fn refetch_ticket_detail(&mut self, number: i64) -> StoreResult<bool> {
         Ok(self.conn.execute(
-            "UPDATE tickets SET detail_updated_at = NULL WHERE number = ?1",
-            [number],
+            "UPDATE tickets SET detail_updated_at = NULL, refetch_asked_at = ?2 WHERE number = ?1",
+            params![number, time::now()],
         )? > 0)
     }
 
@@ -454,9 +454,14 @@ fn store_detail(tx: &Transaction<'_>, d: &TicketWithChildren) -> StoreResult<()>
     for t in &d.timers {
         upsert_timer(tx, t)?;
     }
+    // A thread requested before someone asked for it again is stored (it
+    // is newer than what the cache held) but leaves the request standing.
     tx.execute(
-        "UPDATE tickets SET detail_updated_at = COALESCE(updated_at, ''),
-                            detail_fetched_at = COALESCE(?2, detail_fetched_at)
+        "UPDATE tickets SET
+             detail_updated_at = CASE WHEN ?2 < refetch_asked_at THEN NULL
+                                      ELSE COALESCE(updated_at, '') END,
+             refetch_asked_at = CASE WHEN ?2 < refetch_asked_at THEN refetch_asked_at END,
+             detail_fetched_at = COALESCE(?2, detail_fetched_at)
          WHERE id = ?1",
         params![id, d.fetched_at],
     )?;

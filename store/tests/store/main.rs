@@ -14,7 +14,7 @@ use syncro_store::model::{
 use syncro_store::outbox::{
     Change, Command, CommentWrite, NewItem, State, TicketFields, TicketWrite,
 };
-use syncro_store::{SearchFilter, Store, TicketFilter};
+use syncro_store::{time, SearchFilter, Store, TicketFilter};
 
 fn fixture(name: &str) -> Value {
     let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
@@ -252,6 +252,37 @@ fn a_requested_thread_goes_first_and_stays_readable() {
     assert!(d.detail_synced);
     assert_eq!(d.comments.len(), 1);
     assert!(!store.refetch_ticket_detail(999).unwrap());
+}
+
+/// A pass that fetched a thread before someone asked for it again, and
+/// stores it after, leaves the request standing: the next pass fetches
+/// it anew (what `syncro sync N --wait` waits for).
+#[test]
+fn a_thread_fetched_before_the_request_does_not_answer_it() {
+    let (_dir, mut store) = temp_store();
+    let open = ticket(1, 101, "VPN drops", "New", "Acme");
+    store
+        .upsert_tickets(&[Ticket::from_json(&open).unwrap()], &[])
+        .unwrap();
+    store
+        .upsert_ticket_detail(&detail(open.clone(), json!([])).fetched_at(time::now()))
+        .unwrap();
+    assert!(store.tickets_needing_detail(10, false).unwrap().is_empty());
+    let in_flight = time::now();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    assert!(store.refetch_ticket_detail(101).unwrap());
+    let stale = json!([{"id": 7, "body": "before the request"}]);
+    store
+        .upsert_ticket_detail(&detail(open.clone(), stale).fetched_at(in_flight.clone()))
+        .unwrap();
+    let d = store.ticket_detail(101).unwrap().unwrap();
+    assert_eq!(d.comments.len(), 1, "the older thread is still stored");
+    assert_eq!(d.thread_fetched_at.as_deref(), Some(in_flight.as_str()));
+    assert_eq!(store.tickets_needing_detail(10, false).unwrap(), vec![1]);
+    store
+        .upsert_ticket_detail(&detail(open, json!([])).fetched_at(time::now()))
+        .unwrap();
+    assert!(store.tickets_needing_detail(10, false).unwrap().is_empty());
 }
 
 #[test]
