@@ -1,4 +1,10 @@
-//! Fault injection over real connections.
+//! Fault injection over real connections: every fault kind as a client
+//! meets it on the wire (status, headers, body, whether the write was
+//! applied), queued faults and persistent route faults alike.
+//!
+//! Long (about 730 lines) because each fault kind is one test that sets up
+//! its own route and reads the server's state back; they share the two
+//! helpers at the top and nothing else, so a split would only scatter them.
 
 use std::time::{Duration, Instant};
 
