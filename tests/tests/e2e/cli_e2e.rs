@@ -47,7 +47,6 @@ fn count_bodies(ticket: &Value, body: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queued_writes_show_as_pending_then_land_exactly_once() {
-    let started = Instant::now();
     let sim = syncro_e2e::small_sim().await;
     let env = TestEnv::new(&sim.base_url(), KEY, 600_000);
     env.syncrod_once(&[]);
@@ -300,12 +299,10 @@ async fn queued_writes_show_as_pending_then_land_exactly_once() {
     );
 
     sim.shutdown().await;
-    assert!(started.elapsed() < Duration::from_secs(45));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wait_returns_once_a_running_daemon_has_verified() {
-    let started = Instant::now();
     let sim = syncro_e2e::small_sim().await;
     let env = TestEnv::new(&sim.base_url(), KEY, 600_000);
     env.syncrod_once(&[]);
@@ -318,15 +315,14 @@ async fn wait_returns_once_a_running_daemon_has_verified() {
     let body = "Waited for: the backup job finished";
 
     let daemon = env.start_daemon();
-    let waited = Instant::now();
     let out = env
         .command("syncro")
         .args(["comment", &number.to_string(), body, "--yes", "--wait=20"])
         .stdin(Stdio::null())
         .output()
         .expect("run syncro comment --wait");
+    // Success means verified within the wait.
     ok("syncro comment --wait=20", out);
-    assert!(waited.elapsed() < Duration::from_secs(20));
     // Verified means landed: it is on the server, once, and done locally.
     assert_eq!(count_bodies(&server_ticket(&sim.dump(), id), body), 1);
     let all = json_of(
@@ -339,7 +335,6 @@ async fn wait_returns_once_a_running_daemon_has_verified() {
     drop(daemon);
 
     sim.shutdown().await;
-    assert!(started.elapsed() < Duration::from_secs(45));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
