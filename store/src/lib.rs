@@ -33,7 +33,7 @@ pub use products::{is_labor_category, ProductRow, PRODUCTS_REFRESH_SECS};
 pub use search::{fts_query, SearchFilter, SearchHit, SearchResults, RANK_WINDOW};
 pub use sync_state::SyncState;
 pub use ticket_row::TicketRow;
-pub use tickets::{CommentRow, LineItemRow, TicketDetail, TicketFilter, TimerRow};
+pub use tickets::{CommentRow, LastWriters, LineItemRow, TicketDetail, TicketFilter, TimerRow};
 
 /// Ticket statuses that count as "closed" for the default open-ticket view.
 pub const CLOSED_STATUSES: [&str; 3] = ["Resolved", "Invoiced", "Closed"];

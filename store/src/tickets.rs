@@ -1,5 +1,7 @@
 //! Tickets and their thread (comments, line items, timers) in the cache.
 
+use std::collections::HashMap;
+
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 
@@ -61,6 +63,14 @@ pub struct TimerRow {
     pub notes: Option<String>,
     pub product_id: Option<i64>,
     pub ticket_line_item_id: Option<i64>,
+}
+
+/// When the customer and the staff last wrote on a ticket (RFC 3339, as
+/// the server stamped it); `None` where the cached thread has none.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LastWriters {
+    pub customer: Option<String>,
+    pub staff: Option<String>,
 }
 
 /// A ticket with everything the detail view shows.
@@ -323,6 +333,25 @@ impl Store {
             thread_fetched_at,
             ticket,
         }))
+    }
+
+    /// Who wrote last on each of `ticket_ids`, from the cached threads:
+    /// the newest visible comment by no Syncro user (the customer, by
+    /// email or the portal) and the newest by anyone else, by ticket id.
+    /// A ticket list marks the ones where the customer wrote since the
+    /// technician last looked; one indexed lookup per ticket shown.
+    pub fn last_writers(&self, ticket_ids: &[i64]) -> StoreResult<HashMap<i64, LastWriters>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT MAX(CASE WHEN user_id IS NULL AND NOT hidden THEN created_at END),
+                    MAX(CASE WHEN user_id IS NOT NULL THEN created_at END)
+             FROM comments WHERE ticket_id = ?1",
+        )?;
+        let mut out = HashMap::with_capacity(ticket_ids.len());
+        for &id in ticket_ids {
+            let (customer, staff) = stmt.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            out.insert(id, LastWriters { customer, staff });
+        }
+        Ok(out)
     }
 
     /// A ticket's comments, oldest first.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use anyhow::Result;
 use syncro_store::outbox::{OutboxItem, State};
-use syncro_store::{SearchFilter, Store, TicketFilter, TicketRow};
+use syncro_store::{LastWriters, SearchFilter, Store, TicketFilter, TicketRow};
 
 use crate::context::Ctx;
 use crate::freshness::Freshness;
@@ -62,12 +62,44 @@ pub fn bar(ctx: &Ctx, store: &Store) -> Result<Bar> {
 /// When each ticket was last opened here (ticket id -> RFC 3339).
 pub type Seen = HashMap<i64, String>;
 
-fn customer_wrote(t: &TicketRow, seen: &Seen) -> bool {
-    t.status == "Customer Reply"
-        && match (seen.get(&t.id), &t.updated_at) {
-            (Some(at), Some(updated)) => updated > at,
-            _ => true,
+/// Whether the customer wrote since the ticket was last opened here.
+///
+/// From the cached thread: the customer's newest comment (one by no
+/// Syncro user) after the last opening; on a ticket never opened here,
+/// a customer's comment answering one of ours. A ticket whose thread is
+/// not cached yet falls back on the status Syncro gives a customer's
+/// email reply ("Customer Reply"), newer than the last opening.
+fn customer_wrote(t: &TicketRow, last: Option<&LastWriters>, seen: &Seen) -> bool {
+    let opened = seen.get(&t.id);
+    match last.and_then(|l| l.customer.as_ref().map(|c| (c, l.staff.as_ref()))) {
+        Some((customer, staff)) => match opened {
+            Some(at) => customer > at,
+            None => staff.is_some_and(|s| customer > s) || t.status == "Customer Reply",
+        },
+        None => {
+            t.status == "Customer Reply"
+                && match (opened, &t.updated_at) {
+                    (Some(at), Some(updated)) => updated > at,
+                    _ => true,
+                }
         }
+    }
+}
+
+/// Rows for `tickets`, with their pending writes and reply markers.
+fn rows(store: &Store, tickets: Vec<(TicketRow, Option<String>)>, seen: &Seen) -> Result<Vec<Row>> {
+    let pending = store.outbox_pending_by_ticket()?;
+    let ids: Vec<i64> = tickets.iter().map(|(t, _)| t.id).collect();
+    let last = store.last_writers(&ids)?;
+    Ok(tickets
+        .into_iter()
+        .map(|(t, snippet)| Row {
+            pending: pending.get(&t.id).copied().unwrap_or(0),
+            customer_wrote: customer_wrote(&t, last.get(&t.id), seen),
+            snippet,
+            ticket: t,
+        })
+        .collect())
 }
 
 /// Whether a ticket passes the list's filter: every word typed is part of
@@ -100,16 +132,11 @@ pub fn list(store: &Store, all: bool, filter: &str, seen: &Seen) -> Result<Vec<R
         tickets.retain(|t| passes(t, &words));
     }
     tickets.truncate(LIST_LIMIT);
-    let pending = store.outbox_pending_by_ticket()?;
-    Ok(tickets
-        .into_iter()
-        .map(|t| Row {
-            pending: pending.get(&t.id).copied().unwrap_or(0),
-            customer_wrote: customer_wrote(&t, seen),
-            snippet: None,
-            ticket: t,
-        })
-        .collect())
+    rows(
+        store,
+        tickets.into_iter().map(|t| (t, None)).collect(),
+        seen,
+    )
 }
 
 /// Full-text search, best first; a query the index cannot take (a lone
@@ -131,17 +158,12 @@ pub fn search(store: &Store, query: &str, seen: &Seen) -> Result<Vec<Row>> {
         Err(syncro_store::StoreError::BadQuery(_)) => return Ok(Vec::new()),
         Err(e) => return Err(e.into()),
     };
-    let pending = store.outbox_pending_by_ticket()?;
-    Ok(found
+    let hits = found
         .hits
         .into_iter()
-        .map(|h| Row {
-            pending: pending.get(&h.ticket.id).copied().unwrap_or(0),
-            customer_wrote: customer_wrote(&h.ticket, seen),
-            snippet: Some(h.snippet),
-            ticket: h.ticket,
-        })
-        .collect())
+        .map(|h| (h.ticket, Some(h.snippet)))
+        .collect();
+    rows(store, hits, seen)
 }
 
 /// The outbox pane: what is on its way or needs a human, then the last

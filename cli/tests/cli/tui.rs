@@ -181,3 +181,51 @@ fn a_customer_reply_is_marked_until_the_ticket_is_opened() {
     let row = later.lines().find(|l| l.contains("#32190")).unwrap();
     assert!(!row.contains('●'), "seen is remembered: {row}");
 }
+
+/// The mark follows the cached thread, not only the status: a customer's
+/// email after the last opening marks the ticket again whatever its
+/// status says; a colleague's comment does not.
+#[test]
+fn a_customer_comment_after_the_last_opening_marks_the_ticket_again() {
+    let fx = Fx::new();
+    let ticket = serde_json::json!({
+        "id": 1011, "number": 32191, "subject": "Laptop fan loud", "status": "In Progress",
+        "customer_id": 30, "customer_business_then_name": "Burger Barn",
+        "created_at": "2026-03-09T08:00:00Z", "updated_at": "2026-03-10T11:55:00Z",
+    });
+    let thread = |comments: serde_json::Value| {
+        let mut t = ticket.clone();
+        t["comments"] = comments;
+        syncro_store::model::TicketWithChildren::from_json(&t).unwrap()
+    };
+    let asked = serde_json::json!({"id": 501, "body": "It hums when it starts",
+        "created_at": "2026-03-09T08:00:00Z", "user_id": null});
+    let ours = serde_json::json!({"id": 502, "body": "Cleaned the vents",
+        "created_at": "2026-03-09T10:00:00Z", "user_id": 7});
+    fx.store()
+        .upsert_ticket_detail(&thread(serde_json::json!([asked, ours])))
+        .unwrap();
+    let row = |s: &str| {
+        s.lines()
+            .find(|l| l.contains("#32191"))
+            .expect("the ticket listed")
+            .to_string()
+    };
+    // Never opened, last word ours: nothing new from the customer.
+    assert!(!row(&screen(&fx, "")).contains('●'));
+    screen(&fx, "<Enter><Esc>");
+    // A colleague after the opening (SYNCRO_NOW): still nothing to mark.
+    let colleague = serde_json::json!({"id": 503, "body": "Ordered a new fan",
+        "created_at": "2026-03-10T13:00:00Z", "user_id": 8});
+    fx.store()
+        .upsert_ticket_detail(&thread(serde_json::json!([asked, ours, colleague])))
+        .unwrap();
+    assert!(!row(&screen(&fx, "")).contains('●'));
+    // The customer's email after it: marked, though no status says so.
+    let email = serde_json::json!({"id": 504, "body": "Still loud this morning",
+        "created_at": "2026-03-10T14:00:00Z", "user_id": null});
+    fx.store()
+        .upsert_ticket_detail(&thread(serde_json::json!([asked, ours, colleague, email])))
+        .unwrap();
+    assert!(row(&screen(&fx, "")).contains("● "));
+}
