@@ -13,7 +13,7 @@ mod embedded {
 
 /// The newest migration this build knows. A database stamped with a newer
 /// one was written by a newer syncro and is refused rather than misread.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// How long a statement waits for another process's write lock. The daemon
 /// commits one page at a time, so real waits are milliseconds; this bound

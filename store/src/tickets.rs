@@ -103,6 +103,12 @@ pub struct TicketFilter {
     pub user_id: Option<i64>,
     /// Include Resolved/Invoiced/Closed tickets.
     pub include_closed: bool,
+    /// Words each of which is part of the status, the customer's name or
+    /// the assignee's name, ignoring ASCII case (SQLite's `lower`): what
+    /// the ticket screen's filter types, matched in the index rather than
+    /// over every open ticket's row. Words with other letters are the
+    /// caller's to match (their case folding is not SQLite's).
+    pub words: Vec<String>,
     pub limit: Option<usize>,
     /// Latest activity (`updated_at`) first instead of the newest number:
     /// an old ticket with a fresh reply comes up with the new ones.
@@ -273,6 +279,12 @@ impl Store {
             sql += " AND t.user_id = ?";
             args.push(u.into());
         }
+        for w in filter.words.iter().filter(|w| w.is_ascii()) {
+            sql += " AND (instr(lower(t.status), ?) > 0 OR instr(lower(t.customer_name), ?) > 0
+                      OR instr(lower(COALESCE(t.user_name, '')), ?) > 0)";
+            let w = w.to_ascii_lowercase();
+            args.extend([w.clone().into(), w.clone().into(), w.into()]);
+        }
         sql += if filter.by_activity {
             " ORDER BY t.updated_at DESC, t.number DESC"
         } else {
@@ -339,19 +351,28 @@ impl Store {
     /// the newest visible comment by no Syncro user (the customer, by
     /// email or the portal) and the newest by anyone else, by ticket id.
     /// A ticket list marks the ones where the customer wrote since the
-    /// technician last looked; one indexed lookup per ticket shown.
+    /// technician last looked; a ticket with no cached comment is absent.
     pub fn last_writers(&self, ticket_ids: &[i64]) -> StoreResult<HashMap<i64, LastWriters>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT MAX(CASE WHEN user_id IS NULL AND NOT hidden THEN created_at END),
+            "SELECT ticket_id,
+                    MAX(CASE WHEN user_id IS NULL AND NOT hidden THEN created_at END),
                     MAX(CASE WHEN user_id IS NOT NULL THEN created_at END)
-             FROM comments WHERE ticket_id = ?1",
+             FROM comments WHERE ticket_id IN (SELECT value FROM json_each(?1))
+             GROUP BY ticket_id",
         )?;
-        let mut out = HashMap::with_capacity(ticket_ids.len());
-        for &id in ticket_ids {
-            let (customer, staff) = stmt.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            out.insert(id, LastWriters { customer, staff });
-        }
-        Ok(out)
+        let ids = serde_json::to_string(ticket_ids)?;
+        let rows = stmt
+            .query_map([ids], |r| {
+                Ok((
+                    r.get(0)?,
+                    LastWriters {
+                        customer: r.get(1)?,
+                        staff: r.get(2)?,
+                    },
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
     }
 
     /// A ticket's comments, oldest first.

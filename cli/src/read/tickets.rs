@@ -79,6 +79,7 @@ pub fn query(ctx: &Ctx, cache: &impl Cache, q: &TicketsQuery) -> Result<TicketLi
         include_closed: q.all,
         limit: q.limit.map(|l| l.saturating_add(1)),
         by_activity: false,
+        ..TicketFilter::default()
     };
     let (tickets, truncated) = cut(store.tickets(&filter)?, q.limit);
     Ok(TicketList {

@@ -13,8 +13,9 @@ use crate::freshness::Freshness;
 
 /// Tickets the list loads: the open ones with the latest activity.
 const LIST_LIMIT: usize = 500;
-/// Tickets a filter looks through, latest activity first (then shows the
-/// first [`LIST_LIMIT`] that match): every open ticket of a large account.
+/// Tickets a filter with a non-ASCII word looks through, latest activity
+/// first (then shows the first [`LIST_LIMIT`] that match): every open
+/// ticket of a large account. ASCII words are matched by the store.
 const FILTER_SCAN: usize = 20_000;
 /// Search results shown as you type.
 pub const SEARCH_LIMIT: usize = 50;
@@ -118,13 +119,17 @@ pub fn passes(t: &TicketRow, words: &[String]) -> bool {
 /// `filter` (see [`passes`]).
 pub fn list(store: &Store, all: bool, filter: &str, seen: &Seen) -> Result<Vec<Row>> {
     let words: Vec<String> = filter.split_whitespace().map(str::to_lowercase).collect();
+    // The store matches ASCII words in its index; words with other
+    // letters are matched here, over a longer scan.
+    let scan = if words.iter().all(|w| w.is_ascii()) {
+        LIST_LIMIT
+    } else {
+        FILTER_SCAN
+    };
     let mut tickets = store.tickets(&TicketFilter {
         include_closed: all,
-        limit: Some(if words.is_empty() {
-            LIST_LIMIT
-        } else {
-            FILTER_SCAN
-        }),
+        words: words.clone(),
+        limit: Some(scan),
         by_activity: true,
         ..TicketFilter::default()
     })?;

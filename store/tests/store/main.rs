@@ -450,6 +450,48 @@ fn open_tickets_exclude_closed_statuses() {
     assert_eq!(all.len(), 4);
 }
 
+/// The ticket screen's filter words: each is part of the status, the
+/// customer or the assignee, in any ASCII case; words with other letters
+/// are left to the caller.
+#[test]
+fn filter_words_match_status_customer_or_assignee_in_any_case() {
+    let (_dir, mut store) = temp_store();
+    let mut jane = ticket(1, 101, "VPN", "In Progress", "Burger Barn");
+    jane["user"] = json!({"id": 7, "full_name": "Jane Tech"});
+    jane["user_id"] = json!(7);
+    let rows: Vec<Ticket> = [
+        jane,
+        ticket(2, 102, "Printer", "New", "Burger Barn"),
+        ticket(3, 103, "Mail", "In Progress", "Café Ölmühle"),
+        ticket(4, 104, "Old", "Closed", "Burger Barn"),
+    ]
+    .iter()
+    .map(|t| Ticket::from_json(t).unwrap())
+    .collect();
+    store.upsert_tickets(&rows, &[]).unwrap();
+    let numbers = |words: &[&str]| -> Vec<i64> {
+        let mut n: Vec<i64> = store
+            .tickets(&TicketFilter {
+                words: words.iter().map(|w| w.to_string()).collect(),
+                by_activity: true,
+                ..Default::default()
+            })
+            .unwrap()
+            .iter()
+            .map(|t| t.number)
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(numbers(&["BURGER"]), vec![101, 102]);
+    assert_eq!(numbers(&["burger", "progress"]), vec![101]);
+    assert_eq!(numbers(&["jane"]), vec![101]);
+    assert_eq!(numbers(&["caf", "in prog"]), vec![103]);
+    assert_eq!(numbers(&["nobody"]), Vec::<i64>::new());
+    // Not ASCII: not the store's to match.
+    assert_eq!(numbers(&["ölmühle"]), vec![101, 102, 103]);
+}
+
 #[test]
 fn a_reader_is_not_blocked_by_a_writer_holding_a_transaction() {
     let dir = tempfile::tempdir().unwrap();
