@@ -450,6 +450,35 @@ fn open_tickets_exclude_closed_statuses() {
     assert_eq!(all.len(), 4);
 }
 
+/// Who wrote last: the customer's newest visible comment (no Syncro user)
+/// and the staff's newest, per ticket; a hidden note is never the
+/// customer's, and a ticket with no cached comment is absent.
+#[test]
+fn last_writers_tell_the_customer_from_the_staff() {
+    let (_dir, mut store) = temp_store();
+    let base = ticket(1, 101, "VPN", "New", "Acme");
+    let other = ticket(2, 102, "Mail", "New", "Acme");
+    store
+        .upsert_tickets(&[Ticket::from_json(&other).unwrap()], &[])
+        .unwrap();
+    store
+        .upsert_ticket_detail(&detail(
+            base,
+            json!([
+                {"id": 1, "body": "help", "created_at": "2026-01-01T10:00:00Z", "user_id": null},
+                {"id": 2, "body": "on it", "created_at": "2026-01-01T11:00:00Z", "user_id": 7},
+                {"id": 3, "body": "thanks", "created_at": "2026-01-01T12:00:00Z", "user_id": null},
+                {"id": 4, "body": "note", "created_at": "2026-01-01T13:00:00Z", "user_id": null, "hidden": true},
+            ]),
+        ))
+        .unwrap();
+    let last = store.last_writers(&[1, 2]).unwrap();
+    let one = &last[&1];
+    assert_eq!(one.customer.as_deref(), Some("2026-01-01T12:00:00.000Z"));
+    assert_eq!(one.staff.as_deref(), Some("2026-01-01T11:00:00.000Z"));
+    assert!(!last.contains_key(&2));
+}
+
 /// The ticket screen's filter words: each is part of the status, the
 /// customer or the assignee, in any ASCII case; words with other letters
 /// are left to the caller.
