@@ -1,6 +1,6 @@
 //! Store behaviour on real temporary databases.
 //!
-//! Long (about 930 lines): one test binary for the whole store (cache,
+//! Long (about 1,030 lines): one test binary for the whole store (cache,
 //! search, outbox state machine, durability, and the parsers' property
 //! tests in `fuzz`), so the suite links one binary, not six; each area is
 //! a run of tests named for what it proves.
