@@ -388,15 +388,20 @@ mod tests {
     use super::super::testing::{item, snapshot, ticket};
     use super::*;
 
-    #[test]
-    fn a_timer_is_found_by_its_start_in_any_offset() {
-        let it = item(TimerWrite::Add {
+    /// Our 45-minute billable timer of 9:00 UTC, Labor - Remote.
+    fn visit(notes: &str) -> OutboxItem {
+        item(TimerWrite::Add {
             start_at: "2026-11-02T09:00:00Z".into(),
             end_at: "2026-11-02T09:45:00Z".into(),
-            notes: Some("remote session".into()),
+            notes: Some(notes.into()),
             billable: true,
             product_id: Some(9001),
-        });
+        })
+    }
+
+    #[test]
+    fn a_timer_is_found_by_its_start_in_any_offset() {
+        let it = visit("remote session");
         let snap = snapshot(ticket(json!({"ticket_timers": [
             {"id": 12, "start_time": "2026-11-02T10:00:00.000+01:00", "end_time": "2026-11-02T10:45:00.000+01:00",
              "billable": true, "product_id": 9001, "notes": "remote  session"}
@@ -414,13 +419,7 @@ mod tests {
 
     #[test]
     fn a_field_the_server_leaves_out_does_not_make_our_timer_someone_elses() {
-        let it = item(TimerWrite::Add {
-            start_at: "2026-11-02T09:00:00Z".into(),
-            end_at: "2026-11-02T09:45:00Z".into(),
-            notes: Some("remote session".into()),
-            billable: true,
-            product_id: Some(9001),
-        });
+        let it = visit("remote session");
         // No notes, no product in the answer: what it returns matches.
         let snap = snapshot(ticket(json!({"ticket_timers": [
             {"id": 12, "start_time": "2026-11-02T09:00:00Z", "end_time": "2026-11-02T09:45:00Z", "billable": true}
@@ -430,21 +429,18 @@ mod tests {
             Probe::Landed(Some(12))
         );
         // ...but notes or a product it does return must match.
-        for other in [
-            json!({"notes": "onsite visit"}),
-            json!({"product_id": 9002}),
+        for (key, other) in [
+            ("notes", json!("onsite visit")),
+            ("product_id", json!(9002)),
         ] {
             let mut timer = json!({"id": 12, "start_time": "2026-11-02T09:00:00Z",
                                    "end_time": "2026-11-02T09:45:00Z", "billable": true});
-            timer
-                .as_object_mut()
-                .unwrap()
-                .extend(other.as_object().unwrap().clone());
+            timer[key] = other.clone();
             let snap = snapshot(ticket(json!({ "ticket_timers": [timer] })));
             assert_eq!(
                 family(&it.command).probe(&it, &snap, &[]),
                 Probe::Absent,
-                "{other}"
+                "{key}: {other}"
             );
         }
         // A timer without a start is nothing like ours.
@@ -456,13 +452,7 @@ mod tests {
 
     #[test]
     fn a_colleagues_timer_for_the_same_visit_is_not_ours() {
-        let it = item(TimerWrite::Add {
-            start_at: "2026-11-02T09:00:00Z".into(),
-            end_at: "2026-11-02T09:45:00Z".into(),
-            notes: Some("onsite".into()),
-            billable: true,
-            product_id: Some(9001),
-        });
+        let it = visit("onsite");
         let timer = |id: i64, user: i64, end: &str| {
             json!({"id": id, "user_id": user, "start_time": "2026-11-02T09:00:00Z", "end_time": end,
                    "billable": true, "product_id": 9001, "notes": "onsite"})
