@@ -252,9 +252,10 @@ pub(crate) fn simulate(
                 bump(&mut d.limited, minute);
                 if trace {
                     println!(
-                        "{:7.1}s daemon {i} 429 (share {:.1}, {} in window)",
+                        "{:7.1}s daemon {i} 429 (share {:.1}, limit {:.1}, {} in window)",
                         now.duration_since(t0).as_secs_f64(),
                         d.share.rate(),
+                        d.share.w_max.unwrap_or(0.0),
                         d.log.in_window()
                     );
                 }
@@ -310,12 +311,12 @@ mod tests {
 
     /// The office bench's goals, held by the model over a few seeds: a
     /// change to the share's arithmetic that breaks them fails here, in
-    /// seconds, before anyone runs the real bench. (Ten daemons stand at
-    /// about 0.9% of 429s in the model, some seeds above 1%: their bound
-    /// below is on the mean, so that they do not get worse unnoticed.)
+    /// seconds, before anyone runs the real bench. (Before the quick climb
+    /// stopped inside the plateau, ten daemons stood at about 1% of 429s
+    /// here, some seeds 1.5%.)
     #[test]
     fn the_model_office_meets_the_bench_goals() {
-        for n in [1, 3, 5] {
+        for n in [1, 3, 5, 10] {
             for seed in 1..=4 {
                 let f = run(n, None, MINUTE, 3 * MINUTE, seed);
                 assert!(f.limited_share <= 0.01, "{n} daemons, seed {seed}: {f:?}");
@@ -325,12 +326,6 @@ mod tests {
                 assert!(f.jain() >= 0.95, "{n} daemons, seed {seed}: {f:?}");
             }
         }
-        let ten: Vec<Figures> = (1..=4)
-            .map(|seed| run(10, None, MINUTE, 3 * MINUTE, seed))
-            .collect();
-        let limited = ten.iter().map(|f| f.limited_share).sum::<f64>() / ten.len() as f64;
-        assert!(limited <= 0.0125, "ten daemons: {ten:?}");
-        assert!(ten.iter().all(|f| f.used >= 0.88), "ten daemons: {ten:?}");
         // A daemon joining a full office has its part within three minutes
         // on half the seeds (Jain >= 0.95), and is never starved: not met
         // yet (a joiner that finds the window with room at its start takes
@@ -369,6 +364,25 @@ mod tests {
                     "seed {seed}, window {}: {f:?}",
                     k + 1
                 );
+            }
+        }
+    }
+
+    /// Half an hour of ten daemons: fewer than 1% of 429s in every
+    /// 5-minute window (before the steps near the limit were in proportion
+    /// to each daemon's part, 0.7-1.9%) and Jain's index >= 0.95.
+    #[test]
+    fn ten_daemons_stay_under_one_percent_of_429s_for_half_an_hour() {
+        for seed in 1..=4 {
+            let minutes = simulate(10, None, 31 * MINUTE, seed);
+            for k in 0..6 {
+                let f = minutes.figures(1 + 5 * k, 6 + 5 * k);
+                let window = k + 1;
+                assert!(
+                    f.limited_share < 0.01,
+                    "seed {seed}, window {window}: {f:?}"
+                );
+                assert!(f.jain() >= 0.95, "seed {seed}, window {window}: {f:?}");
             }
         }
     }
