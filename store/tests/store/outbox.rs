@@ -288,6 +288,21 @@ fn retry_does_what_is_safe_for_what_is_known() {
     assert_eq!(item.result.sent_at, None);
 }
 
+/// Moves a queued item to `to`, next attempted at `at`.
+fn due_at(store: &mut Store, id: i64, to: State, at: &str) {
+    store
+        .outbox_transition(
+            id,
+            &[State::Queued],
+            to,
+            Change {
+                next_attempt_at: Some(Some(at.into())),
+                ..Change::default()
+            },
+        )
+        .unwrap();
+}
+
 #[test]
 fn an_overdue_item_blocked_behind_a_held_one_is_not_a_reason_to_wake() {
     let (_dir, mut store) = temp_store();
@@ -301,33 +316,23 @@ fn an_overdue_item_blocked_behind_a_held_one_is_not_a_reason_to_wake() {
         .enqueue(NewItem::on_ticket(comment("second"), 1, 101))
         .unwrap();
     // It earned a backoff that has long expired.
-    store
-        .outbox_transition(
-            behind,
-            &[State::Queued],
-            State::Queued,
-            Change {
-                next_attempt_at: Some(Some("2026-01-01T00:00:00.000Z".into())),
-                ..Change::default()
-            },
-        )
-        .unwrap();
+    due_at(
+        &mut store,
+        behind,
+        State::Queued,
+        "2026-01-01T00:00:00.000Z",
+    );
     assert_eq!(store.outbox_next_due().unwrap(), None);
     // An item on another ticket that can go sets the wake-up time.
     let other = store
         .enqueue(NewItem::on_ticket(comment("elsewhere"), 2, 102))
         .unwrap();
-    store
-        .outbox_transition(
-            other,
-            &[State::Queued],
-            State::Probing,
-            Change {
-                next_attempt_at: Some(Some("2030-01-01T00:00:00.000Z".into())),
-                ..Change::default()
-            },
-        )
-        .unwrap();
+    due_at(
+        &mut store,
+        other,
+        State::Probing,
+        "2030-01-01T00:00:00.000Z",
+    );
     assert_eq!(
         store.outbox_next_due().unwrap().as_deref(),
         Some("2030-01-01T00:00:00.000Z")
